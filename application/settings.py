@@ -1,0 +1,70 @@
+"""One place for configuration: ``TRAJECTORY_*`` environment variables."""
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class UnsupportedDatabaseURL(ValueError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRAJECTORY_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/trajectory.db",
+        description="sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB"
+        "[?schema=SCHEMA]",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    demo: bool = Field(default=False, description="load demo data on first start")
+    demo_trajectories: int = 300
+    snapshot_interval: int = Field(default=50, ge=2)
+    postgres_pool_size: int = 5
+    postgres_max_overflow: int = 10
+
+    def library_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for this database, passed as ``env=``."""
+        url = urlsplit(self.database_url)
+        if url.scheme == "sqlite":
+            path = unquote(url.path[1:] if url.path.startswith("/") else url.path)
+            if not path:
+                raise UnsupportedDatabaseURL(
+                    f"{self.database_url!r} names no SQLite file (sqlite:///var/x.db)"
+                )
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            else:
+                path = "file::memory:?mode=memory&cache=shared"
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "10",
+            }
+        if url.scheme in ("postgresql", "postgres"):
+            schema = parse_qs(url.query).get("schema", [""])[0]
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+                "POSTGRES_HOST": url.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": unquote(url.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(url.password or ""),
+                "POSTGRES_SCHEMA": schema,
+                "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
+                "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_LOCK_TIMEOUT": "5",
+            }
+        raise UnsupportedDatabaseURL(
+            f"TRAJECTORY_DATABASE_URL {self.database_url!r} is neither sqlite:/// "
+            "nor postgresql://"
+        )
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.library_env()["PERSISTENCE_MODULE"] == "eventsourcing.postgres"

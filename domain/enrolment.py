@@ -1,0 +1,78 @@
+"""Enrolment: a participant's trajectories in one programme, oldest first.
+
+It guards "one open trajectory per participant per programme": a referral and a
+reopening both change the enrolment, so two racing writers conflict on its version.
+"""
+
+from __future__ import annotations
+
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError
+
+
+class OpenTrajectoryExists(DomainError):
+    code = "open_trajectory_exists"
+
+    def __init__(self, programme: str, trajectory_id: UUID) -> None:
+        super().__init__(
+            f"the participant already has an open trajectory {trajectory_id} "
+            f"in programme {programme}"
+        )
+
+
+class NewerTrajectoryExists(DomainError):
+    code = "newer_trajectory_exists"
+
+    def __init__(self, programme: str, trajectory_id: UUID) -> None:
+        super().__init__(
+            f"the participant has a newer trajectory {trajectory_id} in programme "
+            f"{programme}; reopen that one instead"
+        )
+
+
+class Enrolment(Aggregate):
+    TOPIC = "trajectory:Enrolment"
+
+    class Event(Aggregate.Event):
+        TOPIC = "trajectory:Enrolment.Event"
+
+    class Snapshot(Aggregate.Snapshot):
+        TOPIC = "trajectory:Enrolment.Snapshot"
+
+    @staticmethod
+    def id_for(participant_id: UUID, programme: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"trajectory:enrolment:{participant_id}:{programme}")
+
+    @staticmethod
+    def create_id(participant_id: UUID, programme: str) -> UUID:
+        return Enrolment.id_for(participant_id, programme)
+
+    @event("EnrolmentOpened", topic="trajectory:EnrolmentOpened")
+    def __init__(self, participant_id: UUID, programme: str) -> None:
+        self.participant_id, self.programme = participant_id, programme
+        self.trajectory_ids: list[UUID] = []
+
+    @property
+    def latest(self) -> UUID | None:
+        return self.trajectory_ids[-1] if self.trajectory_ids else None
+
+    def add(self, trajectory_id: UUID, *, latest_is_open: bool) -> None:
+        if self.latest is not None and latest_is_open:
+            raise OpenTrajectoryExists(self.programme, self.latest)
+        self._trajectory_added(trajectory_id=trajectory_id)
+
+    @event("TrajectoryAdded", topic="trajectory:TrajectoryAdded")
+    def _trajectory_added(self, trajectory_id: UUID) -> None:
+        self.trajectory_ids.append(trajectory_id)
+
+    def reopen(self, trajectory_id: UUID) -> None:
+        if self.latest != trajectory_id and self.latest is not None:
+            raise NewerTrajectoryExists(self.programme, self.latest)
+        self._trajectory_reopened(trajectory_id=trajectory_id)
+
+    @event("TrajectoryReopened", topic="trajectory:Enrolment.TrajectoryReopened")
+    def _trajectory_reopened(self, trajectory_id: UUID) -> None:
+        """Changes nothing but the version, so a racing referral conflicts."""
