@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     postgres_max_overflow: int = 10
 
     def library_env(self) -> dict[str, str]:
-        """The eventsourcing library's settings for this database, passed as ``env=``."""
+        """The library's settings for this database, to pass as ``env=``."""
         url = urlsplit(self.database_url)
         if url.scheme == "sqlite":
             path = unquote(url.path[1:] if url.path.startswith("/") else url.path)

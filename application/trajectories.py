@@ -1,4 +1,4 @@
-"""The application service: one method per command, and the queries staff and auditors use.
+"""The application service: a method per command, and the queries of staff and audit.
 
 Every command loads the aggregates it needs, calls one domain method and saves. Several
 aggregates changed by one command are saved in one transaction.
@@ -15,7 +15,11 @@ from enum import Enum
 from typing import Any, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application, EventSourcedLog
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    EventSourcedLog,
+)
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
@@ -162,7 +166,8 @@ class Trajectories(Application[UUID]):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.snapshotting_intervals = {Trajectory: settings.snapshot_interval}
+        interval = settings.snapshot_interval
+        self.snapshotting_intervals = {Trajectory: interval}  # type: ignore[misc]
         super().__init__(env=settings.library_env())
         install_append_only_guard(self.recorder)
         self.programme_log: EventSourcedLog[ProgrammeLogged] = EventSourcedLog(
@@ -215,7 +220,8 @@ class Trajectories(Application[UUID]):
             except IntegrityError:
                 continue  # another registration took the log's next position
             return programme
-        raise VersionConflict(PROGRAMME_LOG_ID, None, self._version_of(PROGRAMME_LOG_ID))
+        current = self._version_of(PROGRAMME_LOG_ID)
+        raise VersionConflict(PROGRAMME_LOG_ID, None, current)
 
     def programme(self, code: str) -> Programme:
         try:
@@ -274,7 +280,7 @@ class Trajectories(Application[UUID]):
         on: date,
         recorded_by: str,
     ) -> Trajectory:
-        """Receives a referral: a new trajectory for the participant in the programme."""
+        """Receives a referral: a new trajectory for the participant."""
         participant = self.participant(participant_id)
         catalogued = self.programme(programme)
         catalogued.check_referral(
@@ -351,7 +357,7 @@ class Trajectories(Application[UUID]):
     def hold_session(
         self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
     ) -> int:
-        """Records a session within the programme's yearly session cap, if it has one."""
+        """Records a session within the programme's yearly session cap, if any."""
 
         def hold(trajectory: Trajectory) -> None:
             cap = self.programme(trajectory.programme).session_cap
@@ -384,12 +390,16 @@ class Trajectories(Application[UUID]):
     def suspend(
         self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
     ) -> int:
-        return self._change(trajectory_id, expected_version, lambda t: t.suspend(**fields))
+        return self._change(
+            trajectory_id, expected_version, lambda t: t.suspend(**fields)
+        )
 
     def resume(
         self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
     ) -> int:
-        return self._change(trajectory_id, expected_version, lambda t: t.resume(**fields))
+        return self._change(
+            trajectory_id, expected_version, lambda t: t.resume(**fields)
+        )
 
     def complete(
         self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
@@ -504,7 +514,7 @@ class Trajectories(Application[UUID]):
         return iter(self.repository.event_store.get(aggregate_id))
 
     def _get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
-        aggregate = self.repository.get(aggregate_id, version=version)
+        aggregate: Any = self.repository.get(aggregate_id, version=version)
         if not isinstance(aggregate, kind):
             raise AggregateNotFoundError(aggregate_id)
         return aggregate

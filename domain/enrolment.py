@@ -9,6 +9,7 @@ from __future__ import annotations
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import DomainError
 
@@ -39,12 +40,13 @@ class Enrolment(Aggregate):
     class Event(Aggregate.Event):
         TOPIC = "trajectory:Enrolment.Event"
 
-    class Snapshot(Aggregate.Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "trajectory:Enrolment.Snapshot"
 
     @staticmethod
     def id_for(participant_id: UUID, programme: str) -> UUID:
-        return uuid5(NAMESPACE_URL, f"trajectory:enrolment:{participant_id}:{programme}")
+        name = f"trajectory:enrolment:{participant_id}:{programme}"
+        return uuid5(NAMESPACE_URL, name)
 
     @staticmethod
     def create_id(participant_id: UUID, programme: str) -> UUID:

@@ -1,4 +1,4 @@
-"""Domain errors: each names the rule it guards and says, with the values, what was refused.
+"""Domain errors: each names the rule it guards and says what was refused, with values.
 
 Every error carries a stable ``code`` (snake case, never reworded) for machines and a
 message for people.

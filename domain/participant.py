@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import DateInFuture, DomainError, InvalidValue
 from domain.vocabulary import AgeBand, Gender
@@ -55,7 +56,7 @@ class Participant(Aggregate):
     class Event(Aggregate.Event):
         TOPIC = "trajectory:Participant.Event"
 
-    class Snapshot(Aggregate.Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "trajectory:Participant.Snapshot"
 
     @classmethod

@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import DomainError, InvalidValue
 
@@ -43,7 +44,7 @@ class Programme(Aggregate):
     class Event(Aggregate.Event):
         TOPIC = "trajectory:Programme.Event"
 
-    class Snapshot(Aggregate.Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "trajectory:Programme.Snapshot"
 
     @staticmethod

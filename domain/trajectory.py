@@ -1,10 +1,10 @@
 """The Trajectory aggregate: one participant's path through one programme.
 
-Public methods are commands: they check the rules and then trigger one event. The private
+Public methods are commands: they check the rules, then trigger one event. The private
 ``@event`` methods only assign state, because they run again on every replay.
 
-A retracted event (``EntryRetracted``) stays in the history, but the state is computed as
-if it had never happened: the aggregate keeps a journal of the events that count and
+A retracted event (``EntryRetracted``) stays in the history, but the state is computed
+as if it had never happened: the aggregate keeps a journal of the events that count and
 re-applies it without the retracted one. A retraction is refused when the history that
 remains would break a rule.
 """
@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Snapshot as BaseSnapshot
 
 from domain.errors import DateInFuture, DomainError, InvalidValue, ReasonRequired
 from domain.vocabulary import (
@@ -228,7 +229,9 @@ class ExitBeforeLastEvent(DomainError):
     code = "exit_before_last_event"
 
     def __init__(self, what: str, on: date, last_on: date) -> None:
-        super().__init__(f"{what} on {on} is before the last recorded event on {last_on}")
+        super().__init__(
+            f"{what} on {on} is before the last recorded event on {last_on}"
+        )
 
 
 class DropoutReasonRequired(ReasonRequired):
@@ -242,14 +245,18 @@ class ExitRequired(DomainError):
     code = "exit_required"
 
     def __init__(self, what: str, stage: Stage) -> None:
-        super().__init__(f"{what} needs an exit first; the trajectory is {_words(stage)}")
+        super().__init__(
+            f"{what} needs an exit first; the trajectory is {_words(stage)}"
+        )
 
 
 class ExitResultAlreadyRecorded(DomainError):
     code = "exit_result_already_recorded"
 
     def __init__(self, observed_on: date) -> None:
-        super().__init__(f"the exit result was already recorded, observed on {observed_on}")
+        super().__init__(
+            f"the exit result was already recorded, observed on {observed_on}"
+        )
 
 
 class ObservationOutsideWindow(DomainError):
@@ -387,7 +394,7 @@ class Trajectory(Aggregate):
             """Runs after each ``@event`` body: remembers the events that count."""
             aggregate._remember(self)
 
-    class Snapshot(Aggregate.Snapshot):
+    class Snapshot(BaseSnapshot):
         TOPIC = "trajectory:Trajectory.Snapshot"
 
     # Which command re-records each kind of event (used to re-check a history).
@@ -884,9 +891,7 @@ class Trajectory(Aggregate):
 
     # Suspension --------------------------------------------------------------------
 
-    def suspend(
-        self, *, on: date, reason: SuspensionReason, recorded_by: str
-    ) -> None:
+    def suspend(self, *, on: date, reason: SuspensionReason, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
         self._check_open("a suspension", on)
         if self.suspended_on is not None:
@@ -926,9 +931,7 @@ class Trajectory(Aggregate):
         if on < self.last_on:
             raise ExitBeforeLastEvent(what, on, self.last_on)
 
-    def complete(
-        self, *, on: date, destination: Destination, recorded_by: str
-    ) -> None:
+    def complete(self, *, on: date, destination: Destination, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
         self._check_exit("completion", on)
         self._completed(on=on, destination=destination, recorded_by=recorded_by)
@@ -967,7 +970,9 @@ class Trajectory(Aggregate):
             raise DateInFuture("the exit result", observed_on, today())
         last = exit_on + timedelta(days=EXIT_RESULT_WINDOW_DAYS)
         if not exit_on <= observed_on <= last:
-            raise ObservationOutsideWindow("the exit result", observed_on, exit_on, last)
+            raise ObservationOutsideWindow(
+                "the exit result", observed_on, exit_on, last
+            )
         self._exit_result_recorded(
             observed_on=observed_on, status=status, recorded_by=recorded_by
         )
@@ -1137,4 +1142,5 @@ def parse_profile_value(field: ProfileField, value: Any) -> Any:
         check_postcode(value)
         return value
     except ValueError as invalid:
-        raise InvalidValue(f"{value!r} is not a valid {field.value}: {invalid}") from None
+        message = f"{value!r} is not a valid {field.value}: {invalid}"
+        raise InvalidValue(message) from None

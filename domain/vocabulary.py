@@ -1,4 +1,4 @@
-"""The codes trajectories are recorded in. Values are stable: they are stored in events."""
+"""The codes trajectories are recorded in. Values are stored in events: keep them."""
 
 from enum import Enum
 
