@@ -164,6 +164,8 @@ HIDDEN_FIELDS = frozenset(
 class Trajectories(Application[UUID]):
     """Trajectories, participants and programmes in one event store."""
 
+    is_snapshotting_enabled = True
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         interval = settings.snapshot_interval

@@ -102,14 +102,14 @@ class Participant(Aggregate):
         self.erased = False
 
     def age_on(self, on: date) -> int:
-        self._check_not_erased()
+        self.check_readable()
         return age_on(self.birth_date, on)
 
     def age_band_on(self, on: date) -> AgeBand:
         return AgeBand.of(self.age_on(on))
 
     def change_details(self, *, recorded_by: str, **changes: Any) -> None:
-        self._check_not_erased()
+        self.check_readable()
         unknown = sorted(set(changes) - set(CHANGEABLE))
         if unknown:
             raise InvalidValue(f"unknown participant fields: {', '.join(unknown)}")
@@ -136,7 +136,7 @@ class Participant(Aggregate):
         self.given_name = self.family_name = ""
         self.national_register_number = self.email = self.phone = None
 
-    def _check_not_erased(self) -> None:
+    def check_readable(self) -> None:
         if self.erased:
             raise ParticipantErasedError()
 

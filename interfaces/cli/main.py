@@ -1,0 +1,140 @@
+"""The ``trajectory`` command. Reads the same ``TRAJECTORY_*`` settings as the server."""
+
+import sys
+from typing import Annotated, Any, NoReturn
+from uuid import UUID
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from application.demo import load_demo
+from application.settings import Settings, UnsupportedDatabaseURL
+from application.trajectories import Trajectories
+from domain.errors import DomainError
+
+app = typer.Typer(
+    help="Record and replay trajectories to work.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=1)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings.library_env()
+    except (ValidationError, UnsupportedDatabaseURL) as invalid:
+        fail(f"invalid settings: {invalid}")
+    return settings
+
+
+def open_service(settings: Settings) -> Trajectories:
+    try:
+        return Trajectories(settings)
+    except Exception as error:  # any connection failure, named for the operator
+        fail(f"cannot open the store at {settings.database_url}: {error}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default TRAJECTORY_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default TRAJECTORY_PORT")] = None,
+) -> None:
+    """Serve the HTTP API (docs at /docs)."""
+    import uvicorn
+
+    from interfaces.http.app import create_app
+
+    settings = load_settings(host=host, port=port)
+    open_service(settings).close()  # fail fast, with a clear message
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+@app.command()
+def replay(
+    trajectory_id: Annotated[UUID, typer.Argument(help="the trajectory's id")],
+    as_of_version: Annotated[
+        int | None, typer.Option(help="show the state at this version")
+    ] = None,
+) -> None:
+    """Print a trajectory's history and its state (now or at a version)."""
+    service = open_service(load_settings())
+    try:
+        history = service.history(trajectory_id)
+        if as_of_version is None:
+            state = service.trajectory(trajectory_id)
+        else:
+            state = service.trajectory_at_version(trajectory_id, as_of_version)
+    except DomainError as error:
+        fail(error.message)
+    finally:
+        service.close()
+    table = Table(title=f"trajectory {trajectory_id}")
+    for column in ("v", "type", "date", "recorded at", "by", "data", "retracted by"):
+        table.add_column(column)
+    for entry in history:
+        if as_of_version is not None and entry.version > as_of_version:
+            break
+        data = ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in entry.data.items())
+        table.add_row(
+            str(entry.version),
+            entry.type,
+            entry.business_date.isoformat(),
+            entry.recorded_at.isoformat(timespec="seconds"),
+            entry.recorded_by,
+            data,
+            str(entry.retracted_by or ""),
+        )
+    out.print(table)
+    out.print(
+        f"state at version {state.version}: stage {state.stage.value}, "
+        f"coach {state.coach or '-'}, sessions {state.sessions_held}, "
+        f"placements {len(state.placements)}, rung {state.rung_at_intake or '-'} -> "
+        f"{state.latest_rung or '-'}"
+    )
+
+
+@app.command()
+def demo(
+    trajectories: Annotated[
+        int, typer.Option(min=1, help="how many trajectories to generate")
+    ] = 300,
+    seed: Annotated[int, typer.Option(help="the same seed gives the same data")] = 1,
+) -> None:
+    """Register the seed programmes and generate realistic synthetic trajectories."""
+    service = open_service(load_settings())
+    try:
+        with Progress(
+            *Progress.get_default_columns()[:-1],
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task("trajectories", total=trajectories)
+            summary = load_demo(
+                service,
+                trajectories=trajectories,
+                seed=seed,
+                progress=lambda n: progress.advance(task, n),
+            )
+    finally:
+        service.close()
+    out.print(
+        f"{summary.programmes} programmes, {summary.participants} participants, "
+        f"{summary.trajectories} trajectories, {summary.events} events"
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

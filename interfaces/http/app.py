@@ -1,0 +1,52 @@
+"""The HTTP API: ``create_app(settings)`` builds it; nothing happens at import time."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from application.demo import load_demo
+from application.settings import Settings
+from application.trajectories import Trajectories
+from interfaces.http.errors import install_error_handlers
+from interfaces.http.routes import participants, programmes, trajectories
+
+log = logging.getLogger("trajectory")
+
+DESCRIPTION = """
+Records the trajectories of people guided to work in Flemish labour-market programmes.
+Every fact is an event, stored once and never changed.
+
+Writes name the acting staff member in `X-Recorded-By`. Send `If-Match: "<version>"`
+to write only if nobody changed the trajectory since you read it (409 otherwise).
+Errors are `{"detail": {"code": ..., "message": ...}}`; `code` is stable.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = Trajectories(settings)
+        app.state.service = service
+        if settings.demo and not service.programmes():
+            log.info("loading demo data (%d trajectories)", settings.demo_trajectories)
+            load_demo(service, trajectories=settings.demo_trajectories, seed=1)
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="trajectory",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(programmes.router)
+    app.include_router(participants.router)
+    app.include_router(trajectories.router)
+    return app

@@ -1,0 +1,52 @@
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from domain.participant import Participant
+from interfaces.http.deps import Actor, Service
+from interfaces.http.errors import ERROR_RESPONSES, ErrorBody
+from interfaces.http.schemas import ParticipantIn, ParticipantOut
+
+router = APIRouter(prefix="/participants", tags=["participants"])
+
+
+def participant_out(participant: Participant) -> ParticipantOut:
+    return ParticipantOut(
+        id=participant.id,
+        version=participant.version,
+        given_name=participant.given_name,
+        family_name=participant.family_name,
+        birth_date=participant.birth_date,
+        gender=participant.gender,
+        national_register_number=participant.national_register_number,
+        email=participant.email,
+        phone=participant.phone,
+    )
+
+
+@router.post(
+    "", status_code=201, response_model=ParticipantOut, responses=ERROR_RESPONSES
+)
+def register_participant(
+    body: ParticipantIn, service: Service, actor: Actor, response: Response
+) -> ParticipantOut:
+    """Register a participant's personal data (kept only here, never in trajectories)."""
+    participant = service.register_participant(**body.model_dump(), recorded_by=actor)
+    response.headers["Location"] = f"/participants/{participant.id}"
+    response.headers["ETag"] = f'"{participant.version}"'
+    return participant_out(participant)
+
+
+@router.get(
+    "/{participant_id}",
+    response_model=ParticipantOut,
+    responses={
+        **ERROR_RESPONSES,
+        410: {"model": ErrorBody, "description": "The participant was erased"},
+    },
+)
+def get_participant(participant_id: UUID, service: Service) -> ParticipantOut:
+    """A participant's personal data."""
+    participant = service.participant(participant_id)
+    participant.check_readable()
+    return participant_out(participant)

@@ -1,0 +1,48 @@
+from fastapi import APIRouter, Response
+
+from domain.programme import Programme
+from interfaces.http.deps import Actor, Service
+from interfaces.http.errors import ERROR_RESPONSES
+from interfaces.http.schemas import ProgrammeIn, ProgrammeOut
+
+router = APIRouter(prefix="/programmes", tags=["programmes"])
+
+
+def programme_out(programme: Programme) -> ProgrammeOut:
+    return ProgrammeOut(
+        id=programme.id,
+        code=programme.code,
+        name=programme.name,
+        funder=programme.funder,
+        organisations=programme.organisations,
+        starts_on=programme.starts_on,
+        ends_on=programme.ends_on,
+        budget=programme.budget,
+        min_age=programme.min_age,
+        max_age=programme.max_age,
+        session_cap=programme.session_cap,
+    )
+
+
+@router.post(
+    "", status_code=201, response_model=ProgrammeOut, responses=ERROR_RESPONSES
+)
+def register_programme(
+    body: ProgrammeIn, service: Service, actor: Actor, response: Response
+) -> ProgrammeOut:
+    """Register a programme in the catalogue; its code is its key."""
+    programme = service.register_programme(**body.model_dump(), recorded_by=actor)
+    response.headers["Location"] = f"/programmes/{programme.code}"
+    return programme_out(programme)
+
+
+@router.get("", response_model=list[ProgrammeOut])
+def list_programmes(service: Service) -> list[ProgrammeOut]:
+    """The programme catalogue, in the order programmes were registered."""
+    return [programme_out(p) for p in service.programmes()]
+
+
+@router.get("/{code}", response_model=ProgrammeOut, responses=ERROR_RESPONSES)
+def get_programme(code: str, service: Service) -> ProgrammeOut:
+    """One programme by its code."""
+    return programme_out(service.programme(code))

@@ -1,0 +1,124 @@
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Query, Response
+
+from application.trajectories import HistoryEntry
+from domain.trajectory import Trajectory
+from interfaces.http.deps import Actor, ExpectedVersion, Service
+from interfaces.http.errors import ERROR_RESPONSES, WRITE_RESPONSES, InvalidParameter
+from interfaces.http.schemas import (
+    EVENT_EXAMPLES,
+    Created,
+    EventIn,
+    EventRecorded,
+    HistoryEntryOut,
+    PlacementOut,
+    ReferralIn,
+    TrajectoryOut,
+)
+
+router = APIRouter(prefix="/trajectories", tags=["trajectories"])
+
+# The application method that records each type of event.
+COMMANDS = {**Trajectory.COMMANDS, "EntryRetracted": "retract_entry"}
+
+
+def trajectory_out(trajectory: Trajectory) -> TrajectoryOut:
+    return TrajectoryOut(
+        **{
+            name: getattr(trajectory, name)
+            for name in TrajectoryOut.model_fields
+            if name not in ("id", "placements", "retracted_versions")
+        },
+        id=trajectory.id,
+        placements=[
+            PlacementOut(**vars(p), competitive=p.competitive)
+            for p in trajectory.placements
+        ],
+        retracted_versions=sorted(int(v) for v in trajectory.retracted),
+    )
+
+
+def history_entry_out(entry: HistoryEntry) -> HistoryEntryOut:
+    return HistoryEntryOut(
+        version=entry.version,
+        type=entry.type,
+        business_date=entry.business_date,
+        recorded_at=entry.recorded_at,
+        recorded_by=entry.recorded_by,
+        data=entry.data,
+        retracted=entry.retracted_by is not None,
+        retracted_by=entry.retracted_by,
+    )
+
+
+@router.post("", status_code=201, response_model=Created, responses=ERROR_RESPONSES)
+def refer(body: ReferralIn, service: Service, actor: Actor, response: Response) -> Created:
+    """Receive a referral: creates the participant's trajectory in the programme."""
+    trajectory = service.refer(**body.model_dump(), recorded_by=actor)
+    response.headers["Location"] = f"/trajectories/{trajectory.id}"
+    response.headers["ETag"] = f'"{trajectory.version}"'
+    return Created(id=trajectory.id, version=trajectory.version)
+
+
+@router.post(
+    "/{trajectory_id}/events",
+    status_code=201,
+    response_model=EventRecorded,
+    responses=WRITE_RESPONSES,
+)
+def record_event(
+    trajectory_id: UUID,
+    body: Annotated[EventIn, Body(openapi_examples=EVENT_EXAMPLES)],
+    service: Service,
+    actor: Actor,
+    expected_version: ExpectedVersion,
+    response: Response,
+) -> EventRecorded:
+    """Record one event in the trajectory; `type` says which."""
+    fields: dict[str, Any] = body.model_dump(exclude={"type"})
+    command = getattr(service, COMMANDS[body.type])
+    version: int = command(
+        trajectory_id, expected_version, **fields, recorded_by=actor
+    )
+    response.headers["Location"] = f"/trajectories/{trajectory_id}/history"
+    response.headers["ETag"] = f'"{version}"'
+    return EventRecorded(trajectory_id=trajectory_id, version=version, type=body.type)
+
+
+@router.get("/{trajectory_id}", response_model=TrajectoryOut, responses=ERROR_RESPONSES)
+def get_trajectory(
+    trajectory_id: UUID,
+    service: Service,
+    response: Response,
+    as_of_version: Annotated[
+        int | None, Query(ge=1, description="replay up to this version")
+    ] = None,
+    as_of: Annotated[
+        date | None,
+        Query(description="replay the events whose business date is on or before it"),
+    ] = None,
+) -> TrajectoryOut:
+    """The trajectory's current state, or its state at a version or a date."""
+    if as_of_version is not None and as_of is not None:
+        raise InvalidParameter("query.as_of", "give as_of_version or as_of, not both")
+    if as_of_version is not None:
+        trajectory = service.trajectory_at_version(trajectory_id, as_of_version)
+    elif as_of is not None:
+        trajectory = service.trajectory_as_of(trajectory_id, as_of)
+    else:
+        trajectory = service.trajectory(trajectory_id)
+    response.headers["ETag"] = f'"{trajectory.version}"'
+    return trajectory_out(trajectory)
+
+
+@router.get(
+    "/{trajectory_id}/history",
+    response_model=list[HistoryEntryOut],
+    responses=ERROR_RESPONSES,
+)
+def get_history(trajectory_id: UUID, service: Service) -> list[HistoryEntryOut]:
+    """Every stored event, oldest first; retracted ones are marked, never removed."""
+    return [history_entry_out(e) for e in service.history(trajectory_id)]

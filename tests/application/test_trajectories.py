@@ -1,0 +1,464 @@
+"""The application service against real stores: SQLite and PostgreSQL (each test runs on
+both)."""
+
+import threading
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from application.settings import Settings
+from application.trajectories import (
+    NotYetReferred,
+    ParticipantNotFound,
+    ProgrammeAlreadyRegistered,
+    ProgrammeNotFound,
+    Trajectories,
+    TrajectoryNotFound,
+    VersionConflict,
+    VersionNotFound,
+)
+from domain.enrolment import NewerTrajectoryExists, OpenTrajectoryExists
+from domain.programme import AgeNotEligible, ProgrammeNotRunning
+from domain.trajectory import Trajectory
+from domain.vocabulary import (
+    Barrier,
+    DeclineReason,
+    Destination,
+    DropoutReason,
+    EducationLevel,
+    Gender,
+    LabourStatus,
+    PlacementType,
+    ReferralSource,
+    SessionMode,
+    SessionSetting,
+    Stage,
+)
+
+COACH = "Hilde"
+PROGRAMME = "BUSO-AALST"
+ORGANISATION = "Werkburo Oost-Vlaanderen"
+
+
+def register_programme(service: Trajectories, **overrides: Any) -> None:
+    fields: dict[str, Any] = {
+        "code": PROGRAMME,
+        "name": "Van BUSO naar begeleid werken",
+        "funder": "Vlaamse overheid",
+        "organisations": [ORGANISATION],
+        "starts_on": date(2023, 4, 1),
+        "ends_on": date(2025, 9, 30),
+        "budget": Decimal("120000.00"),
+        "min_age": 16,
+        "max_age": 25,
+        "session_cap": 3,
+        "recorded_by": "admin",
+    }
+    service.register_programme(**{**fields, **overrides})
+
+
+def referred(service: Trajectories, on: date = date(2024, 2, 1)) -> Trajectory:
+    participant = service.register_participant(
+        given_name="Lotte",
+        family_name="Claes",
+        birth_date=date(2005, 3, 14),
+        gender=Gender.F,
+        recorded_by=COACH,
+    )
+    return service.refer(
+        participant_id=participant.id,
+        programme=PROGRAMME,
+        organisation=ORGANISATION,
+        referral_source=ReferralSource.SCHOOL,
+        on=on,
+        recorded_by=COACH,
+    )
+
+
+def take_in(service: Trajectories, trajectory_id: UUID, on: date) -> int:
+    return service.complete_intake(
+        trajectory_id,
+        on=on,
+        coach=COACH,
+        rung=2,
+        labour_status=LabourStatus.UNEMPLOYED,
+        education_level=EducationLevel.ISCED_0_2,
+        barriers=[Barrier.MOBILITY],
+        disability=True,
+        postcode="9300",
+        recorded_by=COACH,
+    )
+
+
+def hold_session(
+    service: Trajectories, trajectory_id: UUID, on: date, version: int | None = None
+) -> int:
+    return service.hold_session(
+        trajectory_id,
+        version,
+        on=on,
+        minutes=45,
+        mode=SessionMode.INDIVIDUAL,
+        setting=SessionSetting.WORKPLACE,
+        note="visited the bakery",
+        recorded_by=COACH,
+    )
+
+
+@pytest.fixture
+def catalogue(service: Trajectories) -> Trajectories:
+    register_programme(service)
+    return service
+
+
+def test_a_recorded_trajectory_loads_as_it_was_saved(catalogue: Trajectories) -> None:
+    trajectory = referred(catalogue)
+
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    catalogue.start_placement(
+        trajectory.id,
+        on=date(2024, 3, 1),
+        placement_type=PlacementType.REGULAR_JOB_WITH_SUPPORT,
+        employer="Bakkerij De Smet",
+        paid=True,
+        hours_per_week=19.5,
+        recorded_by=COACH,
+    )
+
+    loaded = catalogue.trajectory(trajectory.id)
+    assert loaded.version == 3
+    assert loaded.stage is Stage.ACTIVE
+    assert loaded.open_barriers == [Barrier.MOBILITY]
+    assert loaded.placements[0].competitive
+    assert loaded.placements[0].hours_per_week == 19.5
+
+
+def test_every_code_survives_the_store(catalogue: Trajectories) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+
+    catalogue.drop_out(
+        trajectory.id,
+        on=date(2024, 3, 1),
+        reason=DropoutReason.MENTAL_HEALTH,
+        recorded_by=COACH,
+    )
+
+    history = catalogue.history(trajectory.id)
+    assert history[0].data["referral_source"] is ReferralSource.SCHOOL
+    assert history[1].data["labour_status"] is LabourStatus.UNEMPLOYED
+    assert history[1].data["barriers"] == [Barrier.MOBILITY]
+    assert history[2].data["reason"] is DropoutReason.MENTAL_HEALTH
+    assert history[2].business_date == date(2024, 3, 1)
+    assert {entry.recorded_by for entry in history} == {COACH}
+
+
+def test_long_histories_load_from_snapshots_and_equal_a_full_replay(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+    version = take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    for day in range(1, 4):
+        version = hold_session(catalogue, trajectory.id, date(2024, 3, day), version)
+    for day in range(1, 10):
+        version = catalogue.assess_ladder(
+            trajectory.id, on=date(2024, 4, day), rung=1 + day % 6, recorded_by=COACH
+        )
+
+    snapshots = (
+        list(catalogue.snapshots.get(trajectory.id)) if catalogue.snapshots else []
+    )
+    loaded = catalogue.trajectory(trajectory.id)
+    replayed = None
+    for stored_event in catalogue.repository.event_store.get(trajectory.id):
+        replayed = stored_event.mutate(replayed)
+
+    assert [s.originator_version for s in snapshots] == [5, 10]
+    assert loaded == replayed
+    assert loaded.version == version == 14
+
+
+def test_state_as_of_a_version_and_as_of_a_date(catalogue: Trajectories) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    hold_session(catalogue, trajectory.id, date(2024, 2, 20))
+    hold_session(catalogue, trajectory.id, date(2024, 3, 20))
+
+    at_version_2 = catalogue.trajectory_at_version(trajectory.id, 2)
+    on_march_1 = catalogue.trajectory_as_of(trajectory.id, date(2024, 3, 1))
+    on_referral_day = catalogue.trajectory_as_of(trajectory.id, date(2024, 2, 1))
+
+    assert at_version_2.stage is Stage.ACTIVE and at_version_2.sessions_held == 0
+    assert on_march_1.sessions_held == 1 and on_march_1.version == 3
+    assert on_referral_day.stage is Stage.REFERRED
+    assert catalogue.trajectory(trajectory.id).sessions_held == 2
+
+
+def test_unknown_versions_and_dates_before_the_referral_are_not_found(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+
+    with pytest.raises(VersionNotFound, match="has no version 2; the last is 1"):
+        catalogue.trajectory_at_version(trajectory.id, 2)
+    with pytest.raises(NotYetReferred, match="referred on 2024-02-01"):
+        catalogue.trajectory_as_of(trajectory.id, date(2024, 1, 31))
+    with pytest.raises(TrajectoryNotFound):
+        catalogue.trajectory(uuid4())
+    with pytest.raises(TrajectoryNotFound):
+        catalogue.history(uuid4())
+
+
+def test_a_stale_expected_version_writes_nothing(catalogue: Trajectories) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+
+    with pytest.raises(VersionConflict) as conflict:
+        hold_session(catalogue, trajectory.id, date(2024, 2, 20), version=1)
+
+    assert conflict.value.current == 2
+    assert catalogue.trajectory(trajectory.id).version == 2
+
+
+def test_two_writers_racing_on_one_trajectory_one_wins_the_other_is_refused(
+    database_url: str,
+) -> None:
+    first = Trajectories(Settings(database_url=database_url))
+    second = Trajectories(Settings(database_url=database_url))
+    try:
+        register_programme(first)
+        trajectory = referred(first)
+        version = take_in(first, trajectory.id, date(2024, 2, 12))
+        start = threading.Barrier(2)
+        outcomes: list[object] = []
+
+        def write(service: Trajectories, day: int) -> None:
+            start.wait()
+            try:
+                hold_session(service, trajectory.id, date(2024, 3, day), version)
+                outcomes.append("written")
+            except VersionConflict as conflict:
+                outcomes.append(conflict)
+
+        writers = [
+            threading.Thread(target=write, args=(first, 1)),
+            threading.Thread(target=write, args=(second, 2)),
+        ]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+
+        assert sorted(map(str, outcomes)).count("written") == 1
+        refused = [o for o in outcomes if isinstance(o, VersionConflict)]
+        assert len(refused) == 1 and refused[0].current == version + 1
+        history = first.history(trajectory.id)
+        assert [e.version for e in history] == [1, 2, 3]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_two_saves_of_the_same_version_conflict_in_the_store(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+    stale = catalogue.trajectory(trajectory.id)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+
+    stale.decline_referral(
+        on=date(2024, 2, 2), reason=DeclineReason.REFUSED, recorded_by=COACH
+    )
+
+    with pytest.raises(IntegrityError):
+        catalogue.save(stale)
+    assert catalogue.trajectory(trajectory.id).stage is Stage.ACTIVE
+
+
+def test_one_open_trajectory_per_participant_per_programme(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+
+    with pytest.raises(OpenTrajectoryExists, match=str(trajectory.id)):
+        catalogue.refer(
+            participant_id=trajectory.participant_id,
+            programme=PROGRAMME,
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 3, 1),
+            recorded_by=COACH,
+        )
+
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    catalogue.complete(
+        trajectory.id,
+        on=date(2024, 3, 1),
+        destination=Destination.EMPLOYED,
+        recorded_by=COACH,
+    )
+    newer = catalogue.refer(
+        participant_id=trajectory.participant_id,
+        programme=PROGRAMME,
+        organisation=ORGANISATION,
+        referral_source=ReferralSource.VDAB,
+        on=date(2024, 3, 2),
+        recorded_by=COACH,
+    )
+    assert newer.id != trajectory.id
+    with pytest.raises(NewerTrajectoryExists, match=str(newer.id)):
+        catalogue.reopen(
+            trajectory.id, on=date(2024, 3, 5), reason="job lost", recorded_by=COACH
+        )
+
+
+def test_a_reopened_trajectory_blocks_a_new_referral(catalogue: Trajectories) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    catalogue.complete(
+        trajectory.id,
+        on=date(2024, 3, 1),
+        destination=Destination.EMPLOYED,
+        recorded_by=COACH,
+    )
+
+    catalogue.reopen(
+        trajectory.id, on=date(2024, 4, 1), reason="job lost", recorded_by=COACH
+    )
+
+    assert catalogue.trajectory(trajectory.id).stage is Stage.ACTIVE
+    with pytest.raises(OpenTrajectoryExists):
+        catalogue.refer(
+            participant_id=trajectory.participant_id,
+            programme=PROGRAMME,
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 4, 2),
+            recorded_by=COACH,
+        )
+
+
+def test_referral_rules_that_need_the_programme_and_the_participant(
+    catalogue: Trajectories,
+) -> None:
+    with pytest.raises(ProgrammeNotRunning, match="not on 2025-10-01"):
+        referred(catalogue, on=date(2025, 10, 1))
+    with pytest.raises(ProgrammeNotFound):
+        catalogue.programme("NOPE")
+    with pytest.raises(ParticipantNotFound):
+        catalogue.refer(
+            participant_id=uuid4(),
+            programme=PROGRAMME,
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 3, 1),
+            recorded_by=COACH,
+        )
+    register_programme(catalogue, code="ADULTS", min_age=30, max_age=64)
+    participant = catalogue.register_participant(
+        given_name="Jan",
+        family_name="Peeters",
+        birth_date=date(2000, 1, 1),
+        gender=Gender.M,
+        recorded_by=COACH,
+    )
+    with pytest.raises(AgeNotEligible, match="this participant is 24"):
+        catalogue.refer(
+            participant_id=participant.id,
+            programme="ADULTS",
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 3, 1),
+            recorded_by=COACH,
+        )
+
+
+def test_the_programme_session_cap_is_enforced(catalogue: Trajectories) -> None:
+    trajectory = referred(catalogue)
+    version = take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    for day in (1, 2, 3):
+        version = hold_session(catalogue, trajectory.id, date(2024, 3, day), version)
+
+    with pytest.raises(Exception, match="3 sessions per participant per year"):
+        hold_session(catalogue, trajectory.id, date(2024, 3, 4), version)
+
+    hold_session(catalogue, trajectory.id, date(2025, 1, 6), version)
+
+
+def test_programmes_are_listed_once_each_in_registration_order(
+    catalogue: Trajectories,
+) -> None:
+    register_programme(catalogue, code="SAMENWERKT")
+
+    with pytest.raises(ProgrammeAlreadyRegistered):
+        register_programme(catalogue, code="SAMENWERKT")
+
+    assert [p.code for p in catalogue.programmes()] == [PROGRAMME, "SAMENWERKT"]
+
+
+def test_a_retracted_event_stays_in_the_history_and_counts_nowhere(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    hold_session(catalogue, trajectory.id, date(2024, 2, 20))
+
+    catalogue.retract_entry(
+        trajectory.id,
+        on=date(2024, 2, 21),
+        version=3,
+        reason="recorded on the wrong trajectory",
+        recorded_by=COACH,
+    )
+
+    history = catalogue.history(trajectory.id)
+    assert [(e.type, e.retracted_by) for e in history] == [
+        ("ReferralReceived", None),
+        ("IntakeCompleted", None),
+        ("SessionHeld", 4),
+        ("EntryRetracted", None),
+    ]
+    assert catalogue.trajectory(trajectory.id).sessions_held == 0
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE {table} SET topic = 'x'", "DELETE FROM {table}"]
+)
+def test_the_store_refuses_to_change_or_delete_stored_events(
+    catalogue: Trajectories, statement: str
+) -> None:
+    referred(catalogue)
+    recorder: Any = catalogue.recorder
+    before = recorder.select_notifications(1, 100)
+    table = recorder.events_table_name
+    if catalogue.settings.is_postgres:
+        table = f'"{recorder.datastore.schema}".{table}'
+
+    with pytest.raises(Exception, match="stored events are append-only"):
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(statement.format(table=table))
+
+    assert recorder.select_notifications(1, 100) == before
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_truncate_and_reinstalls_its_guard_idempotently(
+    postgres_url: str,
+) -> None:
+    service = Trajectories(Settings(database_url=postgres_url))
+    register_programme(service)
+    again = Trajectories(Settings(database_url=postgres_url))
+    recorder: Any = service.recorder
+    table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
+    try:
+        with pytest.raises(Exception, match="append-only: TRUNCATE refused"):
+            with recorder.datastore.transaction(commit=True) as cursor:
+                cursor.execute(f"TRUNCATE {table}")
+        assert [p.code for p in again.programmes()] == [PROGRAMME]
+    finally:
+        service.close()
+        again.close()
