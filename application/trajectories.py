@@ -39,21 +39,29 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class TrajectoryNotFound(NotFound):
+    code = "trajectory_not_found"
+
     def __init__(self, trajectory_id: UUID) -> None:
         super().__init__(f"trajectory {trajectory_id} does not exist")
 
 
 class ParticipantNotFound(NotFound):
+    code = "participant_not_found"
+
     def __init__(self, participant_id: UUID) -> None:
         super().__init__(f"participant {participant_id} does not exist")
 
 
 class ProgrammeNotFound(NotFound):
+    code = "programme_not_found"
+
     def __init__(self, code: str) -> None:
         super().__init__(f"programme {code} does not exist")
 
 
 class VersionNotFound(NotFound):
+    code = "version_not_found"
+
     def __init__(self, trajectory_id: UUID, version: int, last: int) -> None:
         super().__init__(
             f"trajectory {trajectory_id} has no version {version}; the last is {last}"
@@ -61,6 +69,8 @@ class VersionNotFound(NotFound):
 
 
 class NotYetReferred(NotFound):
+    code = "not_yet_referred"
+
     def __init__(self, trajectory_id: UUID, on: date, referred_on: date) -> None:
         super().__init__(
             f"trajectory {trajectory_id} did not exist on {on}: "

@@ -1,16 +1,16 @@
-"""The ``trajectory`` command. Reads the same ``TRAJECTORY_*`` settings as the server."""
+"""The ``trajectory`` command; it reads the same ``TRAJECTORY_*`` settings."""
 
 import sys
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import typer
+from application.demo import load_demo
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from application.demo import load_demo
 from application.settings import Settings, UnsupportedDatabaseURL
 from application.trajectories import Trajectories
 from domain.errors import DomainError

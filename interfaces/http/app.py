@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from application.demo import load_demo
 from application.settings import Settings
 from application.trajectories import Trajectories
 from interfaces.http.errors import install_error_handlers
@@ -32,6 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service = Trajectories(settings)
         app.state.service = service
         if settings.demo and not service.programmes():
+            from application.demo import load_demo
+
             log.info("loading demo data (%d trajectories)", settings.demo_trajectories)
             load_demo(service, trajectories=settings.demo_trajectories, seed=1)
         try:

@@ -43,7 +43,9 @@ def expected_version(
     tag = if_match.strip()
     tag = tag.removeprefix("W/").strip('"')
     if not tag.isdigit() or int(tag) < 1:
-        raise InvalidParameter("header.If-Match", f"{if_match!r} is not a version such as \"3\"")
+        raise InvalidParameter(
+            "header.If-Match", f'{if_match!r} is not a version such as "3"'
+        )
     return int(tag)
 
 

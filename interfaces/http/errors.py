@@ -1,4 +1,4 @@
-"""Maps errors to HTTP answers: every error body is ``{"detail": {"code", "message"}}``."""
+"""Maps errors to HTTP answers: the body is ``{"detail": {"code", "message"}}``."""
 
 import logging
 from typing import Any
@@ -62,7 +62,9 @@ def _field(location: tuple[Any, ...] | list[Any]) -> str:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(
+        _: Request, error: RequestValidationError
+    ) -> JSONResponse:
         errors = [
             {"field": _field(e["loc"]), "problem": e["msg"], "type": e["type"]}
             for e in error.errors()

@@ -1,4 +1,4 @@
-"""Request and response bodies. Unknown fields are refused, so a typo is never ignored."""
+"""Request and response bodies. Unknown fields are refused: a typo is never ignored."""
 
 from datetime import date, datetime
 from decimal import Decimal

@@ -30,7 +30,7 @@ def participant_out(participant: Participant) -> ParticipantOut:
 def register_participant(
     body: ParticipantIn, service: Service, actor: Actor, response: Response
 ) -> ParticipantOut:
-    """Register a participant's personal data (kept only here, never in trajectories)."""
+    """Register a participant's personal data (kept here, never in trajectories)."""
     participant = service.register_participant(**body.model_dump(), recorded_by=actor)
     response.headers["Location"] = f"/participants/{participant.id}"
     response.headers["ETag"] = f'"{participant.version}"'

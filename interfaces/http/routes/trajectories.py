@@ -55,7 +55,9 @@ def history_entry_out(entry: HistoryEntry) -> HistoryEntryOut:
 
 
 @router.post("", status_code=201, response_model=Created, responses=ERROR_RESPONSES)
-def refer(body: ReferralIn, service: Service, actor: Actor, response: Response) -> Created:
+def refer(
+    body: ReferralIn, service: Service, actor: Actor, response: Response
+) -> Created:
     """Receive a referral: creates the participant's trajectory in the programme."""
     trajectory = service.refer(**body.model_dump(), recorded_by=actor)
     response.headers["Location"] = f"/trajectories/{trajectory.id}"
@@ -80,9 +82,7 @@ def record_event(
     """Record one event in the trajectory; `type` says which."""
     fields: dict[str, Any] = body.model_dump(exclude={"type"})
     command = getattr(service, COMMANDS[body.type])
-    version: int = command(
-        trajectory_id, expected_version, **fields, recorded_by=actor
-    )
+    version: int = command(trajectory_id, expected_version, **fields, recorded_by=actor)
     response.headers["Location"] = f"/trajectories/{trajectory_id}/history"
     response.headers["ETag"] = f'"{version}"'
     return EventRecorded(trajectory_id=trajectory_id, version=version, type=body.type)
