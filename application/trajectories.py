@@ -22,6 +22,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.utils import Environment, EnvType
 
 from application.settings import Settings
 from application.storage import install_append_only_guard
@@ -185,6 +186,12 @@ class Trajectories(Application[UUID]):
         self.programme_log: EventSourcedLog[ProgrammeLogged] = EventSourcedLog(
             self.events, PROGRAMME_LOG_ID, ProgrammeLogged
         )
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only our settings configure the library: the process environment is not
+        read, so a stray variable (``TRAJECTORIES_PERSISTENCE_MODULE``, say) cannot
+        switch the store."""
+        return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
