@@ -5,12 +5,11 @@ from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import typer
-from application.demo import load_demo
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
+from application.demo import load_demo
 from application.settings import Settings, UnsupportedDatabaseURL
 from application.trajectories import Trajectories
 from domain.errors import DomainError
@@ -27,6 +26,12 @@ err = Console(stderr=True)
 def fail(message: str) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code=1)
+
+
+def plain(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(plain(v) for v in value) + "]"
+    return str(getattr(value, "value", value))
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -79,29 +84,29 @@ def replay(
         fail(error.message)
     finally:
         service.close()
-    table = Table(title=f"trajectory {trajectory_id}")
-    for column in ("v", "type", "date", "recorded at", "by", "data", "retracted by"):
-        table.add_column(column)
+    out.print(f"trajectory {trajectory_id}", style="bold", soft_wrap=True)
     for entry in history:
         if as_of_version is not None and entry.version > as_of_version:
             break
-        data = ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in entry.data.items())
-        table.add_row(
-            str(entry.version),
-            entry.type,
-            entry.business_date.isoformat(),
-            entry.recorded_at.isoformat(timespec="seconds"),
-            entry.recorded_by,
-            data,
-            str(entry.retracted_by or ""),
+        retracted = (
+            f"  [retracted by v{entry.retracted_by}]" if entry.retracted_by else ""
         )
-    out.print(table)
-    out.print(
+        out.print(
+            f"v{entry.version} {entry.type} on {entry.business_date.isoformat()}, "
+            f"recorded {entry.recorded_at.isoformat(timespec='seconds')} "
+            f"by {entry.recorded_by}{retracted}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        data = ", ".join(f"{k}={plain(v)}" for k, v in entry.data.items())
+        out.print(f"    {data}", soft_wrap=True, highlight=False, markup=False)
+    summary = (
         f"state at version {state.version}: stage {state.stage.value}, "
         f"coach {state.coach or '-'}, sessions {state.sessions_held}, "
-        f"placements {len(state.placements)}, rung {state.rung_at_intake or '-'} -> "
-        f"{state.latest_rung or '-'}"
+        f"placements {len(state.placements)}, "
+        f"rung {state.rung_at_intake or '-'} -> {state.latest_rung or '-'}"
     )
+    out.print(summary, soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -1,0 +1,123 @@
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from typer.testing import CliRunner
+
+from application.settings import Settings
+from application.trajectories import Trajectories
+from domain.vocabulary import (
+    Barrier,
+    EducationLevel,
+    Gender,
+    LabourStatus,
+    ReferralSource,
+)
+from interfaces.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("TRAJECTORY_DATABASE_URL", url)
+    return url
+
+
+def recorded_trajectory(url: str) -> str:
+    service = Trajectories(Settings(database_url=url))
+    service.register_programme(
+        code="BUSO-AALST",
+        name="Van BUSO naar begeleid werken",
+        funder="Vlaamse overheid",
+        organisations=["Werkburo Oost-Vlaanderen"],
+        starts_on=date(2023, 4, 1),
+        ends_on=date(2025, 9, 30),
+        budget=None,
+        min_age=16,
+        max_age=25,
+        recorded_by="admin",
+    )
+    participant = service.register_participant(
+        given_name="Lotte",
+        family_name="Claes",
+        birth_date=date(2005, 3, 14),
+        gender=Gender.F,
+        recorded_by="Hilde",
+    )
+    trajectory = service.refer(
+        participant_id=participant.id,
+        programme="BUSO-AALST",
+        organisation="Werkburo Oost-Vlaanderen",
+        referral_source=ReferralSource.SCHOOL,
+        on=date(2024, 2, 1),
+        recorded_by="Hilde",
+    )
+    service.complete_intake(
+        trajectory.id,
+        on=date(2024, 2, 12),
+        coach="Hilde",
+        rung=2,
+        labour_status=LabourStatus.UNEMPLOYED,
+        education_level=EducationLevel.ISCED_0_2,
+        barriers=[Barrier.MOBILITY],
+        disability=False,
+        postcode="9300",
+        recorded_by="Hilde",
+    )
+    service.close()
+    return str(trajectory.id)
+
+
+def test_replay_prints_every_event_and_the_state(store: str) -> None:
+    trajectory_id = recorded_trajectory(store)
+
+    result = runner.invoke(app, ["replay", trajectory_id])
+
+    assert result.exit_code == 0, result.output
+    assert "ReferralReceived" in result.output and "IntakeCompleted" in result.output
+    assert "state at version 2: stage active" in result.output
+
+
+def test_replay_as_of_a_version_stops_there(store: str) -> None:
+    trajectory_id = recorded_trajectory(store)
+
+    result = runner.invoke(app, ["replay", trajectory_id, "--as-of-version", "1"])
+
+    assert result.exit_code == 0, result.output
+    assert "IntakeCompleted" not in result.output
+    assert "state at version 1: stage referred" in result.output
+
+
+def test_replay_of_an_unknown_trajectory_fails_naming_it(store: str) -> None:
+    unknown = str(uuid4())
+
+    result = runner.invoke(app, ["replay", unknown])
+
+    assert result.exit_code == 1
+    assert f"trajectory {unknown} does not exist" in result.output
+
+
+def test_a_bad_database_url_is_refused_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRAJECTORY_DATABASE_URL", "mysql://root@localhost/x")
+
+    result = runner.invoke(app, ["replay", str(uuid4())])
+
+    assert result.exit_code == 1
+    assert "neither sqlite:/// nor postgresql://" in result.output
+
+
+def test_demo_registers_the_seed_programmes_and_generates_trajectories(
+    store: str,
+) -> None:
+    result = runner.invoke(app, ["demo", "--trajectories", "12", "--seed", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert "5 programmes" in result.output and "12 trajectories" in result.output
+    service = Trajectories(Settings(database_url=store))
+    assert len(service.programmes()) == 5
+    service.close()
