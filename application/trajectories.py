@@ -7,6 +7,7 @@ aggregates changed by one command are saved in one transaction.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -485,12 +486,8 @@ class Trajectories(Application[UUID]):
     def trajectory_as_of(self, trajectory_id: UUID, on: date) -> Trajectory:
         """The trajectory as it stood on a business date: every event whose business
         date is on or before it counts, in the order they were recorded."""
-        events = self._events(trajectory_id)
-        referral = next(events, None)
-        if referral is None:
-            raise TrajectoryNotFound(trajectory_id)
-        trajectory = referral.mutate(None)
-        assert isinstance(trajectory, Trajectory)
+        events = self._trajectory_events(trajectory_id)
+        trajectory: Trajectory = next(events).mutate(None)
         if trajectory.referred_on > on:
             raise NotYetReferred(trajectory_id, on, trajectory.referred_on)
         for domain_event in events:
@@ -502,9 +499,7 @@ class Trajectories(Application[UUID]):
 
     def history(self, trajectory_id: UUID) -> list[HistoryEntry]:
         """Every stored event of the trajectory, retracted ones included and marked."""
-        stored = list(self._events(trajectory_id))
-        if not stored:
-            raise TrajectoryNotFound(trajectory_id)
+        stored = list(self._trajectory_events(trajectory_id))
         retracted_by = {
             vars(e)["version"]: e.originator_version
             for e in stored
@@ -529,8 +524,14 @@ class Trajectories(Application[UUID]):
 
     # Helpers -------------------------------------------------------------------------
 
-    def _events(self, aggregate_id: UUID) -> Iterator[Any]:
-        return iter(self.repository.event_store.get(aggregate_id))
+    def _trajectory_events(self, trajectory_id: UUID) -> Iterator[Any]:
+        """The trajectory's stored events, oldest first; another aggregate's id, or
+        an unknown one, is not found."""
+        events = iter(self.repository.event_store.get(trajectory_id))
+        first = next(events, None)
+        if not (isinstance(first, Trajectory.Event) and first.originator_version == 1):
+            raise TrajectoryNotFound(trajectory_id)
+        return itertools.chain([first], events)
 
     def _get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
         aggregate: Any = self.repository.get(aggregate_id, version=version)

@@ -12,6 +12,7 @@ remains would break a rule.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -48,6 +49,7 @@ FOLLOW_UP_WINDOW_DAYS = 30
 REOPEN_WINDOW_DAYS = 90
 MAX_SESSION_MINUTES = 24 * 60
 MAX_HOURS_PER_WEEK = 60.0
+BELGIAN_POSTCODE = re.compile(r"[1-9][0-9]{3}", re.ASCII)
 OPEN_STAGES = frozenset({Stage.ACTIVE, Stage.SUSPENDED})
 EXIT_STAGES = frozenset({Stage.COMPLETED, Stage.DROPPED_OUT})
 
@@ -234,6 +236,24 @@ class ExitBeforeLastEvent(DomainError):
         )
 
 
+class DateBeforeLastEvent(DomainError):
+    code = "date_before_last_event"
+
+    def __init__(self, what: str, on: date, last_on: date) -> None:
+        super().__init__(
+            f"{what} on {on} is before the last recorded event on {last_on}"
+        )
+
+
+class ResumptionBeforeSuspension(DomainError):
+    code = "resumption_before_suspension"
+
+    def __init__(self, on: date, suspended_on: date) -> None:
+        super().__init__(
+            f"resumption on {on} is before the suspension on {suspended_on}"
+        )
+
+
 class DropoutReasonRequired(ReasonRequired):
     code = "dropout_reason_required"
 
@@ -360,9 +380,7 @@ def check_rung(rung: int) -> None:
 
 
 def check_postcode(postcode: str) -> None:
-    if not (isinstance(postcode, str) and postcode.isdigit() and len(postcode) == 4):
-        raise InvalidPostcode(postcode)
-    if not 1000 <= int(postcode) <= 9999:
+    if not (isinstance(postcode, str) and BELGIAN_POSTCODE.fullmatch(postcode)):
         raise InvalidPostcode(postcode)
 
 
@@ -435,6 +453,7 @@ class Trajectory(Aggregate):
     ) -> Trajectory:
         """Receives a referral. Programme and eligibility are checked by the caller,
         which holds the Programme and Participant (see ``Programme.check_referral``)."""
+        cls._check_recorder(recorded_by)
         if on > today():
             raise DateInFuture("referral", on, today())
         return cls(
@@ -480,7 +499,7 @@ class Trajectory(Aggregate):
         self.intake_on: date | None = None
         self.coach: str | None = None
         self.rung_at_intake: int | None = None
-        self.latest_rung: int | None = None
+        self.assessed_rung: int | None = None
         self.labour_status: LabourStatus | None = None
         self.education_level: EducationLevel | None = None
         self.entry_barriers: list[Barrier] = []
@@ -516,6 +535,15 @@ class Trajectory(Aggregate):
     def has_ended(self) -> bool:
         """Exited or declined: a new referral to the same programme is possible."""
         return self.stage in EXIT_STAGES or self.stage is Stage.DECLINED
+
+    @property
+    def latest_rung(self) -> int | None:
+        """The last ladder assessment, or the intake rung when there is none."""
+        return (
+            self.assessed_rung
+            if self.assessed_rung is not None
+            else self.rung_at_intake
+        )
 
     @property
     def sessions_held(self) -> int:
@@ -641,7 +669,7 @@ class Trajectory(Aggregate):
     ) -> None:
         self.stage = Stage.ACTIVE
         self.intake_on, self.coach = on, coach
-        self.rung_at_intake = self.latest_rung = rung
+        self.rung_at_intake = rung
         self.labour_status, self.education_level = labour_status, education_level
         self.entry_barriers = list(barriers)
         self.open_barriers = list(barriers)
@@ -659,7 +687,7 @@ class Trajectory(Aggregate):
         recorded_by: str,
     ) -> None:
         self._check_recorder(recorded_by)
-        self._check_taken_in("an entry-profile correction")
+        self._check_taken_in("an entry-profile correction", on)
         self._check_date("the correction", on)
         if not reason.strip():
             raise ReasonRequired("an entry-profile correction")
@@ -685,14 +713,16 @@ class Trajectory(Aggregate):
         self, on: date, field: ProfileField, value: Any, reason: str, recorded_by: str
     ) -> None:
         if field is ProfileField.RUNG:
-            if self.latest_rung == self.rung_at_intake:
-                self.latest_rung = value
             self.rung_at_intake = value
         elif field is ProfileField.LABOUR_STATUS:
             self.labour_status = value
         elif field is ProfileField.EDUCATION_LEVEL:
             self.education_level = value
         elif field is ProfileField.BARRIERS:
+            dropped = [b for b in self.entry_barriers if b not in value]
+            added = [b for b in value if b not in self.entry_barriers]
+            self.open_barriers = [b for b in self.open_barriers if b not in dropped]
+            self.open_barriers += [b for b in added if b not in self.open_barriers]
             self.entry_barriers = list(value)
         elif field is ProfileField.DISABILITY:
             self.disability = value
@@ -704,7 +734,7 @@ class Trajectory(Aggregate):
 
     def assign_coach(self, *, on: date, coach: str, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
-        self._check_open("a coach assignment")
+        self._check_open("a coach assignment", on)
         self._check_date("the coach assignment", on)
         if not coach.strip():
             raise InvalidValue("a coach assignment needs the coach's name")
@@ -726,7 +756,7 @@ class Trajectory(Aggregate):
 
     @event("LadderAssessed", topic="trajectory:LadderAssessed")
     def _ladder_assessed(self, on: date, rung: int, recorded_by: str) -> None:
-        self.latest_rung = rung
+        self.assessed_rung = rung
         self.last_on = max(self.last_on, on)
 
     def identify_barrier(self, *, on: date, barrier: Barrier, recorded_by: str) -> None:
@@ -912,9 +942,7 @@ class Trajectory(Aggregate):
             raise NotSuspended()
         self._check_date("the resumption", on)
         if on < self.suspended_on:
-            raise InvalidValue(
-                f"resumption on {on} is before the suspension on {self.suspended_on}"
-            )
+            raise ResumptionBeforeSuspension(on, self.suspended_on)
         self._resumed(on=on, reason=reason, recorded_by=recorded_by)
 
     @event("TrajectoryResumed", topic="trajectory:TrajectoryResumed")
@@ -1032,6 +1060,8 @@ class Trajectory(Aggregate):
             raise DateBeforeExit("reopening", on, exit_on)
         if on > exit_on + timedelta(days=REOPEN_WINDOW_DAYS):
             raise ReopenWindowPassed(on, exit_on)
+        if on < self.last_on:
+            raise DateBeforeLastEvent("reopening", on, self.last_on)
         self._reopened(on=on, reason=reason, recorded_by=recorded_by)
 
     @event("TrajectoryReopened", topic="trajectory:TrajectoryReopened")

@@ -1,11 +1,14 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from application.trajectories import Trajectories
 from interfaces.http.errors import InvalidParameter
+
+VERSION_TAG = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 
 
 def get_service(request: Request) -> Trajectories:
@@ -40,9 +43,8 @@ def expected_version(
 ) -> int | None:
     if if_match is None:
         return None
-    tag = if_match.strip()
-    tag = tag.removeprefix("W/").strip('"')
-    if not tag.isdigit() or int(tag) < 1:
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not VERSION_TAG.fullmatch(tag):
         raise InvalidParameter(
             "header.If-Match", f'{if_match!r} is not a version such as "3"'
         )

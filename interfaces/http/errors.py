@@ -103,6 +103,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body that cannot be parsed at all
+            field = {"field": "body", "problem": str(error.detail)}
+            return problem(422, "invalid_request", str(error.detail), errors=[field])
         code = {404: "not_found", 405: "method_not_allowed"}.get(
             error.status_code, "http_error"
         )
