@@ -70,7 +70,7 @@ SEED_PROGRAMMES: tuple[SeedProgramme, ...] = (
         funder="Vlaamse overheid (persoonsvolgende financiering)",
         organisations=("Groep Ubuntu x 8K", "Werkburo West-Vlaanderen"),
         starts_on=date(2022, 1, 1),
-        ends_on=date(2026, 12, 31),
+        ends_on=date(2029, 12, 31),
         budget_eur=None,
         min_age=18,
         max_age=64,
@@ -96,8 +96,9 @@ SEED_PROGRAMMES: tuple[SeedProgramme, ...] = (
             " persoonsvolgende financiering, referrals from activation-trajectory"
             " casemanagers and target groups (ASS, GGZ, mentale beperking, NAH) are"
             " from the article, which gives no period, budget or figures; the name"
-            " label, the period 2022-2026, ages 18-64, the invented coach names, the"
-            " referral mix and the placement and dropout rates are assumptions."
+            " label, the period 2022-2029 (ongoing structural work), ages 18-64,"
+            " the invented coach names, the referral mix and the placement and"
+            " dropout rates are assumptions."
         ),
     ),
     SeedProgramme(
