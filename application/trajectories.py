@@ -23,7 +23,7 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
-from eventsourcing.utils import Environment, EnvType
+from eventsourcing.utils import Environment, EnvType, register_topic
 
 from application.settings import Settings
 from application.storage import install_append_only_guard
@@ -162,6 +162,11 @@ def business_date(domain_event: DomainEvent) -> date:
 class ProgrammeLogged(DomainEvent):
     TOPIC = "trajectory:ProgrammeLogged"
     programme_id: UUID
+
+
+# Aggregates register their explicit topics themselves; a plain event must be told,
+# or a fresh process could not decode what an earlier one stored.
+register_topic(ProgrammeLogged.TOPIC, ProgrammeLogged)
 
 
 PROGRAMME_LOG_ID = uuid5(NAMESPACE_URL, "trajectory:programme-log")

@@ -1,6 +1,8 @@
 """The application service against real stores: SQLite and PostgreSQL (each test runs on
 both)."""
 
+import subprocess
+import sys
 import threading
 from datetime import date
 from decimal import Decimal
@@ -180,6 +182,32 @@ def test_long_histories_load_from_snapshots_and_equal_a_full_replay(
     assert [s.originator_version for s in snapshots] == [5, 10]
     assert loaded == replayed
     assert loaded.version == version == 14
+
+
+def test_a_fresh_process_reads_everything_an_earlier_one_stored(
+    catalogue: Trajectories, database_url: str
+) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    script = (
+        "import sys; from uuid import UUID;"
+        "from application.settings import Settings;"
+        "from application.trajectories import Trajectories;"
+        "app = Trajectories(Settings(database_url=sys.argv[1]));"
+        "print([p.code for p in app.programmes()]);"
+        "print(app.trajectory(UUID(sys.argv[2])).stage.value);"
+        "print(len(app.history(UUID(sys.argv[2]))))"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script, database_url, str(trajectory.id)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:3] == [f"['{PROGRAMME}']", "active", "2"]
 
 
 def test_state_as_of_a_version_and_as_of_a_date(catalogue: Trajectories) -> None:
