@@ -36,9 +36,7 @@ class Settings(BaseSettings):
                 raise UnsupportedDatabaseURL(
                     f"{self.database_url!r} names no SQLite file (sqlite:///var/x.db)"
                 )
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            else:
+            if path == ":memory:":
                 path = "file::memory:?mode=memory&cache=shared"
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -64,6 +62,21 @@ class Settings(BaseSettings):
             f"TRAJECTORY_DATABASE_URL {self.database_url!r} is neither sqlite:/// "
             "nor postgresql://"
         )
+
+    def create_folders(self) -> None:
+        """Creates the folder of a SQLite file, so a fresh checkout just runs."""
+        dbname = self.library_env().get("SQLITE_DBNAME", "")
+        if dbname and not dbname.startswith("file:"):
+            Path(dbname).parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def safe_database_url(self) -> str:
+        """The database URL with any password masked, for messages and logs."""
+        url = urlsplit(self.database_url)
+        if not url.password:
+            return self.database_url
+        netloc = url.netloc.replace(f":{url.password}@", ":***@", 1)
+        return url._replace(netloc=netloc).geturl()
 
     @property
     def is_postgres(self) -> bool:

@@ -1,25 +1,27 @@
-"""Keeps the stored events append-only, whatever the code above the database does.
+"""Keeps stored events and snapshots append-only, whatever the code above does.
 
 Installed idempotently each time the application starts.
 """
 
 from eventsourcing.persistence import Recorder
-from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 APPEND_ONLY_MESSAGE = "stored events are append-only"
 
 
-def install_append_only_guard(recorder: Recorder) -> None:
-    if isinstance(recorder, PostgresApplicationRecorder):
-        _guard_postgres(recorder)
-    elif isinstance(recorder, SQLiteApplicationRecorder):
-        _guard_sqlite(recorder)
+def install_append_only_guard(*recorders: Recorder) -> None:
+    for recorder in recorders:
+        if isinstance(recorder, PostgresAggregateRecorder):
+            _guard_postgres(recorder)
+        elif isinstance(recorder, SQLiteAggregateRecorder):
+            _guard_sqlite(recorder)
 
 
-def _guard_postgres(recorder: PostgresApplicationRecorder) -> None:
+def _guard_postgres(recorder: PostgresAggregateRecorder) -> None:
     schema = recorder.datastore.schema
-    table = f'"{schema}"."{recorder.events_table_name}"'
+    name = recorder.events_table_name
+    table = f'"{schema}"."{name}"'
     function = f'"{schema}"."refuse_change_to_stored_events"'
     statements = [
         # Serialises concurrent start-ups installing the same trigger.
@@ -34,12 +36,12 @@ def _guard_postgres(recorder: PostgresApplicationRecorder) -> None:
         $$
         """,
         f"""
-        CREATE OR REPLACE TRIGGER stored_events_refuse_update_delete
+        CREATE OR REPLACE TRIGGER {name}_refuse_update_delete
         BEFORE UPDATE OR DELETE ON {table}
         FOR EACH ROW EXECUTE FUNCTION {function}()
         """,
         f"""
-        CREATE OR REPLACE TRIGGER stored_events_refuse_truncate
+        CREATE OR REPLACE TRIGGER {name}_refuse_truncate
         BEFORE TRUNCATE ON {table}
         FOR EACH STATEMENT EXECUTE FUNCTION {function}()
         """,
@@ -49,7 +51,7 @@ def _guard_postgres(recorder: PostgresApplicationRecorder) -> None:
             cursor.execute(statement.encode())
 
 
-def _guard_sqlite(recorder: SQLiteApplicationRecorder) -> None:
+def _guard_sqlite(recorder: SQLiteAggregateRecorder) -> None:
     table = recorder.events_table_name
     with recorder.datastore.transaction(commit=True) as cursor:
         for operation in ("UPDATE", "DELETE"):

@@ -187,8 +187,10 @@ class Trajectories(Application[UUID]):
         self.settings = settings
         interval = settings.snapshot_interval
         self.snapshotting_intervals = {Trajectory: interval}  # type: ignore[misc]
+        settings.create_folders()
         super().__init__(env=settings.library_env())
-        install_append_only_guard(self.recorder)
+        assert self.snapshots is not None
+        install_append_only_guard(self.recorder, self.snapshots.recorder)
         self.programme_log: EventSourcedLog[ProgrammeLogged] = EventSourcedLog(
             self.events, PROGRAMME_LOG_ID, ProgrammeLogged
         )
@@ -305,7 +307,38 @@ class Trajectories(Application[UUID]):
         on: date,
         recorded_by: str,
     ) -> Trajectory:
-        """Receives a referral: a new trajectory for the participant."""
+        """Receives a referral: a new trajectory for the participant. A referral that
+        races another for the same participant and programme is tried once more, so
+        the loser is told about the winner's open trajectory."""
+        try:
+            return self._refer(
+                participant_id=participant_id,
+                programme=programme,
+                organisation=organisation,
+                referral_source=referral_source,
+                on=on,
+                recorded_by=recorded_by,
+            )
+        except VersionConflict:
+            return self._refer(
+                participant_id=participant_id,
+                programme=programme,
+                organisation=organisation,
+                referral_source=referral_source,
+                on=on,
+                recorded_by=recorded_by,
+            )
+
+    def _refer(
+        self,
+        *,
+        participant_id: UUID,
+        programme: str,
+        organisation: str,
+        referral_source: ReferralSource,
+        on: date,
+        recorded_by: str,
+    ) -> Trajectory:
         participant = self.participant(participant_id)
         catalogued = self.programme(programme)
         catalogued.check_referral(
@@ -468,9 +501,18 @@ class Trajectories(Application[UUID]):
     def retract_entry(
         self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
     ) -> int:
-        return self._change(
-            trajectory_id, expected_version, lambda t: t.retract_entry(**fields)
-        )
+        """Retracts an event entered in error. Retracting an exit or a decline opens
+        the trajectory again, which the enrolment must allow, as for a reopening."""
+        trajectory = self._trajectory_at(trajectory_id, expected_version)
+        had_ended = trajectory.has_ended
+        trajectory.retract_entry(**fields)
+        if not had_ended or trajectory.has_ended:
+            self._save_or_conflict(trajectory.id, expected_version, trajectory)
+            return trajectory.version
+        enrolment = self._enrolment(trajectory.participant_id, trajectory.programme)
+        enrolment.reopen(trajectory.id)
+        self._save_or_conflict(trajectory.id, expected_version, trajectory, enrolment)
+        return trajectory.version
 
     # Trajectory queries ---------------------------------------------------------------
 
@@ -490,13 +532,18 @@ class Trajectories(Application[UUID]):
 
     def trajectory_as_of(self, trajectory_id: UUID, on: date) -> Trajectory:
         """The trajectory as it stood on a business date: every event whose business
-        date is on or before it counts, in the order they were recorded."""
-        events = self._trajectory_events(trajectory_id)
-        trajectory: Trajectory = next(events).mutate(None)
+        date is on or before it counts, in the order they were recorded. An event
+        retracted as entered in error never counts, whenever it was retracted."""
+        events = list(self._trajectory_events(trajectory_id))
+        retracted = {
+            vars(e)["version"] for e in events if type(e).__name__ == "EntryRetracted"
+        }
+        trajectory: Trajectory = events[0].mutate(None)
         if trajectory.referred_on > on:
             raise NotYetReferred(trajectory_id, on, trajectory.referred_on)
-        for domain_event in events:
-            if business_date(domain_event) <= on:
+        for domain_event in events[1:]:
+            counts = domain_event.originator_version not in retracted
+            if counts and business_date(domain_event) <= on:
                 trajectory.version = domain_event.originator_version - 1
                 domain_event.apply(trajectory)
                 trajectory.version = domain_event.originator_version
@@ -539,6 +586,8 @@ class Trajectories(Application[UUID]):
         return itertools.chain([first], events)
 
     def _get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
+        if aggregate_id == PROGRAMME_LOG_ID:  # a log of events, not an aggregate
+            raise AggregateNotFoundError(aggregate_id)
         aggregate: Any = self.repository.get(aggregate_id, version=version)
         if not isinstance(aggregate, kind):
             raise AggregateNotFoundError(aggregate_id)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.domain import Snapshot as BaseSnapshot
@@ -49,6 +50,7 @@ FOLLOW_UP_WINDOW_DAYS = 30
 REOPEN_WINDOW_DAYS = 90
 MAX_SESSION_MINUTES = 24 * 60
 MAX_HOURS_PER_WEEK = 60.0
+BRUSSELS = ZoneInfo("Europe/Brussels")
 BELGIAN_POSTCODE = re.compile(r"[1-9][0-9]{3}", re.ASCII)
 OPEN_STAGES = frozenset({Stage.ACTIVE, Stage.SUSPENDED})
 EXIT_STAGES = frozenset({Stage.COMPLETED, Stage.DROPPED_OUT})
@@ -162,6 +164,16 @@ class BarrierNotOpen(DomainError):
         )
 
 
+class ResolutionBeforeIdentification(DomainError):
+    code = "resolution_before_identification"
+
+    def __init__(self, barrier: Barrier, on: date, since: date) -> None:
+        super().__init__(
+            f"resolving barrier {barrier.value} on {on} is before it was "
+            f"identified on {since}"
+        )
+
+
 class SessionMinutesOutOfRange(InvalidValue):
     code = "session_minutes_out_of_range"
 
@@ -225,15 +237,6 @@ class EmployerRequired(DomainError):
 
     def __init__(self) -> None:
         super().__init__("a placement needs the name of its employer or host")
-
-
-class ExitBeforeLastEvent(DomainError):
-    code = "exit_before_last_event"
-
-    def __init__(self, what: str, on: date, last_on: date) -> None:
-        super().__init__(
-            f"{what} on {on} is before the last recorded event on {last_on}"
-        )
 
 
 class DateBeforeLastEvent(DomainError):
@@ -396,7 +399,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def today() -> date:
-    return date.today()
+    """Business dates are Belgian: "today" is today in Brussels, whatever the server."""
+    return datetime.now(BRUSSELS).date()
 
 
 # The aggregate -----------------------------------------------------------------------
@@ -414,6 +418,12 @@ class Trajectory(Aggregate):
 
     class Snapshot(BaseSnapshot):
         TOPIC = "trajectory:Trajectory.Snapshot"
+
+    # Personal data kept out of the journal (and so out of snapshots), with the
+    # placeholder a replay of the journal uses instead.
+    JOURNAL_PLACEHOLDERS: ClassVar[dict[str, dict[str, Any]]] = {
+        "SessionHeld": {"note": ""}
+    }
 
     # Which command re-records each kind of event (used to re-check a history).
     COMMANDS: ClassVar[dict[str, str]] = {
@@ -506,12 +516,14 @@ class Trajectory(Aggregate):
         self.disability: bool | None = None
         self.postcode: str | None = None
         self.open_barriers: list[Barrier] = []
+        self.barriers_open_since: dict[str, date] = {}
         self.sessions_per_year: dict[str, int] = {}
         self.session_minutes = 0
         self.last_contact_on: date | None = None
         self.placements: list[Placement] = []
         self.suspended_on: date | None = None
         self.suspension_reason: SuspensionReason | None = None
+        self.suspensions: list[list[date | None]] = []
         self.exit_on: date | None = None
         self.destination: Destination | None = None
         self.dropout_reason: DropoutReason | None = None
@@ -526,10 +538,6 @@ class Trajectory(Aggregate):
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
-
-    @property
-    def has_exited(self) -> bool:
-        return self.stage in EXIT_STAGES
 
     @property
     def has_ended(self) -> bool:
@@ -582,9 +590,12 @@ class Trajectory(Aggregate):
             raise TrajectoryNotOpen(what, self.stage)
 
     def _check_active(self, what: str, on: date) -> None:
+        """Open, and not suspended on the date, also for an event entered late."""
         self._check_open(what, on)
-        if self.suspended_on is not None:
-            raise TrajectorySuspended(what, self.suspended_on)
+        for start, end in self.suspensions:
+            assert start is not None
+            if start <= on and (end is None or on < end):
+                raise TrajectorySuspended(what, start)
 
     def _check_exited(self, what: str) -> date:
         if self.exit_on is None:
@@ -673,6 +684,7 @@ class Trajectory(Aggregate):
         self.labour_status, self.education_level = labour_status, education_level
         self.entry_barriers = list(barriers)
         self.open_barriers = list(barriers)
+        self.barriers_open_since = {b.value: on for b in barriers}
         self.disability, self.postcode = disability, postcode
         self.last_contact_on = on
         self.last_on = max(self.last_on, on)
@@ -692,7 +704,10 @@ class Trajectory(Aggregate):
         if not reason.strip():
             raise ReasonRequired("an entry-profile correction")
         value = parse_profile_value(field, value)
-        if value == self._profile_value(field):
+        current = self._profile_value(field)
+        if value == current or (
+            field is ProfileField.BARRIERS and set(value) == set(current)
+        ):
             raise CorrectionChangesNothing(field)
         self._entry_profile_corrected(
             on=on, field=field, value=value, reason=reason, recorded_by=recorded_by
@@ -723,6 +738,10 @@ class Trajectory(Aggregate):
             added = [b for b in value if b not in self.entry_barriers]
             self.open_barriers = [b for b in self.open_barriers if b not in dropped]
             self.open_barriers += [b for b in added if b not in self.open_barriers]
+            for barrier in dropped:
+                self.barriers_open_since.pop(barrier.value, None)
+            for barrier in added:
+                self.barriers_open_since.setdefault(barrier.value, on)
             self.entry_barriers = list(value)
         elif field is ProfileField.DISABILITY:
             self.disability = value
@@ -770,6 +789,7 @@ class Trajectory(Aggregate):
     @event("BarrierIdentified", topic="trajectory:BarrierIdentified")
     def _barrier_identified(self, on: date, barrier: Barrier, recorded_by: str) -> None:
         self.open_barriers.append(barrier)
+        self.barriers_open_since[barrier.value] = on
         self.last_on = max(self.last_on, on)
 
     def resolve_barrier(self, *, on: date, barrier: Barrier, recorded_by: str) -> None:
@@ -778,11 +798,16 @@ class Trajectory(Aggregate):
         self._check_date("the resolution", on)
         if barrier not in self.open_barriers:
             raise BarrierNotOpen(barrier)
+        since = self.barriers_open_since[barrier.value]
+        if on < since:
+            raise ResolutionBeforeIdentification(barrier, on, since)
         self._barrier_resolved(on=on, barrier=barrier, recorded_by=recorded_by)
 
     @event("BarrierResolved", topic="trajectory:BarrierResolved")
     def _barrier_resolved(self, on: date, barrier: Barrier, recorded_by: str) -> None:
-        self.open_barriers.remove(barrier)
+        if barrier in self.open_barriers:  # a replay as of a date may lack it
+            self.open_barriers.remove(barrier)
+        self.barriers_open_since.pop(barrier.value, None)
         self.last_on = max(self.last_on, on)
 
     # Sessions ----------------------------------------------------------------------
@@ -927,12 +952,15 @@ class Trajectory(Aggregate):
         if self.suspended_on is not None:
             raise AlreadySuspended(self.suspended_on)
         self._check_date("the suspension", on)
+        if on < self.last_on:
+            raise DateBeforeLastEvent("the suspension", on, self.last_on)
         self._suspended(on=on, reason=reason, recorded_by=recorded_by)
 
     @event("TrajectorySuspended", topic="trajectory:TrajectorySuspended")
     def _suspended(self, on: date, reason: SuspensionReason, recorded_by: str) -> None:
         self.stage = Stage.SUSPENDED
         self.suspended_on, self.suspension_reason = on, reason
+        self.suspensions.append([on, None])
         self.last_on = max(self.last_on, on)
 
     def resume(self, *, on: date, reason: SuspensionReason, recorded_by: str) -> None:
@@ -948,8 +976,13 @@ class Trajectory(Aggregate):
     @event("TrajectoryResumed", topic="trajectory:TrajectoryResumed")
     def _resumed(self, on: date, reason: SuspensionReason, recorded_by: str) -> None:
         self.stage = Stage.ACTIVE
-        self.suspended_on = self.suspension_reason = None
+        self._end_suspension(on)
         self.last_on = max(self.last_on, on)
+
+    def _end_suspension(self, on: date) -> None:
+        if self.suspensions and self.suspensions[-1][1] is None:
+            self.suspensions[-1][1] = on
+        self.suspended_on = self.suspension_reason = None
 
     # Exits -------------------------------------------------------------------------
 
@@ -957,7 +990,7 @@ class Trajectory(Aggregate):
         self._check_open(what, on)
         self._check_date(what, on)
         if on < self.last_on:
-            raise ExitBeforeLastEvent(what, on, self.last_on)
+            raise DateBeforeLastEvent(what, on, self.last_on)
 
     def complete(self, *, on: date, destination: Destination, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
@@ -968,7 +1001,7 @@ class Trajectory(Aggregate):
     def _completed(self, on: date, destination: Destination, recorded_by: str) -> None:
         self.stage = Stage.COMPLETED
         self.exit_on, self.destination = on, destination
-        self.suspended_on = self.suspension_reason = None
+        self._end_suspension(on)
         self.last_on = max(self.last_on, on)
 
     def drop_out(
@@ -984,7 +1017,7 @@ class Trajectory(Aggregate):
     def _dropped_out(self, on: date, reason: DropoutReason, recorded_by: str) -> None:
         self.stage = Stage.DROPPED_OUT
         self.exit_on, self.dropout_reason = on, reason
-        self.suspended_on = self.suspension_reason = None
+        self._end_suspension(on)
         self.last_on = max(self.last_on, on)
 
     def record_exit_result(
@@ -1108,7 +1141,7 @@ class Trajectory(Aggregate):
                 continue
             command = getattr(scratch, self.COMMANDS[entry["type"]])
             try:
-                command(**entry["data"])
+                command(**self._journalled_data(entry))
             except DomainError as broken:
                 raise RetractionBreaksHistory(
                     version, entry["version"], broken.message
@@ -1135,16 +1168,21 @@ class Trajectory(Aggregate):
             originator_id=self.id,
             originator_version=entry["version"],
             timestamp=self.modified_on,
-            **entry["data"],
+            **self._journalled_data(entry),
         ).apply(self)
+
+    def _journalled_data(self, entry: dict[str, Any]) -> dict[str, Any]:
+        return {**self.JOURNAL_PLACEHOLDERS.get(entry["type"], {}), **entry["data"]}
 
     def _remember(self, domain_event: Aggregate.Event) -> None:
         name = type(domain_event).__name__
         if name in self.COMMANDS:
+            left_out = self.JOURNAL_PLACEHOLDERS.get(name, {})
             data = {
                 key: value
                 for key, value in vars(domain_event).items()
                 if key not in ("originator_id", "originator_version", "timestamp")
+                and key not in left_out
             }
             self.journal.append(
                 {"version": domain_event.originator_version, "type": name, "data": data}

@@ -1,6 +1,6 @@
 """The ``trajectory`` command; it reads the same ``TRAJECTORY_*`` settings."""
 
-import sys
+import logging
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
@@ -47,7 +47,7 @@ def open_service(settings: Settings) -> Trajectories:
     try:
         return Trajectories(settings)
     except Exception as error:  # any connection failure, named for the operator
-        fail(f"cannot open the store at {settings.database_url}: {error}")
+        fail(f"cannot open the store at {settings.safe_database_url}: {error}")
 
 
 @app.command()
@@ -61,6 +61,7 @@ def serve(
     from interfaces.http.app import create_app
 
     settings = load_settings(host=host, port=port)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     open_service(settings).close()  # fail fast, with a clear message
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
 
@@ -139,7 +140,3 @@ def demo(
         f"{summary.programmes} programmes, {summary.participants} participants, "
         f"{summary.trajectories} trajectories, {summary.events} events"
     )
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    sys.exit(app())

@@ -11,6 +11,7 @@ def test_a_sqlite_url_names_the_file_and_creates_its_folder(tmp_path: Path) -> N
     settings = Settings(database_url=f"sqlite:///{tmp_path}/var/store.db")
 
     env = settings.library_env()
+    settings.create_folders()
 
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
     assert env["SQLITE_DBNAME"] == f"{tmp_path}/var/store.db"
@@ -30,6 +31,13 @@ def test_a_postgres_url_gives_every_connection_setting() -> None:
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("svc", "s@cret")
     assert (env["POSTGRES_DBNAME"], env["POSTGRES_SCHEMA"]) == ("traj", "audit")
     assert settings.is_postgres
+
+
+def test_messages_show_the_database_url_without_its_password() -> None:
+    settings = Settings(database_url="postgresql://svc:S3cret@db:5432/traj")
+
+    assert settings.safe_database_url == "postgresql://svc:***@db:5432/traj"
+    assert Settings(database_url="sqlite:///x.db").safe_database_url == "sqlite:///x.db"
 
 
 def test_settings_come_from_trajectory_variables(

@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.settings import Settings
 from application.trajectories import (
+    PROGRAMME_LOG_ID,
     NotYetReferred,
     ParticipantNotFound,
     ProgrammeAlreadyRegistered,
@@ -175,7 +176,8 @@ def test_long_histories_load_from_snapshots_and_equal_a_full_replay(
         list(catalogue.snapshots.get(trajectory.id)) if catalogue.snapshots else []
     )
     loaded = catalogue.trajectory(trajectory.id)
-    replayed = None
+    replayed: Any = None
+    stored_event: Any
     for stored_event in catalogue.repository.event_store.get(trajectory.id):
         replayed = stored_event.mutate(replayed)
 
@@ -224,6 +226,151 @@ def test_state_as_of_a_version_and_as_of_a_date(catalogue: Trajectories) -> None
     assert on_march_1.sessions_held == 1 and on_march_1.version == 3
     assert on_referral_day.stage is Stage.REFERRED
     assert catalogue.trajectory(trajectory.id).sessions_held == 2
+
+
+def test_an_event_retracted_later_never_counts_as_of_any_date(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    catalogue.drop_out(
+        trajectory.id,
+        on=date(2024, 2, 20),
+        reason=DropoutReason.LOST_CONTACT,
+        recorded_by=COACH,
+    )
+
+    catalogue.retract_entry(
+        trajectory.id,
+        on=date(2024, 3, 1),
+        version=3,
+        reason="she answered after all",
+        recorded_by=COACH,
+    )
+
+    as_of = catalogue.trajectory_as_of(trajectory.id, date(2024, 2, 25))
+    assert as_of.stage is Stage.ACTIVE and as_of.exit_on is None
+
+
+def test_retracting_an_exit_is_refused_when_a_newer_trajectory_exists(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    catalogue.drop_out(
+        trajectory.id,
+        on=date(2024, 2, 20),
+        reason=DropoutReason.LOST_CONTACT,
+        recorded_by=COACH,
+    )
+    catalogue.refer(
+        participant_id=trajectory.participant_id,
+        programme=PROGRAMME,
+        organisation=ORGANISATION,
+        referral_source=ReferralSource.VDAB,
+        on=date(2024, 3, 1),
+        recorded_by=COACH,
+    )
+
+    with pytest.raises(NewerTrajectoryExists):
+        catalogue.retract_entry(
+            trajectory.id,
+            on=date(2024, 3, 2),
+            version=3,
+            reason="entered in error",
+            recorded_by=COACH,
+        )
+
+    assert catalogue.trajectory(trajectory.id).stage is Stage.DROPPED_OUT
+
+
+def test_retracting_the_only_exit_reopens_the_trajectory(
+    catalogue: Trajectories,
+) -> None:
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    catalogue.drop_out(
+        trajectory.id,
+        on=date(2024, 2, 20),
+        reason=DropoutReason.LOST_CONTACT,
+        recorded_by=COACH,
+    )
+
+    catalogue.retract_entry(
+        trajectory.id,
+        on=date(2024, 3, 2),
+        version=3,
+        reason="entered in error",
+        recorded_by=COACH,
+    )
+
+    assert catalogue.trajectory(trajectory.id).stage is Stage.ACTIVE
+    with pytest.raises(OpenTrajectoryExists):
+        catalogue.refer(
+            participant_id=trajectory.participant_id,
+            programme=PROGRAMME,
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 3, 3),
+            recorded_by=COACH,
+        )
+
+
+def test_the_programme_log_is_no_aggregate_to_read(catalogue: Trajectories) -> None:
+    with pytest.raises(ParticipantNotFound):
+        catalogue.participant(PROGRAMME_LOG_ID)
+    with pytest.raises(TrajectoryNotFound):
+        catalogue.trajectory(PROGRAMME_LOG_ID)
+    with pytest.raises(TrajectoryNotFound):
+        catalogue.history(PROGRAMME_LOG_ID)
+
+
+def test_two_racing_referrals_of_one_participant_open_one_trajectory(
+    database_url: str,
+) -> None:
+    first = Trajectories(Settings(database_url=database_url))
+    second = Trajectories(Settings(database_url=database_url))
+    try:
+        register_programme(first)
+        participant = first.register_participant(
+            given_name="Lotte",
+            family_name="Claes",
+            birth_date=date(2005, 3, 14),
+            gender=Gender.F,
+            recorded_by=COACH,
+        )
+        start = threading.Barrier(2)
+        outcomes: list[object] = []
+
+        def refer(service: Trajectories) -> None:
+            start.wait()
+            try:
+                outcomes.append(
+                    service.refer(
+                        participant_id=participant.id,
+                        programme=PROGRAMME,
+                        organisation=ORGANISATION,
+                        referral_source=ReferralSource.SCHOOL,
+                        on=date(2024, 2, 1),
+                        recorded_by=COACH,
+                    )
+                )
+            except OpenTrajectoryExists as refused:
+                outcomes.append(refused)
+
+        writers = [threading.Thread(target=refer, args=(s,)) for s in (first, second)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+
+        opened = [o for o in outcomes if isinstance(o, Trajectory)]
+        refused = [o for o in outcomes if isinstance(o, OpenTrajectoryExists)]
+        assert len(opened) == 1 and len(refused) == 1
+        assert str(opened[0].id) in str(refused[0])
+    finally:
+        first.close()
+        second.close()
 
 
 def test_unknown_versions_and_dates_before_the_referral_are_not_found(
@@ -456,12 +603,14 @@ def test_a_retracted_event_stays_in_the_history_and_counts_nowhere(
 @pytest.mark.parametrize(
     "statement", ["UPDATE {table} SET topic = 'x'", "DELETE FROM {table}"]
 )
-def test_the_store_refuses_to_change_or_delete_stored_events(
-    catalogue: Trajectories, statement: str
+@pytest.mark.parametrize("store", ["events", "snapshots"])
+def test_the_store_refuses_to_change_or_delete_stored_events_and_snapshots(
+    catalogue: Trajectories, statement: str, store: str
 ) -> None:
-    referred(catalogue)
-    recorder: Any = catalogue.recorder
-    before = recorder.select_notifications(1, 100)
+    trajectory = referred(catalogue)
+    catalogue.take_snapshot(trajectory.id)
+    recorder: Any = getattr(catalogue, store).recorder
+    before = recorder.select_events(trajectory.id)
     table = recorder.events_table_name
     if catalogue.settings.is_postgres:
         table = f'"{recorder.datastore.schema}".{table}'
@@ -470,7 +619,7 @@ def test_the_store_refuses_to_change_or_delete_stored_events(
         with recorder.datastore.transaction(commit=True) as cursor:
             cursor.execute(statement.format(table=table))
 
-    assert recorder.select_notifications(1, 100) == before
+    assert recorder.select_events(trajectory.id) == before
 
 
 @pytest.mark.postgres

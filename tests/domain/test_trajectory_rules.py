@@ -22,7 +22,6 @@ from domain.trajectory import (
     DropoutReasonRequired,
     EmployerRequired,
     EntryNotRetractable,
-    ExitBeforeLastEvent,
     ExitRequired,
     ExitResultAlreadyRecorded,
     FollowUpAlreadyRecorded,
@@ -37,6 +36,7 @@ from domain.trajectory import (
     PlacementEndBeforeStart,
     PlacementIdInUse,
     ReopenWindowPassed,
+    ResolutionBeforeIdentification,
     ResumptionBeforeSuspension,
     RetractionBreaksHistory,
     RungOutOfRange,
@@ -70,6 +70,7 @@ from tests.domain.builders import (
     COACH,
     EMPLOYER,
     EXIT_ON,
+    INTAKE_BARRIERS,
     INTAKE_ON,
     INTAKE_POSTCODE,
     INTAKE_RUNG,
@@ -264,7 +265,7 @@ def test_a_referral_can_be_declined_before_intake() -> None:
     assert trajectory.declined_on == INTAKE_ON
     assert trajectory.decline_reason is DeclineReason.NO_CAPACITY
     assert trajectory.has_ended
-    assert not trajectory.has_exited
+    assert trajectory.exit_on is None
 
 
 def test_a_referral_cannot_be_declined_after_intake() -> None:
@@ -1471,7 +1472,7 @@ def test_a_completion_on_the_last_events_date_ends_the_trajectory() -> None:
     assert trajectory.stage is Stage.COMPLETED
     assert trajectory.exit_on == PLACEMENT_ON
     assert trajectory.destination is Destination.EMPLOYED
-    assert trajectory.has_exited
+    assert trajectory.exit_on is not None
     assert not trajectory.is_open
 
 
@@ -1479,12 +1480,12 @@ def test_a_completion_before_the_last_events_date_is_refused() -> None:
     trajectory = placed()
     trajectory.collect_events()
 
-    with pytest.raises(ExitBeforeLastEvent) as refused:
+    with pytest.raises(DateBeforeLastEvent) as refused:
         trajectory.complete(
             on=date(2024, 4, 1), destination=Destination.EMPLOYED, recorded_by=COACH
         )
 
-    assert refused.value.code == "exit_before_last_event"
+    assert refused.value.code == "date_before_last_event"
     assert "2024-04-01" in refused.value.message
     assert "2024-04-02" in refused.value.message
     assert trajectory.stage is Stage.ACTIVE
@@ -1563,7 +1564,7 @@ def test_a_dropout_with_a_reason_ends_the_trajectory() -> None:
     assert trajectory.stage is Stage.DROPPED_OUT
     assert trajectory.exit_on == EXIT_ON
     assert trajectory.dropout_reason is DropoutReason.MENTAL_HEALTH
-    assert trajectory.has_exited
+    assert trajectory.exit_on is not None
 
 
 def test_a_dropout_needs_a_reason() -> None:
@@ -1583,12 +1584,12 @@ def test_a_dropout_before_the_last_events_date_is_refused() -> None:
     trajectory = placed()
     trajectory.collect_events()
 
-    with pytest.raises(ExitBeforeLastEvent) as refused:
+    with pytest.raises(DateBeforeLastEvent) as refused:
         trajectory.drop_out(
             on=date(2024, 3, 29), reason=DropoutReason.WITHDREW, recorded_by=COACH
         )
 
-    assert refused.value.code == "exit_before_last_event"
+    assert refused.value.code == "date_before_last_event"
     assert "2024-03-29" in refused.value.message
     assert "2024-04-02" in refused.value.message
     assert trajectory.collect_events() == []
@@ -2235,3 +2236,112 @@ def test_a_retraction_needs_a_reason() -> None:
     assert "retraction" in refused.value.message
     assert trajectory.sessions_held == 1
     assert trajectory.collect_events() == []
+
+
+# Rules on the business date, also for events entered late -------------------------
+
+
+def test_a_barrier_cannot_be_resolved_before_it_was_identified() -> None:
+    trajectory = taken_in()
+    trajectory.identify_barrier(
+        on=date(2024, 3, 10), barrier=Barrier.DIGITAL, recorded_by=COACH
+    )
+    trajectory.collect_events()
+
+    with pytest.raises(ResolutionBeforeIdentification) as refused:
+        trajectory.resolve_barrier(
+            on=date(2024, 3, 5), barrier=Barrier.DIGITAL, recorded_by=COACH
+        )
+
+    assert refused.value.code == "resolution_before_identification"
+    assert "2024-03-05" in refused.value.message
+    assert "2024-03-10" in refused.value.message
+    assert trajectory.collect_events() == []
+
+
+def test_a_barrier_is_resolved_on_or_after_its_identification() -> None:
+    trajectory = taken_in()
+    trajectory.identify_barrier(
+        on=date(2024, 3, 10), barrier=Barrier.DIGITAL, recorded_by=COACH
+    )
+
+    trajectory.resolve_barrier(
+        on=date(2024, 3, 10), barrier=Barrier.DIGITAL, recorded_by=COACH
+    )
+
+    assert Barrier.DIGITAL not in trajectory.open_barriers
+
+
+def test_a_session_entered_late_inside_a_past_suspension_is_refused() -> None:
+    trajectory = suspended()
+    trajectory.resume(
+        on=date(2024, 4, 1), reason=SuspensionReason.HOSPITALISATION, recorded_by=COACH
+    )
+    trajectory.collect_events()
+
+    with pytest.raises(TrajectorySuspended) as refused:
+        hold_session(trajectory, on=date(2024, 3, 25))
+
+    assert refused.value.code == "trajectory_suspended"
+    assert str(SUSPENSION_ON) in refused.value.message
+    assert trajectory.collect_events() == []
+
+
+def test_a_session_entered_late_before_the_suspension_is_accepted() -> None:
+    trajectory = suspended()
+
+    hold_session(trajectory, on=date(2024, 3, 4))
+
+    assert trajectory.sessions_held == 1
+
+
+def test_a_suspension_dated_before_the_last_recorded_event_is_refused() -> None:
+    trajectory = taken_in()
+    hold_session(trajectory, on=date(2024, 3, 20))
+    trajectory.collect_events()
+
+    with pytest.raises(DateBeforeLastEvent) as refused:
+        trajectory.suspend(
+            on=date(2024, 3, 18), reason=SuspensionReason.CARE, recorded_by=COACH
+        )
+
+    assert "2024-03-18" in refused.value.message
+    assert "2024-03-20" in refused.value.message
+    assert trajectory.collect_events() == []
+
+
+def test_reordering_the_entry_barriers_is_no_correction() -> None:
+    trajectory = taken_in()
+    trajectory.collect_events()
+
+    with pytest.raises(CorrectionChangesNothing):
+        trajectory.correct_entry_profile(
+            on=SESSION_ON,
+            field=ProfileField.BARRIERS,
+            value=list(reversed(INTAKE_BARRIERS)),
+            reason="order",
+            recorded_by=COACH,
+        )
+
+
+def test_session_notes_stay_out_of_the_journal_and_so_out_of_snapshots() -> None:
+    trajectory = taken_in()
+
+    hold_session(trajectory, note="spoke about her debts with her mother")
+
+    snapshot = Trajectory.Snapshot.take(trajectory)
+    assert "debts" not in repr(snapshot.state)
+    assert trajectory.journal[-1]["type"] == "SessionHeld"
+
+
+def test_a_retraction_still_works_with_notes_left_out_of_the_journal() -> None:
+    trajectory = taken_in()
+    hold_session(trajectory, note="first")
+    hold_session(trajectory, on=date(2024, 3, 5), note="second")
+
+    trajectory.retract_entry(
+        on=date(2024, 3, 6), version=3, reason="wrong person", recorded_by=COACH
+    )
+
+    assert trajectory.sessions_held == 1
+    assert trajectory.last_contact_on == date(2024, 3, 5)

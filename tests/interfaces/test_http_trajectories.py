@@ -343,7 +343,7 @@ BROKEN_RULES = [
     pytest.param(
         [intake(), placement()],
         dropout(on="2024-03-01"),
-        "exit_before_last_event",
+        "date_before_last_event",
         ["2024-03-01", "2024-04-02"],
         id="dropout-before-last-event",
     ),
