@@ -59,6 +59,9 @@ class DemoSummary:
     events: int
 
 
+BATCH_SIZE = 50  # trajectories written per transaction
+
+
 def load_demo(
     app: Trajectories,
     *,
@@ -98,10 +101,12 @@ def load_demo(
         except ProgrammeAlreadyRegistered:
             pass
     generator = _Generator(app, random.Random(seed), horizon, recorded_by)
-    for _ in range(trajectories):
-        generator.trajectory()
-        if progress is not None:
-            progress(1)
+    for first in range(0, trajectories, BATCH_SIZE):
+        with app.batch():
+            for _ in range(first, min(first + BATCH_SIZE, trajectories)):
+                generator.trajectory()
+                if progress is not None:
+                    progress(1)
     return DemoSummary(
         programmes=registered,
         participants=generator.participants,

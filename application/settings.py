@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     demo: bool = Field(default=False, description="load demo data on first start")
-    demo_trajectories: int = 200
+    demo_trajectories: int = 300
     snapshot_interval: int = Field(default=50, ge=2)
     postgres_pool_size: int = 5
     postgres_max_overflow: int = 10

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -188,6 +190,7 @@ class Trajectories(Application[UUID]):
         interval = settings.snapshot_interval
         self.snapshotting_intervals = {Trajectory: interval}  # type: ignore[misc]
         settings.create_folders()
+        self._unit_of_work = threading.local()
         super().__init__(env=settings.library_env())
         assert self.snapshots is not None
         install_append_only_guard(self.recorder, self.snapshots.recorder)
@@ -207,6 +210,28 @@ class Trajectories(Application[UUID]):
         transcoder.register(PlacementAsDict())
         for enum_class in ALL_ENUMS:
             transcoder.register(EnumAsValue(enum_class))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Records many commands as one transaction: the aggregates they load and
+        change stay in memory and are saved together when the block ends, all or
+        nothing. For imports and the demo; commands in the block see each other's
+        changes, queries of the stored history do not (yet)."""
+        if self._batched() is not None:
+            raise RuntimeError("batches do not nest")
+        self._unit_of_work.aggregates = {}
+        try:
+            yield
+            changed = list(self._unit_of_work.aggregates.values())
+        finally:
+            self._unit_of_work.aggregates = None
+        self.save(*changed)
+
+    def _batched(self) -> dict[UUID, Aggregate] | None:
+        aggregates: dict[UUID, Aggregate] | None = getattr(
+            self._unit_of_work, "aggregates", None
+        )
+        return aggregates
 
     # Programmes ---------------------------------------------------------------------
 
@@ -286,7 +311,7 @@ class Trajectories(Application[UUID]):
             phone=phone,
             recorded_by=recorded_by,
         )
-        self.save(participant)
+        self._save_or_conflict(participant.id, None, participant)
         return participant
 
     def participant(self, participant_id: UUID) -> Participant:
@@ -588,9 +613,14 @@ class Trajectories(Application[UUID]):
     def _get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
         if aggregate_id == PROGRAMME_LOG_ID:  # a log of events, not an aggregate
             raise AggregateNotFoundError(aggregate_id)
-        aggregate: Any = self.repository.get(aggregate_id, version=version)
+        batched = self._batched() if version is None else None
+        aggregate: Any = (batched or {}).get(aggregate_id)
+        if aggregate is None:
+            aggregate = self.repository.get(aggregate_id, version=version)
         if not isinstance(aggregate, kind):
             raise AggregateNotFoundError(aggregate_id)
+        if batched is not None:
+            batched[aggregate_id] = aggregate
         return aggregate
 
     def _enrolment(self, participant_id: UUID, programme: str) -> Enrolment:
@@ -621,6 +651,10 @@ class Trajectories(Application[UUID]):
     def _save_or_conflict(
         self, aggregate_id: UUID, expected_version: int | None, *aggregates: Aggregate
     ) -> None:
+        batched = self._batched()
+        if batched is not None:
+            batched.update((aggregate.id, aggregate) for aggregate in aggregates)
+            return
         try:
             self.save(*aggregates)
         except IntegrityError:

@@ -26,7 +26,7 @@ from application.trajectories import (
 )
 from domain.enrolment import NewerTrajectoryExists, OpenTrajectoryExists
 from domain.programme import AgeNotEligible, ProgrammeNotRunning
-from domain.trajectory import Trajectory
+from domain.trajectory import IntakeAlreadyCompleted, Trajectory
 from domain.vocabulary import (
     Barrier,
     DeclineReason,
@@ -639,3 +639,34 @@ def test_postgres_refuses_truncate_and_reinstalls_its_guard_idempotently(
     finally:
         service.close()
         again.close()
+
+
+def test_a_batch_is_stored_together_when_it_ends(
+    catalogue: Trajectories, database_url: str
+) -> None:
+    reader = Trajectories(Settings(database_url=database_url))
+    try:
+        with catalogue.batch():
+            trajectory = referred(catalogue)
+            take_in(catalogue, trajectory.id, date(2024, 2, 12))
+            hold_session(catalogue, trajectory.id, date(2024, 2, 20))
+            assert catalogue.trajectory(trajectory.id).sessions_held == 1
+            with pytest.raises(TrajectoryNotFound):
+                reader.trajectory(trajectory.id)
+
+        stored = reader.trajectory(trajectory.id)
+        assert stored.version == 3 and stored.sessions_held == 1
+    finally:
+        reader.close()
+
+
+def test_a_batch_that_fails_stores_nothing(catalogue: Trajectories) -> None:
+    with pytest.raises(IntakeAlreadyCompleted), catalogue.batch():
+        trajectory = referred(catalogue)
+        take_in(catalogue, trajectory.id, date(2024, 2, 12))
+        take_in(catalogue, trajectory.id, date(2024, 2, 13))
+
+    with pytest.raises(TrajectoryNotFound):
+        catalogue.trajectory(trajectory.id)
+    with pytest.raises(ParticipantNotFound):
+        catalogue.participant(trajectory.participant_id)
