@@ -332,38 +332,9 @@ class Trajectories(Application[UUID]):
         on: date,
         recorded_by: str,
     ) -> Trajectory:
-        """Receives a referral: a new trajectory for the participant. A referral that
-        races another for the same participant and programme is tried once more, so
-        the loser is told about the winner's open trajectory."""
-        try:
-            return self._refer(
-                participant_id=participant_id,
-                programme=programme,
-                organisation=organisation,
-                referral_source=referral_source,
-                on=on,
-                recorded_by=recorded_by,
-            )
-        except VersionConflict:
-            return self._refer(
-                participant_id=participant_id,
-                programme=programme,
-                organisation=organisation,
-                referral_source=referral_source,
-                on=on,
-                recorded_by=recorded_by,
-            )
-
-    def _refer(
-        self,
-        *,
-        participant_id: UUID,
-        programme: str,
-        organisation: str,
-        referral_source: ReferralSource,
-        on: date,
-        recorded_by: str,
-    ) -> Trajectory:
+        """Receives a referral: a new trajectory for the participant in the programme.
+        Of two racing referrals for the same participant and programme, the loser is
+        told about the winner's open trajectory."""
         participant = self.participant(participant_id)
         catalogued = self.programme(programme)
         catalogued.check_referral(
@@ -380,13 +351,18 @@ class Trajectories(Application[UUID]):
             recorded_by=recorded_by,
         )
         enrolment = self._enrolment(participant_id, programme)
-        latest_is_open = (
-            enrolment.latest is not None
-            and not self.trajectory(enrolment.latest).has_ended
-        )
-        enrolment.add(trajectory.id, latest_is_open=latest_is_open)
-        self._save_or_conflict(enrolment.id, None, trajectory, enrolment)
+        enrolment.add(trajectory.id, latest_is_open=self._latest_is_open(enrolment))
+        try:
+            self._save_or_conflict(enrolment.id, None, trajectory, enrolment)
+        except VersionConflict:
+            winner = self._enrolment(participant_id, programme)
+            winner.add(trajectory.id, latest_is_open=self._latest_is_open(winner))
+            raise
         return trajectory
+
+    def _latest_is_open(self, enrolment: Enrolment) -> bool:
+        latest = enrolment.latest
+        return latest is not None and not self.trajectory(latest).has_ended
 
     def decline_referral(
         self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
