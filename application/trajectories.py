@@ -183,8 +183,6 @@ HIDDEN_FIELDS = frozenset(
 class Trajectories(Application[UUID]):
     """Trajectories, participants and programmes in one event store."""
 
-    is_snapshotting_enabled = True
-
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         interval = settings.snapshot_interval
@@ -216,7 +214,7 @@ class Trajectories(Application[UUID]):
         """Records many commands as one transaction: the aggregates they load and
         change stay in memory and are saved together when the block ends, all or
         nothing. For imports and the demo; commands in the block see each other's
-        changes, queries of the stored history do not (yet)."""
+        changes, queries of the stored history see them once the block ends."""
         if self._batched() is not None:
             raise RuntimeError("batches do not nest")
         self._unit_of_work.aggregates = {}
