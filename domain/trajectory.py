@@ -517,6 +517,7 @@ class Trajectory(Aggregate):
         self.postcode: str | None = None
         self.open_barriers: list[Barrier] = []
         self.barriers_open_since: dict[str, date] = {}
+        self.barriers_with_events: list[str] = []
         self.sessions_per_year: dict[str, int] = {}
         self.session_minutes = 0
         self.last_contact_on: date | None = None
@@ -734,8 +735,15 @@ class Trajectory(Aggregate):
         elif field is ProfileField.EDUCATION_LEVEL:
             self.education_level = value
         elif field is ProfileField.BARRIERS:
-            dropped = [b for b in self.entry_barriers if b not in value]
-            added = [b for b in value if b not in self.entry_barriers]
+            # Only barriers known from the entry profile alone follow the correction:
+            # one with its own identification or resolution keeps what that said.
+            own = self.barriers_with_events
+            dropped = [
+                b for b in self.entry_barriers if b not in value and b.value not in own
+            ]
+            added = [
+                b for b in value if b not in self.entry_barriers and b.value not in own
+            ]
             self.open_barriers = [b for b in self.open_barriers if b not in dropped]
             self.open_barriers += [b for b in added if b not in self.open_barriers]
             for barrier in dropped:
@@ -790,6 +798,7 @@ class Trajectory(Aggregate):
     def _barrier_identified(self, on: date, barrier: Barrier, recorded_by: str) -> None:
         self.open_barriers.append(barrier)
         self.barriers_open_since[barrier.value] = on
+        self._note_barrier_event(barrier)
         self.last_on = max(self.last_on, on)
 
     def resolve_barrier(self, *, on: date, barrier: Barrier, recorded_by: str) -> None:
@@ -808,7 +817,12 @@ class Trajectory(Aggregate):
         if barrier in self.open_barriers:  # a replay as of a date may lack it
             self.open_barriers.remove(barrier)
         self.barriers_open_since.pop(barrier.value, None)
+        self._note_barrier_event(barrier)
         self.last_on = max(self.last_on, on)
+
+    def _note_barrier_event(self, barrier: Barrier) -> None:
+        if barrier.value not in self.barriers_with_events:
+            self.barriers_with_events.append(barrier.value)
 
     # Sessions ----------------------------------------------------------------------
 

@@ -200,6 +200,7 @@ class Model:
     last_assessed_rung: int | None = None
     entry_barriers: list[Barrier] = field(default_factory=list)
     open_barriers: list[Barrier] = field(default_factory=list)
+    barriers_with_events: set[Barrier] = field(default_factory=set)
     sessions_held: int = 0
     session_minutes: int = 0
     last_contact_on: date | None = None
@@ -243,8 +244,10 @@ class Model:
             self.last_assessed_rung = data["rung"]
         elif name == "BarrierIdentified":
             self.open_barriers.append(data["barrier"])
+            self.barriers_with_events.add(data["barrier"])
         elif name == "BarrierResolved":
             self.open_barriers.remove(data["barrier"])
+            self.barriers_with_events.add(data["barrier"])
         elif name == "SessionHeld":
             self.sessions_held += 1
             self.session_minutes += data["minutes"]
@@ -272,10 +275,15 @@ class Model:
 
     def correct_entry_barriers(self, corrected: list[Barrier]) -> None:
         """The aggregate's rule (DOMAIN.md is silent): a barrier taken out of the
-        entry profile is no longer open; one put in opens, unless it is open."""
-        old = self.entry_barriers
-        kept = [b for b in self.open_barriers if b in corrected or b not in old]
-        opened = [b for b in corrected if b not in old and b not in kept]
+        entry profile is no longer open, and one put in opens, unless a barrier
+        event of its own (identified or resolved) says otherwise."""
+        old, own = self.entry_barriers, self.barriers_with_events
+        kept = [
+            b for b in self.open_barriers if b in corrected or b not in old or b in own
+        ]
+        opened = [
+            b for b in corrected if b not in old and b not in kept and b not in own
+        ]
         self.open_barriers, self.entry_barriers = kept + opened, corrected
 
 

@@ -2345,3 +2345,39 @@ def test_a_retraction_still_works_with_notes_left_out_of_the_journal() -> None:
 
     assert trajectory.sessions_held == 1
     assert trajectory.last_contact_on == date(2024, 3, 5)
+
+
+def test_a_barrier_correction_leaves_an_identified_barrier_open() -> None:
+    trajectory = taken_in(barriers=[])
+    trajectory.identify_barrier(
+        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+    )
+
+    for barriers in ([Barrier.HOUSING], []):
+        trajectory.correct_entry_profile(
+            on=SESSION_ON,
+            field=ProfileField.BARRIERS,
+            value=barriers,
+            reason="typo",
+            recorded_by=COACH,
+        )
+
+    assert trajectory.open_barriers == [Barrier.HOUSING]
+
+
+def test_a_barrier_correction_does_not_reopen_a_resolved_barrier() -> None:
+    trajectory = taken_in(barriers=[Barrier.HOUSING])
+    trajectory.resolve_barrier(
+        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+    )
+
+    for barriers in ([Barrier.MOBILITY], [Barrier.HOUSING]):
+        trajectory.correct_entry_profile(
+            on=SESSION_ON,
+            field=ProfileField.BARRIERS,
+            value=barriers,
+            reason="typo",
+            recorded_by=COACH,
+        )
+
+    assert trajectory.open_barriers == []
