@@ -44,7 +44,7 @@ class ConflictBody(BaseModel):
 
 
 class InvalidRequestDetail(ErrorDetail):
-    errors: list[dict[str, Any]]
+    errors: list[dict[str, Any]] | None = None  # for code "invalid_request" only
 
 
 class InvalidRequestBody(BaseModel):
@@ -120,7 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown id or code"},
     422: {
-        "model": ErrorBody,
+        "model": InvalidRequestBody,
         "description": "A domain rule was broken (detail.code names it) or the "
         "request is malformed (detail.errors names each field)",
     },
