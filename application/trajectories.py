@@ -24,7 +24,12 @@ from eventsourcing.application import (
     EventSourcedLog,
 )
 from eventsourcing.domain import Aggregate, DomainEvent
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    Recording,
+    Transcoding,
+)
 from eventsourcing.utils import Environment, EnvType, register_topic
 
 from application.settings import Settings
@@ -189,12 +194,21 @@ class Trajectories(Application[UUID]):
         self.snapshotting_intervals = {Trajectory: interval}  # type: ignore[misc]
         settings.create_folders()
         self._unit_of_work = threading.local()
+        self._saved_listeners: list[Callable[[], None]] = []
         super().__init__(env=settings.library_env())
         assert self.snapshots is not None
         install_append_only_guard(self.recorder, self.snapshots.recorder)
         self.programme_log: EventSourcedLog[ProgrammeLogged] = EventSourcedLog(
             self.events, PROGRAMME_LOG_ID, ProgrammeLogged
         )
+
+    def on_saved(self, listener: Callable[[], None]) -> None:
+        """Calls ``listener`` after each save (the views' runner wakes on it)."""
+        self._saved_listeners.append(listener)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        for listener in self._saved_listeners:
+            listener()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only our settings configure the library: the process environment is not

@@ -199,6 +199,55 @@ class ProfileField(Enum):
     POSTCODE = "postcode"
 
 
+class Province(Enum):
+    """Where a participant lives, from the intake postcode (Belgian ranges)."""
+
+    BRUSSELS = "brussels"
+    WALLOON_BRABANT = "walloon_brabant"
+    FLEMISH_BRABANT = "flemish_brabant"
+    ANTWERP = "antwerp"
+    LIMBURG = "limburg"
+    LIEGE = "liege"
+    NAMUR = "namur"
+    HAINAUT = "hainaut"
+    LUXEMBOURG = "luxembourg"
+    WEST_FLANDERS = "west_flanders"
+    EAST_FLANDERS = "east_flanders"
+
+    @classmethod
+    def of(cls, postcode: str) -> "Province | None":
+        """The province of a Belgian postcode, or None for one outside the ranges."""
+        if not (len(postcode) == 4 and postcode.isdigit()):
+            return None
+        number = int(postcode)
+        for first, last, province in _POSTCODE_RANGES:
+            if first <= number <= last:
+                return province
+        return None
+
+
+_POSTCODE_RANGES = (
+    (1000, 1299, Province.BRUSSELS),
+    (1300, 1499, Province.WALLOON_BRABANT),
+    (1500, 1999, Province.FLEMISH_BRABANT),
+    (2000, 2999, Province.ANTWERP),
+    (3000, 3499, Province.FLEMISH_BRABANT),
+    (3500, 3999, Province.LIMBURG),
+    (4000, 4999, Province.LIEGE),
+    (5000, 5999, Province.NAMUR),
+    (6000, 6599, Province.HAINAUT),
+    (6600, 6999, Province.LUXEMBOURG),
+    (7000, 7999, Province.HAINAUT),
+    (8000, 8999, Province.WEST_FLANDERS),
+    (9000, 9999, Province.EAST_FLANDERS),
+)
+
+
+def cohort_of(day: str) -> str:
+    """The quarter an ISO date falls in, as outcome cohorts name it: ``2024Q1``."""
+    return f"{day[:4]}Q{(int(day[5:7]) + 2) // 3}"
+
+
 FOLLOW_UP_MILESTONES = (6, 12)
 
 ALL_ENUMS: tuple[type[Enum], ...] = (

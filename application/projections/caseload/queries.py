@@ -1,0 +1,205 @@
+"""The caseload: open trajectories with what their coach must act on, and totals per
+coach against the supported-employment fidelity benchmark."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from application.projections.caseload.rows import CaseloadRow
+from application.projections.view import ProjectionView
+from domain.errors import InvalidValue
+from domain.trajectory import today
+from domain.vocabulary import Stage
+
+CASELOAD_STAGES = (Stage.REFERRED.value, Stage.ACTIVE.value, Stage.SUSPENDED.value)
+BENCHMARK = 20
+AMBER_AFTER_DAYS = 30
+RED_AFTER_DAYS = 60
+EXIT_CANDIDATE_AT_DAYS = 90
+ALERTS = ("amber", "red", "exit_candidate")
+DEFAULT_LIMIT = 200
+MAX_LIMIT = 1_000
+
+
+def alert(days_since_contact: int | None) -> str | None:
+    """amber after 30 days without contact, red after 60, exit candidate at 90."""
+    if days_since_contact is None:
+        return None
+    if days_since_contact >= EXIT_CANDIDATE_AT_DAYS:
+        return "exit_candidate"
+    if days_since_contact > RED_AFTER_DAYS:
+        return "red"
+    if days_since_contact > AMBER_AFTER_DAYS:
+        return "amber"
+    return None
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    coach: str | None = None
+    stage: str | None = None
+    programme: str | None = None
+    organisation: str | None = None
+    alert: str | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.stage is not None and self.stage not in CASELOAD_STAGES:
+            raise InvalidValue(
+                f"stage {self.stage!r} is not on a caseload: "
+                f"the stages are {', '.join(CASELOAD_STAGES)}"
+            )
+        if self.alert is not None and self.alert not in ALERTS:
+            raise InvalidValue(f"alert {self.alert!r} is none of {', '.join(ALERTS)}")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidValue(f"limit must be between 1 and {MAX_LIMIT}")
+        if self.offset < 0:
+            raise InvalidValue("offset must not be negative")
+
+    def where(self, on: date) -> tuple[str, list[Any]]:
+        """The SQL condition for the filters, evaluated on date ``on``."""
+        marks = ", ".join(["%s"] * len(CASELOAD_STAGES))
+        conditions, params = [f"stage IN ({marks})"], list(CASELOAD_STAGES)
+        for column in ("coach", "stage", "programme", "organisation"):
+            value = getattr(self, column)
+            if value is not None:
+                conditions.append(f"{column} = %s")
+                params.append(value)
+        if self.alert is not None:
+            # Days since contact above a bound is a contact date before a bound.
+            exit_on = (on - timedelta(days=EXIT_CANDIDATE_AT_DAYS)).isoformat()
+            red_on = (on - timedelta(days=RED_AFTER_DAYS)).isoformat()
+            amber_on = (on - timedelta(days=AMBER_AFTER_DAYS)).isoformat()
+            bounds = {
+                "exit_candidate": ("last_contact_on <= %s", [exit_on]),
+                "red": (
+                    "last_contact_on < %s AND last_contact_on > %s",
+                    [red_on, exit_on],
+                ),
+                "amber": (
+                    "last_contact_on < %s AND last_contact_on >= %s",
+                    [amber_on, red_on],
+                ),
+            }
+            condition, values = bounds[self.alert]
+            conditions.append(condition)
+            params += values
+        return "WHERE " + " AND ".join(conditions), params
+
+
+@dataclass(frozen=True)
+class CaseloadEntry:
+    trajectory_id: UUID
+    participant_id: UUID
+    participant_name: str
+    age_band: str
+    programme: str
+    organisation: str
+    coach: str | None
+    stage: str
+    referred_on: str
+    referral_source: str
+    days_waiting_for_intake: int | None
+    intake_on: str | None
+    last_contact_on: str | None
+    days_since_contact: int | None
+    alert: str | None
+    open_barriers: list[str]
+    rung_at_intake: int | None
+    latest_rung: int | None
+    current_placement: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class CoachTotal:
+    coach: str | None
+    active: int
+    suspended: int
+    referred: int
+
+    @property
+    def over_benchmark(self) -> bool:
+        return self.active > BENCHMARK
+
+
+@dataclass(frozen=True)
+class CaseloadPage:
+    evaluated_on: date
+    total: int
+    entries: list[CaseloadEntry]
+    coaches: list[CoachTotal]
+    benchmark: int = BENCHMARK
+
+
+def caseload(
+    view: ProjectionView[CaseloadRow],
+    query: CaseloadQuery,
+    name_of: Callable[[UUID], str],
+) -> CaseloadPage:
+    on = today()
+    where, params = query.where(on)
+    table = view.name(view.table)
+    columns = ", ".join(c.name for c in view.columns)
+    with view.reading() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {table} {where} "
+            "ORDER BY coach, referred_on, trajectory_id LIMIT %s OFFSET %s",
+            [*params, query.limit, query.offset],
+        )
+        records = cursor.fetchall()
+        cursor.execute(
+            "SELECT coach, "
+            "SUM(CASE WHEN stage = 'active' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN stage = 'suspended' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN stage = 'referred' THEN 1 ELSE 0 END) "
+            f"FROM {table} {where} GROUP BY coach",
+            params,
+        )
+        totals = cursor.fetchall()
+    coaches = sorted(
+        (CoachTotal(r[0], int(r[1]), int(r[2]), int(r[3])) for r in totals),
+        key=lambda t: (t.coach is not None, t.coach or ""),
+    )
+    entries = [_entry(view._row(values), on, name_of) for values in records]
+    total = sum(t.active + t.suspended + t.referred for t in coaches)
+    return CaseloadPage(on, total, entries, coaches)
+
+
+def _days(since: str | None, on: date) -> int | None:
+    return None if since is None else (on - date.fromisoformat(since)).days
+
+
+def _entry(row: CaseloadRow, on: date, name_of: Callable[[UUID], str]) -> CaseloadEntry:
+    since_contact = _days(row.last_contact_on, on)
+    placements = sorted(row.placements, key=lambda p: p["started_on"])
+    current = placements[-1] if placements else None
+    return CaseloadEntry(
+        trajectory_id=row.trajectory_id,
+        participant_id=row.participant_id,
+        participant_name=name_of(row.participant_id),
+        age_band=row.age_band,
+        programme=row.programme,
+        organisation=row.organisation,
+        coach=row.coach,
+        stage=row.stage,
+        referred_on=row.referred_on,
+        referral_source=row.referral_source,
+        days_waiting_for_intake=(
+            _days(row.referred_on, on) if row.intake_on is None else None
+        ),
+        intake_on=row.intake_on,
+        last_contact_on=row.last_contact_on,
+        days_since_contact=since_contact,
+        alert=alert(since_contact),
+        open_barriers=list(row.open_barriers),
+        rung_at_intake=row.rung_at_intake,
+        latest_rung=(
+            row.assessed_rung if row.assessed_rung is not None else row.rung_at_intake
+        ),
+        current_placement=current,
+    )

@@ -1,0 +1,159 @@
+"""The views on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import orjson
+import psycopg
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import tuple_row
+
+from application.projections.view import Cursor, ProjectionView, R, RebuildInProgress
+
+SQL_TYPES = {
+    "uuid": "uuid",
+    "text": "text",
+    "date": "date",
+    "int": "integer",
+    "bool": "boolean",
+    "real": "double precision",
+    "json": "text",
+}
+
+
+class PostgresCursor(Cursor):
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        self.cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(sql.encode(), params or None)
+
+    def fetchone(self) -> Sequence[Any] | None:
+        row: Sequence[Any] | None = self.cursor.fetchone()
+        return row
+
+    def fetchall(self) -> list[Sequence[Any]]:
+        return list(self.cursor.fetchall())
+
+
+class PostgresView(ProjectionView[R]):
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        table: str,
+        row_class: type[R],
+        application_name: str,
+    ) -> None:
+        super().__init__(table, row_class, application_name)
+        self.datastore = datastore
+
+    @contextmanager
+    def writing(self) -> Iterator[PostgresCursor]:
+        with self.datastore.get_connection() as connection, connection.transaction():
+            yield PostgresCursor(connection.cursor(row_factory=tuple_row))
+
+    @contextmanager
+    def reading(self) -> Iterator[PostgresCursor]:
+        with self.datastore.get_connection() as connection, connection.transaction():
+            cursor = connection.cursor(row_factory=tuple_row)
+            cursor.execute(
+                b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+            )
+            yield PostgresCursor(cursor)
+
+    def name(self, table: str) -> str:
+        return f'"{self.datastore.schema}"."{table}"'
+
+    def sql_type(self, kind: str) -> str:
+        return SQL_TYPES[kind]
+
+    def lock_view(self, cursor: Cursor) -> None:
+        cursor.execute(
+            f"SELECT 1 FROM {self.name('projection_generations')} "
+            "WHERE view = %s FOR UPDATE",
+            (self.table,),
+        )
+
+    def plain(self, kind: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if kind == "date":
+            return value.isoformat() if isinstance(value, date) else value
+        if kind == "json":
+            return orjson.loads(value)
+        return value
+
+    def stored(self, kind: str, value: Any) -> Any:
+        if kind == "json":
+            return orjson.dumps(value).decode()
+        return value
+
+    def select_rows(
+        self, cursor: Cursor, table: str, ids: Sequence[UUID]
+    ) -> list[Sequence[Any]]:
+        if not ids:
+            return []
+        columns = ", ".join(c.name for c in self.columns)
+        cursor.execute(
+            f"SELECT {columns} FROM {table} WHERE trajectory_id = ANY(%s)",
+            (list(ids),),
+        )
+        return cursor.fetchall()
+
+    def upsert_rows(
+        self, cursor: Cursor, table: str, rows: Sequence[Sequence[Any]]
+    ) -> None:
+        assert isinstance(cursor, PostgresCursor)
+        names = [c.name for c in self.columns]
+        updates = ", ".join(f"{n} = EXCLUDED.{n}" for n in names[1:])
+        cursor.cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) "
+            f"VALUES ({', '.join(['%s'] * len(names))}) "
+            f"ON CONFLICT (trajectory_id) DO UPDATE SET {updates}".encode(),
+            rows,
+        )
+
+    def append_rows(
+        self, cursor: Cursor, table: str, rows: Sequence[Sequence[Any]]
+    ) -> None:
+        assert isinstance(cursor, PostgresCursor)
+        names = ", ".join(c.name for c in self.columns)
+        statement = f"COPY {table} ({names}) FROM STDIN"
+        with cursor.cursor.copy(statement.encode()) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def temporary_name(self, table: str) -> str:
+        return f'"pg_temp"."{table}"'
+
+    def median(self, column: str, dims: Sequence[str], table: str, where: str) -> str:
+        condition = (
+            f"{where} AND {column} IS NOT NULL"
+            if where
+            else (f"WHERE {column} IS NOT NULL")
+        )
+        group = f"GROUP BY {', '.join(dims)}" if dims else ""
+        selected = ", ".join([*dims, ""])
+        return (
+            f"SELECT {selected}percentile_cont(0.5) WITHIN GROUP (ORDER BY {column}) "
+            f"FROM {table} {condition} {group}"
+        )
+
+    @contextmanager
+    def rebuild_lock(self) -> Iterator[None]:
+        key = f"trajectory rebuild {self.datastore.schema}.{self.table}"
+        with self.datastore.get_connection() as connection:
+            taken = connection.execute(
+                b"SELECT pg_try_advisory_lock(hashtext(%s))", (key,)
+            ).fetchone()
+            if not (taken and next(iter(taken.values()))):
+                raise RebuildInProgress(self.table)
+            try:
+                yield
+            finally:
+                connection.execute(b"SELECT pg_advisory_unlock(hashtext(%s))", (key,))

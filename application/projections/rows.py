@@ -1,0 +1,90 @@
+"""What a view stores per trajectory, and how it is folded from the events.
+
+A view row is a small record with one attribute per stored column. ``fold`` builds it
+from a trajectory's events, leaving out retracted ones; ``apply`` adds one more event,
+for the live path. Each view's row class lists its columns and handles only the event
+types it needs; the rest pass it by.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
+
+from application.projections.events import EventRecord
+
+ColumnKind = Literal["text", "date", "int", "bool", "real", "json", "uuid"]
+
+RETRACTION = "EntryRetracted"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: ColumnKind
+    derived: bool = False  # computed from the others when the row is written
+
+
+class TrajectoryRow(ABC):
+    """One trajectory's row in one view."""
+
+    columns: ClassVar[tuple[Column, ...]]
+    handlers: ClassVar[dict[str, Callable[[Any, dict[str, Any]], None]]]
+    trajectory_id: Any
+    version: int
+
+    @classmethod
+    @abstractmethod
+    def referred(cls, event: EventRecord) -> Self:
+        """The row as the referral starts it."""
+
+    @abstractmethod
+    def derived(self) -> tuple[Any, ...]:
+        """The values of the derived columns, in their order."""
+
+    @classmethod
+    def fold(cls, events: Iterable[EventRecord]) -> Self | None:
+        """The row of a trajectory from its events, oldest first; retracted events
+        and the retractions themselves count nowhere. None without a referral."""
+        events = list(events)
+        retracted = {e.data["version"] for e in events if e.type == RETRACTION}
+        row: Self | None = None
+        for event in events:
+            if event.type == RETRACTION or event.version in retracted:
+                continue
+            if row is None:
+                if event.type != "ReferralReceived":
+                    continue
+                row = cls.referred(event)
+            else:
+                row.apply(event)
+        return row
+
+    def apply(self, event: EventRecord) -> None:
+        """Adds one event that counts (never a retraction: refold for those)."""
+        handler = self.handlers.get(event.type)
+        if handler is not None:
+            handler(self, event.data)
+        self.version = event.version
+
+    def values(self) -> tuple[Any, ...]:
+        stored = tuple(getattr(self, c.name) for c in self.columns if not c.derived)
+        return stored + self.derived()
+
+    @classmethod
+    def stored_columns(cls) -> tuple[Column, ...]:
+        return tuple(c for c in cls.columns if not c.derived) + tuple(
+            c for c in cls.columns if c.derived
+        )
+
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> Self:
+        """The row as loaded from its table (columns in ``stored_columns`` order, as
+        plain Python values)."""
+        row = cls.__new__(cls)
+        for column, value in zip(cls.stored_columns(), values, strict=False):
+            if not column.derived:
+                setattr(row, column.name, value)
+        return row

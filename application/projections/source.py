@@ -1,0 +1,163 @@
+"""Reading the event log for the views: new events in batches, a trajectory's history,
+and every trajectory's events in one ordered stream for a rebuild."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from application.projections.events import EventRecord, decode, decode_stored
+
+STREAM_CHUNK = 2_000
+
+
+class EventSource(ABC):
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self.recorder = recorder
+
+    def head(self) -> int:
+        """The last notification id: every event up to it has committed (writers
+        lock the table, so ids are given out in commit order)."""
+        return self.recorder.max_notification_id() or 0
+
+    def after(
+        self, position: int | None, limit: int, stop: int, topics: Sequence[str]
+    ) -> tuple[list[EventRecord], int]:
+        """Up to ``limit`` events after ``position`` up to ``stop``, and the position
+        they take the reader to: ``stop`` when fewer came, as nothing else in
+        between is for these topics."""
+        notifications = self.recorder.select_notifications(
+            start=(position or 0) + 1, limit=limit, stop=stop, topics=topics
+        )
+        events = [
+            decode(UUID(str(n.originator_id)), n.originator_version, n.topic, n.state)
+            for n in notifications
+        ]
+        reached = notifications[-1].id if len(notifications) == limit else stop
+        return events, reached
+
+    def history(self, trajectory_id: UUID, version: int) -> list[EventRecord]:
+        return decode_stored(self.recorder.select_events(trajectory_id, lte=version))
+
+    def trajectories(
+        self, topics: Sequence[str], upto: int
+    ) -> Iterator[list[EventRecord]]:
+        """Every trajectory's events up to notification ``upto``, one trajectory at a
+        time, oldest event first: memory holds one trajectory, whatever the log."""
+        events: list[EventRecord] = []
+        current: Any = None
+        trajectory_id = UUID(int=0)
+        for raw_id, version, topic, state in self.stream(topics, upto):
+            if raw_id != current:
+                if events:
+                    yield events
+                current, events = raw_id, []
+                trajectory_id = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
+            events.append(decode(trajectory_id, version, topic, state))
+        if events:
+            yield events
+
+    @abstractmethod
+    def count(self, topics: Sequence[str], upto: int) -> int:
+        """How many events of these topics the log holds up to ``upto``."""
+
+    @abstractmethod
+    def stream(
+        self, topics: Sequence[str], upto: int
+    ) -> Iterator[tuple[Any, int, str, bytes]]:
+        """(originator id, version, topic, state) ordered by originator and version."""
+
+    def listen(self, wake: threading.Event, stop: threading.Event) -> None:
+        """Sets ``wake`` whenever events are recorded, until ``stop`` is set, where
+        the database can tell; returns at once where it cannot (then poll)."""
+        return
+
+
+class PostgresEventSource(EventSource):
+    recorder: PostgresApplicationRecorder
+
+    def stream(
+        self, topics: Sequence[str], upto: int
+    ) -> Iterator[tuple[Any, int, str, bytes]]:
+        datastore = self.recorder.datastore
+        table = f'"{datastore.schema}"."{self.recorder.events_table_name}"'
+        with datastore.get_connection() as connection:
+            cursor = connection.cursor(row_factory=psycopg.rows.tuple_row)
+            yield from cursor.stream(
+                f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                "WHERE notification_id <= %s AND topic = ANY(%s) "
+                "ORDER BY originator_id, originator_version".encode(),
+                (upto, list(topics)),
+                size=STREAM_CHUNK,
+            )
+
+    def count(self, topics: Sequence[str], upto: int) -> int:
+        datastore = self.recorder.datastore
+        table = f'"{datastore.schema}"."{self.recorder.events_table_name}"'
+        with datastore.get_connection() as connection:
+            row = connection.execute(
+                f"SELECT count(*) AS n FROM {table} "
+                "WHERE notification_id <= %s AND topic = ANY(%s)".encode(),
+                (upto, list(topics)),
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
+    def listen(self, wake: threading.Event, stop: threading.Event) -> None:
+        """LISTENs on the channel the library NOTIFYs on each insert."""
+        kwargs: dict[str, Any] = self.recorder.datastore.pool.kwargs  # type: ignore[assignment]
+        connection = psycopg.connect(
+            **{k: kwargs[k] for k in ("dbname", "host", "port", "user", "password")},
+            autocommit=True,
+        )
+        with connection:
+            connection.execute(f'LISTEN "{self.recorder.channel_name}"'.encode())
+            wake.set()  # anything recorded before listening
+            while not stop.is_set():
+                for _ in connection.notifies(timeout=0.5, stop_after=1):
+                    wake.set()
+
+
+class SQLiteEventSource(EventSource):
+    recorder: SQLiteApplicationRecorder
+
+    def stream(
+        self, topics: Sequence[str], upto: int
+    ) -> Iterator[tuple[Any, int, str, bytes]]:
+        marks = ", ".join("?" * len(topics))
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.recorder.events_table_name} "
+                f"WHERE rowid <= ? AND topic IN ({marks}) "
+                "ORDER BY originator_id, originator_version",
+                (upto, *topics),
+            )
+            for row in cursor.sqlite_cursor:
+                yield row[0], row[1], row[2], row[3]
+
+    def count(self, topics: Sequence[str], upto: int) -> int:
+        marks = ", ".join("?" * len(topics))
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {self.recorder.events_table_name} "
+                f"WHERE rowid <= ? AND topic IN ({marks})",
+                (upto, *topics),
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+
+def event_source(recorder: ApplicationRecorder) -> EventSource:
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return PostgresEventSource(recorder)
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        return SQLiteEventSource(recorder)
+    raise TypeError(f"no event source for {type(recorder).__name__}")

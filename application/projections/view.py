@@ -1,0 +1,446 @@
+"""A view's tables, behind one interface with a PostgreSQL and an SQLite implementation.
+
+A view keeps one row per trajectory in a table of its current *generation*
+(``outcome_facts_g3``), next to that generation's tracking table, which holds how far
+into the event log the rows are. Queries read a database view with the plain name
+(``outcome_facts``) that points at the active generation. A rebuild fills a fresh
+generation while the active one keeps serving, then repoints the database view in one
+transaction: the switch is atomic for every reader.
+
+Each batch of events is written in one transaction with the generation's tracking
+record. The transaction first locks the view's row in ``projection_generations``
+and checks that the generation's position is still the one the events were read
+after, so two runners never apply the same events twice, and a crash between
+batches loses nothing: the next runner starts from the position that committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+
+from application.projections.events import EventRecord
+from application.projections.rows import RETRACTION, Column, TrajectoryRow
+
+R = TypeVar("R", bound=TrajectoryRow)
+
+GENERATIONS_TABLE = "projection_generations"
+COPY_CHUNK = 5_000
+
+
+class PositionMoved(Exception):
+    """Another runner processed these events first: read again from its position."""
+
+
+class RebuildInProgress(Exception):
+    code = "rebuild_in_progress"
+
+    def __init__(self, view: str) -> None:
+        super().__init__(f"the {view} view is being rebuilt already")
+
+
+def fingerprint(columns: Sequence[Column]) -> str:
+    """Changes when a view's columns change, so old generations are rebuilt."""
+    text = ",".join(f"{c.name}:{c.kind}" for c in columns)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Cursor:
+    """What the views need of a database cursor: rows come back as sequences."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        raise NotImplementedError
+
+    def fetchone(self) -> Sequence[Any] | None:
+        raise NotImplementedError
+
+    def fetchall(self) -> list[Sequence[Any]]:
+        raise NotImplementedError
+
+
+class ProjectionView(TrackingRecorder, ABC, Generic[R]):
+    """One view (``outcome_facts``, ``caseload_rows``) in one database.
+
+    As a TrackingRecorder it reports the active generation's position, so the
+    library's ``wait(application_name, notification_id)`` waits for the view.
+    """
+
+    def __init__(self, table: str, row_class: type[R], application_name: str) -> None:
+        self.table = table
+        self.row_class = row_class
+        self.application_name = application_name
+        self.columns = row_class.stored_columns()
+        self.fingerprint = fingerprint(self.columns)
+
+    # Dialect ---------------------------------------------------------------------
+
+    @abstractmethod
+    def writing(self) -> AbstractContextManager[Cursor]:
+        """A transaction that commits when the block ends without error."""
+
+    @abstractmethod
+    def reading(self) -> AbstractContextManager[Cursor]:
+        """A read-only transaction: one consistent snapshot."""
+
+    @abstractmethod
+    def name(self, table: str) -> str:
+        """The quoted, qualified name of one of the view's tables."""
+
+    @abstractmethod
+    def sql_type(self, kind: str) -> str: ...
+
+    @abstractmethod
+    def lock_view(self, cursor: Cursor) -> None:
+        """Locks the view's row in ``projection_generations`` until commit."""
+
+    @abstractmethod
+    def plain(self, kind: str, value: Any) -> Any:
+        """A stored value as the rows fold it (ISO dates, lists, UUIDs)."""
+
+    @abstractmethod
+    def stored(self, kind: str, value: Any) -> Any:
+        """A row's value as the database takes it."""
+
+    @abstractmethod
+    def select_rows(
+        self, cursor: Cursor, table: str, ids: Sequence[UUID]
+    ) -> list[Sequence[Any]]: ...
+
+    @abstractmethod
+    def upsert_rows(
+        self, cursor: Cursor, table: str, rows: Sequence[Sequence[Any]]
+    ) -> None: ...
+
+    @abstractmethod
+    def append_rows(
+        self, cursor: Cursor, table: str, rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Inserts rows into a fresh table (the fastest way the database has)."""
+
+    @abstractmethod
+    def temporary_name(self, table: str) -> str:
+        """The qualified name of a temporary table of this connection."""
+
+    @abstractmethod
+    def median(self, column: str, dims: Sequence[str], table: str, where: str) -> str:
+        """A query of ``dims`` and the median of ``column`` per group (the mean of
+        the middle two for an even count), over rows where ``column`` is set."""
+
+    @contextmanager
+    def temporary(self, rows: Iterable[R]) -> Iterator[tuple[Cursor, str]]:
+        """A temporary table of the view's columns holding ``rows``, for queries in
+        the yielded cursor's transaction; the live tables are not touched."""
+        table = self.temporary_name(f"{self.table}_replay")
+        columns = ", ".join(f"{c.name} {self.sql_type(c.kind)}" for c in self.columns)
+        with self.writing() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
+            for chunk in _chunks((self._values(row) for row in rows), COPY_CHUNK):
+                self.append_rows(cursor, table, chunk)
+            try:
+                yield cursor, table
+            finally:
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+    @abstractmethod
+    def rebuild_lock(self) -> AbstractContextManager[None]:
+        """Held for a whole rebuild; raises RebuildInProgress if taken."""
+
+    # Names -----------------------------------------------------------------------
+
+    def rows_table(self, generation: int) -> str:
+        return f"{self.table}_g{generation}"
+
+    def tracking_table(self, generation: int) -> str:
+        return f"{self.table}_g{generation}_tracking"
+
+    def create_generation_statements(self, generation: int) -> list[str]:
+        columns = ", ".join(
+            f"{c.name} {self.sql_type(c.kind)}"
+            + (" PRIMARY KEY" if c.name == "trajectory_id" else "")
+            for c in self.columns
+        )
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.name(self.rows_table(generation))} "
+            f"({columns})",
+            f"CREATE TABLE IF NOT EXISTS {self.name(self.tracking_table(generation))} "
+            f"(application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)",
+        ]
+
+    def point_view_statements(self, generation: int) -> list[str]:
+        return [
+            f"DROP VIEW IF EXISTS {self.name(self.table)}",
+            f"CREATE VIEW {self.name(self.table)} AS SELECT * FROM "
+            f"{self.name(self.rows_table(generation))}",
+        ]
+
+    # Set-up ----------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Creates the view's first generation, unless it exists (idempotent, and
+        safe when two processes start at once)."""
+        with self.writing() as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.name(GENERATIONS_TABLE)} ("
+                "view TEXT PRIMARY KEY, active INTEGER NOT NULL, "
+                "next_generation INTEGER NOT NULL, fingerprint TEXT NOT NULL)"
+            )
+            cursor.execute(
+                f"INSERT INTO {self.name(GENERATIONS_TABLE)} "
+                "(view, active, next_generation, fingerprint) VALUES (%s, 1, 2, %s) "
+                "ON CONFLICT (view) DO NOTHING",
+                (self.table, self.fingerprint),
+            )
+            self.lock_view(cursor)
+            active, _ = self._generations(cursor)
+            for statement in self.create_generation_statements(active):
+                cursor.execute(statement)
+            for statement in self.point_view_statements(active):
+                cursor.execute(statement)
+
+    def _generations(self, cursor: Cursor) -> tuple[int, str]:
+        cursor.execute(
+            f"SELECT active, fingerprint FROM {self.name(GENERATIONS_TABLE)} "
+            "WHERE view = %s",
+            (self.table,),
+        )
+        row = cursor.fetchone()
+        assert row is not None, f"the {self.table} view is not set up"
+        return int(row[0]), str(row[1])
+
+    def active(self) -> int:
+        with self.reading() as cursor:
+            return self._generations(cursor)[0]
+
+    def is_stale(self) -> bool:
+        """True when the active generation was built with other columns."""
+        with self.reading() as cursor:
+            return self._generations(cursor)[1] != self.fingerprint
+
+    # Positions -------------------------------------------------------------------
+
+    def position(self, generation: int | None = None) -> int | None:
+        with self.reading() as cursor:
+            if generation is None:
+                generation = self._generations(cursor)[0]
+            return self._position(cursor, generation)
+
+    def _position(self, cursor: Cursor, generation: int) -> int | None:
+        cursor.execute(
+            f"SELECT notification_id FROM {self.name(self.tracking_table(generation))} "
+            "WHERE application_name = %s",
+            (self.application_name,),
+        )
+        row = cursor.fetchone()
+        return None if row is None else int(row[0])
+
+    def _track(self, cursor: Cursor, generation: int, tracking: Tracking) -> None:
+        current = self._position(cursor, generation)
+        if current is not None and current >= tracking.notification_id:
+            raise IntegrityError(
+                f"{self.table} generation {generation} is at {current} already: "
+                f"{tracking.notification_id} would go back"
+            )
+        table = self.name(self.tracking_table(generation))
+        if current is None:
+            cursor.execute(
+                f"INSERT INTO {table} (application_name, notification_id) "
+                "VALUES (%s, %s)",
+                (tracking.application_name, tracking.notification_id),
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET notification_id = %s WHERE application_name = %s",
+                (tracking.notification_id, tracking.application_name),
+            )
+
+    # The library's TrackingRecorder interface --------------------------------------
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        assert application_name == self.application_name, application_name
+        return self.position()
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        self.process([], tracking, after=self.position())
+
+    # Processing ------------------------------------------------------------------
+
+    def process(
+        self,
+        events: Sequence[EventRecord],
+        tracking: Tracking,
+        *,
+        after: int | None,
+        generation: int | None = None,
+        histories: Callable[[UUID, int], list[EventRecord]] | None = None,
+    ) -> None:
+        """Applies a batch of events read after position ``after`` and moves the
+        position to ``tracking``, in one transaction. Without ``generation`` the
+        batch goes to the active one. ``histories(trajectory_id, version)`` gives a
+        trajectory's events up to a version, to refold one with a retraction."""
+        by_trajectory: dict[UUID, list[EventRecord]] = {}
+        for event in events:
+            by_trajectory.setdefault(event.trajectory_id, []).append(event)
+        refolded: dict[UUID, R | None] = {}
+        for trajectory_id, own in by_trajectory.items():
+            if any(e.type == RETRACTION for e in own):
+                if histories is None:
+                    raise ValueError("a retraction needs the trajectory's history")
+                last = own[-1].version
+                refolded[trajectory_id] = self.row_class.fold(
+                    histories(trajectory_id, last)
+                )
+        with self.writing() as cursor:
+            self.lock_view(cursor)
+            target = self._generations(cursor)[0] if generation is None else generation
+            if self._position(cursor, target) != after:
+                raise PositionMoved(self.table)
+            table = self.rows_table(target)
+            loaded = {
+                row.trajectory_id: row
+                for row in map(
+                    self._row,
+                    self.select_rows(
+                        cursor,
+                        self.name(table),
+                        [t for t in by_trajectory if t not in refolded],
+                    ),
+                )
+            }
+            changed: dict[UUID, R] = {}
+            for trajectory_id, own in by_trajectory.items():
+                if trajectory_id in refolded:
+                    row = refolded[trajectory_id]
+                    if row is not None:
+                        changed[trajectory_id] = row
+                    continue
+                current = loaded.get(trajectory_id)
+                for event in own:
+                    if current is None:
+                        if event.type == "ReferralReceived":
+                            current = self.row_class.referred(event)
+                    else:
+                        current.apply(event)
+                if current is not None:
+                    changed[trajectory_id] = current
+            if changed:
+                self.upsert_rows(
+                    cursor,
+                    self.name(table),
+                    [self._values(row) for row in changed.values()],
+                )
+            self._track(cursor, target, tracking)
+
+    def _row(self, values: Sequence[Any]) -> R:
+        return self.row_class.from_values(
+            [self.plain(c.kind, v) for c, v in zip(self.columns, values, strict=True)]
+        )
+
+    def _values(self, row: R) -> tuple[Any, ...]:
+        return tuple(
+            self.stored(c.kind, v)
+            for c, v in zip(self.columns, row.values(), strict=True)
+        )
+
+    # Rebuilding ------------------------------------------------------------------
+
+    def new_generation(self) -> int:
+        """Creates empty tables for the next generation, and drops any a crashed
+        rebuild left behind."""
+        with self.writing() as cursor:
+            self.lock_view(cursor)
+            cursor.execute(
+                f"UPDATE {self.name(GENERATIONS_TABLE)} "
+                "SET next_generation = next_generation + 1 WHERE view = %s",
+                (self.table,),
+            )
+            cursor.execute(
+                f"SELECT next_generation - 1, active FROM "
+                f"{self.name(GENERATIONS_TABLE)} WHERE view = %s",
+                (self.table,),
+            )
+            row = cursor.fetchone()
+            assert row is not None
+            generation, active = int(row[0]), int(row[1])
+            for leftover in range(1, generation):
+                if leftover != active:
+                    self._drop(cursor, leftover)
+            for statement in self.create_generation_statements(generation):
+                cursor.execute(statement)
+        return generation
+
+    def load(
+        self,
+        generation: int,
+        rows: Iterable[R],
+        tracking: Tracking,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Fills a fresh generation with rows folded up to ``tracking``, in chunks;
+        the tracking record goes in with the last chunk."""
+        table = self.rows_table(generation)
+        chunks = _chunks((self._values(row) for row in rows), COPY_CHUNK)
+        chunk = next(chunks, [])
+        while True:
+            following = next(chunks, None)
+            with self.writing() as cursor:
+                if chunk:
+                    self.append_rows(cursor, self.name(table), chunk)
+                if following is None:
+                    self._track(cursor, generation, tracking)
+            if progress is not None:
+                progress(len(chunk))
+            if following is None:
+                return
+            chunk = following
+
+    def switch(self, generation: int) -> int:
+        """Makes ``generation`` the one queries read and the live runner feeds, in
+        one transaction, and drops the one it replaces. Returns the old one."""
+        with self.writing() as cursor:
+            self.lock_view(cursor)
+            old, _ = self._generations(cursor)
+            for statement in self.point_view_statements(generation):
+                cursor.execute(statement)
+            cursor.execute(
+                f"UPDATE {self.name(GENERATIONS_TABLE)} "
+                "SET active = %s, fingerprint = %s WHERE view = %s",
+                (generation, self.fingerprint, self.table),
+            )
+            self._drop(cursor, old)
+        return old
+
+    def _drop(self, cursor: Cursor, generation: int) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {self.name(self.rows_table(generation))}")
+        cursor.execute(
+            f"DROP TABLE IF EXISTS {self.name(self.tracking_table(generation))}"
+        )
+
+    # Reading ---------------------------------------------------------------------
+
+    def rows(self, where: str = "", params: Sequence[Any] = ()) -> Iterator[R]:
+        """The view's rows (of the active generation), optionally filtered."""
+        with self.reading() as cursor:
+            columns = ", ".join(c.name for c in self.columns)
+            cursor.execute(
+                f"SELECT {columns} FROM {self.name(self.table)} {where}", params
+            )
+            records = cursor.fetchall()
+        return iter([self._row(values) for values in records])
+
+
+def _chunks(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

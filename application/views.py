@@ -1,0 +1,181 @@
+"""The caseload and outcome views of a Trajectories service, their runner and queries.
+
+``Views(app)`` sets the view tables up (idempotently) in the service's database. The
+runner feeds them in the background (``start``), or in the caller's thread
+(``catch_up``); ``rebuild`` builds one afresh, blue/green.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from application.projections.caseload.queries import CaseloadPage, CaseloadQuery
+from application.projections.caseload.queries import caseload as caseload_query
+from application.projections.caseload.rows import CASELOAD_EVENT_TYPES, CaseloadRow
+from application.projections.events import TOPIC_PREFIX
+from application.projections.outcomes.facts import OUTCOME_EVENT_TYPES, OutcomeFacts
+from application.projections.outcomes.queries import (
+    OutcomeQuery,
+    OutcomeTable,
+    outcomes,
+)
+from application.projections.postgres import PostgresView
+from application.projections.runner import (
+    POLL_INTERVAL,
+    RebuildReport,
+    Runner,
+    TrajectoryProjection,
+)
+from application.projections.source import event_source
+from application.projections.sqlite import SQLiteView
+from application.projections.view import ProjectionView, R
+from application.trajectories import Trajectories
+
+
+class UnknownView(LookupError):
+    code = "unknown_view"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"there is no view {name!r}; the views are {', '.join(VIEW_NAMES)}"
+        )
+
+
+VIEW_NAMES = ("caseload", "outcomes")
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    name: str
+    generation: int
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        """How many notifications of the log the view has not yet processed."""
+        return max(self.head - self.position, 0)
+
+
+class Views:
+    def __init__(self, app: Trajectories, *, poll_interval: float | None = None):
+        self.app = app
+        self.source = event_source(app.recorder)
+        self.caseload = TrajectoryProjection(
+            self._view("caseload_rows", CaseloadRow),
+            "caseload",
+            [TOPIC_PREFIX + t for t in CASELOAD_EVENT_TYPES],
+        )
+        self.outcomes = TrajectoryProjection(
+            self._view("outcome_facts", OutcomeFacts),
+            "outcomes",
+            [TOPIC_PREFIX + t for t in OUTCOME_EVENT_TYPES],
+        )
+        self.projections = {"caseload": self.caseload, "outcomes": self.outcomes}
+        for projection in self.projections.values():
+            projection.view.setup()
+        self.runner = Runner(
+            self.source,
+            list(self.projections.values()),
+            app.name,
+            poll_interval=poll_interval or POLL_INTERVAL,
+        )
+        app.on_saved(self.runner.wake)
+
+    def _view(self, table: str, row_class: type[R]) -> ProjectionView[R]:
+        recorder = self.app.recorder
+        if isinstance(recorder, PostgresApplicationRecorder):
+            return PostgresView(recorder.datastore, table, row_class, self.app.name)
+        assert isinstance(recorder, SQLiteApplicationRecorder), recorder
+        return SQLiteView(recorder.datastore, table, row_class, self.app.name)
+
+    def projection(self, name: str) -> TrajectoryProjection:
+        try:
+            return self.projections[name]
+        except KeyError:
+            raise UnknownView(name) from None
+
+    # Running ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Rebuilds any view whose columns changed since it was built, then feeds
+        the views in the background."""
+        for projection in self.projections.values():
+            if projection.view.is_stale():
+                self.runner.rebuild(projection)
+        self.runner.start()
+
+    def stop(self) -> None:
+        self.runner.stop()
+
+    def catch_up(self) -> None:
+        self.runner.catch_up()
+
+    def wait(self, timeout: float = 10.0) -> None:
+        """Waits until every view has processed what is committed now."""
+        head = self.source.head()
+        for projection in self.projections.values():
+            projection.view.wait(self.app.name, head, timeout=timeout)
+
+    def rebuild(
+        self, name: str, progress: Callable[[int], None] | None = None
+    ) -> RebuildReport:
+        return self.runner.rebuild(self.projection(name), progress)
+
+    def status(self) -> list[ViewStatus]:
+        head = self.source.head()
+        statuses = []
+        for name, projection in self.projections.items():
+            view = projection.view
+            generation = view.active()
+            statuses.append(
+                ViewStatus(
+                    name=name,
+                    generation=generation,
+                    position=view.position(generation) or 0,
+                    head=head,
+                )
+            )
+        return statuses
+
+    def events_to_rebuild(self, name: str) -> int:
+        """How many events a rebuild of the view would read now (for progress)."""
+        return self.source.count(self.projection(name).topics, self.source.head())
+
+    # Queries ---------------------------------------------------------------------
+
+    def outcome_table(
+        self,
+        group_by: Sequence[str] = (),
+        *,
+        cohort: str | None = None,
+        cohort_by: str = "referral",
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        suppress: bool = True,
+    ) -> OutcomeTable:
+        query = OutcomeQuery.parse(
+            group_by=group_by,
+            cohort=cohort,
+            cohort_by=cohort_by,
+            as_of=as_of,
+            known_at=known_at,
+            suppress=suppress,
+        )
+        budgets = {p.code: p.budget for p in self.app.programmes()}
+        return outcomes(self.outcomes, self.source, query, budgets)
+
+    def caseload_page(self, query: CaseloadQuery) -> CaseloadPage:
+        return caseload_query(self.caseload.view, query, self._participant_name)
+
+    def _participant_name(self, participant_id: Any) -> str:
+        participant = self.app.participant(participant_id)
+        if participant.erased:
+            return "erased"
+        return f"{participant.given_name} {participant.family_name}"
