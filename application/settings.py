@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     demo: bool = Field(default=False, description="load demo data on first start")
     demo_trajectories: int = 300
     snapshot_interval: int = Field(default=50, ge=2)
+    run_projections: bool = Field(
+        default=True,
+        description="feed the views inside `trajectory serve` (off when a separate "
+        "`trajectory project` process does it)",
+    )
     postgres_pool_size: int = 5
     postgres_max_overflow: int = 10
 

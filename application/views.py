@@ -7,9 +7,11 @@ runner feeds them in the background (``start``), or in the caller's thread
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -34,11 +36,14 @@ from application.projections.runner import (
 )
 from application.projections.source import event_source
 from application.projections.sqlite import SQLiteView
-from application.projections.view import ProjectionView, R
+from application.projections.view import ProjectionView, R, RebuildInProgress
 from application.trajectories import Trajectories
+from domain.errors import NotFound
+
+log = logging.getLogger("trajectory.projections")
 
 
-class UnknownView(LookupError):
+class UnknownView(NotFound):
     code = "unknown_view"
 
     def __init__(self, name: str) -> None:
@@ -48,6 +53,18 @@ class UnknownView(LookupError):
 
 
 VIEW_NAMES = ("caseload", "outcomes")
+
+
+@dataclass
+class RebuildState:
+    """A rebuild started in the background by this process."""
+
+    state: str  # rebuilding, done or failed
+    started_at: datetime
+    finished_at: datetime | None = None
+    events: int | None = None
+    events_per_second: float | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,8 @@ class Views:
             poll_interval=poll_interval or POLL_INTERVAL,
         )
         app.on_saved(self.runner.wake)
+        self.rebuilds: dict[str, RebuildState] = {}
+        self._rebuilds_lock = threading.Lock()
 
     def _view(self, table: str, row_class: type[R]) -> ProjectionView[R]:
         recorder = self.app.recorder
@@ -127,6 +146,30 @@ class Views:
         self, name: str, progress: Callable[[int], None] | None = None
     ) -> RebuildReport:
         return self.runner.rebuild(self.projection(name), progress)
+
+    def rebuild_in_background(self, name: str) -> None:
+        """Starts a rebuild in a thread; ``rebuilds[name]`` follows it."""
+        self.projection(name)
+        with self._rebuilds_lock:
+            running = self.rebuilds.get(name)
+            if running is not None and running.state == "rebuilding":
+                raise RebuildInProgress(name)
+            self.rebuilds[name] = RebuildState("rebuilding", datetime.now(UTC))
+        threading.Thread(
+            target=self._rebuild_and_record, args=(name,), daemon=True
+        ).start()
+
+    def _rebuild_and_record(self, name: str) -> None:
+        state = self.rebuilds[name]
+        try:
+            report = self.rebuild(name)
+        except Exception as error:
+            log.exception("rebuilding the %s view failed", name)
+            state.state, state.error = "failed", str(error)
+        else:
+            state.state, state.events = "done", report.events
+            state.events_per_second = round(report.events_per_second)
+        state.finished_at = datetime.now(UTC)
 
     def status(self) -> list[ViewStatus]:
         head = self.source.head()

@@ -1,17 +1,32 @@
 """The ``trajectory`` command; it reads the same ``TRAJECTORY_*`` settings."""
 
 import logging
+import signal
+import sys
+import threading
+import time
+from datetime import datetime
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
 from application.demo import load_demo
+from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
+from application.projections.view import RebuildInProgress
 from application.settings import Settings, UnsupportedDatabaseURL
 from application.trajectories import Trajectories
+from application.views import VIEW_NAMES, Views
 from domain.errors import DomainError
 
 app = typer.Typer(
@@ -50,17 +65,32 @@ def open_service(settings: Settings) -> Trajectories:
         fail(f"cannot open the store at {settings.safe_database_url}: {error}")
 
 
+def open_views(service: Trajectories) -> Views:
+    try:
+        return Views(service)
+    except Exception as error:
+        service.close()
+        fail(f"cannot set up the views: {error}")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="default TRAJECTORY_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default TRAJECTORY_PORT")] = None,
+    projections: Annotated[
+        bool | None,
+        typer.Option(
+            help="feed the views in this process (default "
+            "TRAJECTORY_RUN_PROJECTIONS, on); off when `trajectory project` runs"
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (docs at /docs)."""
+    """Serve the HTTP API (docs at /docs), feeding the views in-process."""
     import uvicorn
 
     from interfaces.http.app import create_app
 
-    settings = load_settings(host=host, port=port)
+    settings = load_settings(host=host, port=port, run_projections=projections)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
     open_service(settings).close()  # fail fast, with a clear message
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
@@ -140,3 +170,167 @@ def demo(
         f"{summary.programmes} programmes, {summary.participants} participants, "
         f"{summary.trajectories} trajectories, {summary.events} events"
     )
+
+
+@app.command()
+def project() -> None:
+    """Feed the views in this process alone (a second process or machine); stops on
+    Ctrl-C or SIGTERM, resuming later from each view's tracking position."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
+    service = open_service(load_settings())
+    views = open_views(service)
+    stopping = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.set())
+    try:
+        views.start()
+        err.print("feeding the views; Ctrl-C stops", highlight=False)
+        while not stopping.wait(60):
+            for status in views.status():
+                logging.getLogger("trajectory.projections").info(
+                    "%s at %d of %d (lag %d)",
+                    status.name,
+                    status.position,
+                    status.head,
+                    status.lag,
+                )
+    finally:
+        views.stop()
+        service.close()
+
+
+@app.command()
+def rebuild(
+    view: Annotated[str, typer.Argument(help=f"one of {', '.join(VIEW_NAMES)}")],
+) -> None:
+    """Rebuild a view into fresh tables while the old ones keep serving, then switch."""
+    if view not in VIEW_NAMES:
+        fail(f"there is no view {view!r}; the views are {', '.join(VIEW_NAMES)}")
+    service = open_service(load_settings())
+    try:
+        views = open_views(service)
+        total = views.events_to_rebuild(view)
+        with Progress(
+            *Progress.get_default_columns()[:-1],
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task(f"rebuilding {view}", total=total, rate="")
+            started = time.perf_counter()
+
+            def advance(events: int) -> None:
+                progress.advance(task, events)
+                done = progress.tasks[0].completed
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                progress.update(task, rate=f"{rate:,.0f} events/s")
+
+            report = views.rebuild(view, progress=advance)
+    except RebuildInProgress as busy:
+        fail(str(busy))
+    finally:
+        service.close()
+    out.print(
+        f"{report.view}: generation {report.generation}, {report.trajectories} "
+        f"trajectories, {report.events} events in {report.seconds:.2f} s "
+        f"({report.events_per_second:,.0f} events/s), up to notification "
+        f"{report.head}",
+        highlight=False,
+    )
+
+
+@app.command()
+def outcomes(
+    group_by: Annotated[
+        str,
+        typer.Option(help=f"comma-separated, of: {', '.join(DIMENSIONS)}"),
+    ] = "",
+    cohort: Annotated[
+        str | None, typer.Option(help="only this quarter, e.g. 2024Q1")
+    ] = None,
+    cohort_by: Annotated[
+        str, typer.Option(help="referral or intake: the quarter of which")
+    ] = "referral",
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="what had happened by this business date"
+        ),
+    ] = None,
+    known_at: Annotated[
+        str | None,
+        typer.Option(
+            help="what the store held at this ISO time, e.g. 2025-01-31T12:00Z"
+        ),
+    ] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
+    suppress: Annotated[
+        bool,
+        typer.Option(help="withhold groups of fewer than 5 trajectories"),
+    ] = True,
+) -> None:
+    """Outcome figures per group (catching the view up first)."""
+    moment = None
+    if known_at is not None:
+        try:
+            moment = datetime.fromisoformat(known_at.replace("Z", "+00:00"))
+        except ValueError:
+            fail(
+                f"--known-at {known_at!r} is not an ISO time such as 2025-01-31T12:00Z"
+            )
+    service = open_service(load_settings())
+    try:
+        views = open_views(service)
+        views.catch_up()
+        table = views.outcome_table(
+            [d for d in (part.strip() for part in group_by.split(",")) if d],
+            cohort=cohort,
+            cohort_by=cohort_by,
+            as_of=as_of.date() if as_of else None,
+            known_at=moment,
+            suppress=suppress,
+        )
+    except DomainError as error:
+        fail(error.message)
+    finally:
+        service.close()
+    if csv:
+        sys.stdout.write(table.csv())
+        return
+    print_outcomes(table)
+
+
+def print_outcomes(table: OutcomeTable) -> None:
+    shown = [
+        "referrals",
+        "intakes",
+        "intake_rate",
+        "median_days_to_intake",
+        "placement_rate",
+        "competitive_employment_rate",
+        "dropout_rate",
+        "employed_on_leaving_rate",
+        "sustained_employment_6m_rate",
+        "ladder_mean_change",
+    ]
+    grid = Table(title=f"outcomes, evaluated on {table.query.evaluated_on}")
+    for column in [*table.query.group_by, *shown]:
+        grid.add_column(column.replace("_", " "), overflow="fold")
+    for row in table.rows:
+        group = [row.group[d] or "-" for d in table.query.group_by]
+        if row.suppressed:
+            grid.add_row(*group, "<5", *([""] * (len(shown) - 1)))
+            continue
+        grid.add_row(*group, *(_figure(row.figures[name]) for name in shown))
+    out.print(grid)
+    err.print("all figures: --csv; definitions: GET /outcomes/definitions")
+
+
+def _figure(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)

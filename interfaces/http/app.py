@@ -8,8 +8,16 @@ from fastapi import FastAPI
 
 from application.settings import Settings
 from application.trajectories import Trajectories
+from application.views import Views
 from interfaces.http.errors import install_error_handlers
-from interfaces.http.routes import participants, programmes, trajectories
+from interfaces.http.routes import (
+    caseload,
+    outcomes,
+    participants,
+    programmes,
+    projections,
+    trajectories,
+)
 
 log = logging.getLogger("trajectory")
 
@@ -29,15 +37,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = Trajectories(settings)
-        app.state.service = service
+        views = Views(service)
+        app.state.service, app.state.views = service, views
         if settings.demo and not service.programmes():
             from application.demo import load_demo
 
             log.info("loading demo data (%d trajectories)", settings.demo_trajectories)
             load_demo(service, trajectories=settings.demo_trajectories, seed=1)
+        if settings.run_projections:
+            views.start()
         try:
             yield
         finally:
+            views.stop()
             service.close()
 
     app = FastAPI(
@@ -50,4 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(programmes.router)
     app.include_router(participants.router)
     app.include_router(trajectories.router)
+    app.include_router(caseload.router)
+    app.include_router(outcomes.router)
+    app.include_router(projections.router)
     return app

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from application.trajectories import Trajectories
+from application.views import Views
 from interfaces.http.errors import InvalidParameter
 
 VERSION_TAG = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
@@ -51,6 +52,12 @@ def expected_version(
     return int(tag)
 
 
+def get_views(request: Request) -> Views:
+    views: Views = request.app.state.views
+    return views
+
+
 Service = Annotated[Trajectories, Depends(get_service)]
+ViewsDep = Annotated[Views, Depends(get_views)]
 Actor = Annotated[str, Depends(current_actor)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.projections.view import RebuildInProgress
 from application.trajectories import VersionConflict
 from domain.errors import DomainError, NotFound
 from domain.participant import ParticipantErasedError
@@ -96,6 +97,10 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         response.headers["ETag"] = f'"{error.current}"'
         return response
+
+    @app.exception_handler(RebuildInProgress)
+    async def rebuilding(_: Request, error: RebuildInProgress) -> JSONResponse:
+        return problem(409, error.code, str(error))
 
     @app.exception_handler(IntegrityError)
     async def integrity(_: Request, error: IntegrityError) -> JSONResponse:

@@ -416,3 +416,104 @@ class HistoryEntryOut(BaseModel):
     retracted_by: int | None = Field(
         description="the version of the EntryRetracted event that retracted this one"
     )
+
+
+# Views --------------------------------------------------------------------------------
+
+
+class PlacementSummaryOut(BaseModel):
+    placement_id: UUID
+    placement_type: PlacementType
+    employer: str
+    started_on: date
+    hours_per_week: float
+    paid: bool
+
+
+class CaseloadEntryOut(BaseModel):
+    trajectory_id: UUID
+    participant_id: UUID
+    participant_name: str = Field(description='"erased" where the person was erased')
+    age_band: AgeBand
+    programme: str
+    organisation: str
+    coach: str | None
+    stage: Stage
+    referred_on: date
+    referral_source: ReferralSource
+    days_waiting_for_intake: int | None = Field(
+        description="days since the referral, while there is no intake"
+    )
+    intake_on: date | None
+    last_contact_on: date | None
+    days_since_contact: int | None
+    alert: Literal["amber", "red", "exit_candidate"] | None = Field(
+        description="amber after 30 days without contact, red after 60, exit "
+        "candidate at 90"
+    )
+    open_barriers: list[Barrier]
+    rung_at_intake: int | None
+    latest_rung: int | None
+    current_placement: PlacementSummaryOut | None = Field(
+        description="the most recently started placement still running"
+    )
+
+
+class CoachTotalOut(BaseModel):
+    coach: str | None = Field(description="null for referrals awaiting an intake")
+    active: int
+    suspended: int
+    referred: int
+    over_benchmark: bool = Field(
+        description="more active trajectories than the fidelity benchmark"
+    )
+
+
+class CaseloadOut(BaseModel):
+    evaluated_on: date
+    total: int = Field(description="open trajectories matching the filters")
+    benchmark: int = Field(description="at most this many active per coach")
+    coaches: list[CoachTotalOut]
+    entries: list[CaseloadEntryOut]
+
+
+class OutcomeRowOut(BaseModel):
+    group: dict[str, str | None] = Field(
+        description="the value of each group_by dimension",
+        examples=[{"programme": "WWB-ESF"}],
+    )
+    suppressed: bool = Field(
+        description="fewer than 5 trajectories: every figure is withheld"
+    )
+    figures: dict[str, Any] = Field(
+        description="every metric by name (see GET /outcomes/definitions); rates "
+        "are fractions, null over an empty denominator"
+    )
+
+
+class OutcomesOut(BaseModel):
+    group_by: list[str]
+    cohort: str | None
+    cohort_by: Literal["referral", "intake"]
+    as_of: date | None
+    known_at: datetime | None
+    evaluated_on: date = Field(
+        description="the date the 6-month follow-ups are counted against"
+    )
+    rows: list[OutcomeRowOut]
+
+
+class ViewStatusOut(BaseModel):
+    name: str
+    generation: int = Field(description="the generation of tables now serving")
+    position: int = Field(description="the last notification id the view processed")
+    head: int = Field(description="the last notification id in the event log")
+    lag: int = Field(description="head - position")
+    rebuild: dict[str, Any] | None = Field(
+        description="the last rebuild started by this server, if any"
+    )
+
+
+class RebuildStartedOut(BaseModel):
+    name: str
+    state: Literal["rebuilding"]

@@ -1,0 +1,59 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from application.projections.caseload.queries import (
+    ALERTS,
+    CASELOAD_STAGES,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    CaseloadPage,
+    CaseloadQuery,
+)
+from interfaces.http.deps import ViewsDep
+from interfaces.http.errors import ERROR_RESPONSES
+from interfaces.http.schemas import CaseloadEntryOut, CaseloadOut, CoachTotalOut
+
+router = APIRouter(prefix="/caseload", tags=["views"])
+
+
+@router.get("", response_model=CaseloadOut, responses=ERROR_RESPONSES)
+def caseload(
+    views: ViewsDep,
+    coach: Annotated[str | None, Query(max_length=200)] = None,
+    stage: Annotated[
+        str | None, Query(description=f"one of {', '.join(CASELOAD_STAGES)}")
+    ] = None,
+    programme: Annotated[str | None, Query(max_length=50)] = None,
+    organisation: Annotated[str | None, Query(max_length=200)] = None,
+    alert: Annotated[
+        str | None, Query(description=f"one of {', '.join(ALERTS)}")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseloadOut:
+    """Open trajectories (referred, active, suspended) with contact alerts, and the
+    active count per coach against the benchmark of 20."""
+    query = CaseloadQuery(
+        coach=coach,
+        stage=stage,
+        programme=programme,
+        organisation=organisation,
+        alert=alert,
+        limit=limit,
+        offset=offset,
+    )
+    return caseload_out(views.caseload_page(query))
+
+
+def caseload_out(page: CaseloadPage) -> CaseloadOut:
+    return CaseloadOut(
+        evaluated_on=page.evaluated_on,
+        total=page.total,
+        benchmark=page.benchmark,
+        coaches=[
+            CoachTotalOut(**vars(total), over_benchmark=total.over_benchmark)
+            for total in page.coaches
+        ],
+        entries=[CaseloadEntryOut.model_validate(vars(e)) for e in page.entries],
+    )

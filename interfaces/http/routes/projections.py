@@ -1,0 +1,43 @@
+from fastapi import APIRouter
+
+from interfaces.http.deps import ViewsDep
+from interfaces.http.errors import ERROR_RESPONSES, ErrorBody
+from interfaces.http.schemas import RebuildStartedOut, ViewStatusOut
+
+router = APIRouter(prefix="/projections", tags=["views"])
+
+
+@router.get("", response_model=list[ViewStatusOut])
+def projections(views: ViewsDep) -> list[ViewStatusOut]:
+    """Each view's position in the event log, the log's head, and the lag."""
+    return [
+        ViewStatusOut(
+            name=status.name,
+            generation=status.generation,
+            position=status.position,
+            head=status.head,
+            lag=status.lag,
+            rebuild=(
+                vars(views.rebuilds[status.name])
+                if status.name in views.rebuilds
+                else None
+            ),
+        )
+        for status in views.status()
+    ]
+
+
+@router.post(
+    "/{name}/rebuild",
+    status_code=202,
+    response_model=RebuildStartedOut,
+    responses={
+        **ERROR_RESPONSES,
+        409: {"model": ErrorBody, "description": "A rebuild of the view is running"},
+    },
+)
+def rebuild(name: str, views: ViewsDep) -> RebuildStartedOut:
+    """Rebuild a view into fresh tables while the old ones keep serving, then
+    switch; follow it in GET /projections."""
+    views.rebuild_in_background(name)
+    return RebuildStartedOut(name=name, state="rebuilding")
