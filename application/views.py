@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -65,6 +65,10 @@ class RebuildState:
     events: int | None = None
     events_per_second: float | None = None
     error: str | None = None
+    finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "finished"}
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,7 @@ class Views:
             state.state, state.events = "done", report.events
             state.events_per_second = round(report.events_per_second)
         state.finished_at = datetime.now(UTC)
+        state.finished.set()
 
     def status(self) -> list[ViewStatus]:
         head = self.source.head()

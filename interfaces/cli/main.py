@@ -334,3 +334,7 @@ def _figure(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)
+
+
+if __name__ == "__main__":
+    app()

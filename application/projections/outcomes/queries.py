@@ -236,6 +236,8 @@ def _figures(
         figures: dict[str, Any] = {
             c.name: int(v or 0) for c, v in zip(COUNTS, counts, strict=True)
         }
+        if not figures["referrals"]:
+            continue  # no group: an aggregate over no rows at all
         change = record[width + len(COUNTS)]
         figures["ladder_mean_change"] = None if change is None else float(change)
         figures["dropout_rate_by_reason"] = {}
@@ -247,7 +249,9 @@ def _figures(
             row.figures[median.name] = None
         cursor.execute(view.median(median.column, dims, table, where), where_params)
         for record in cursor.fetchall():
-            rows[tuple(record[:width])].figures[median.name] = float(record[width])
+            key, value = tuple(record[:width]), record[width]
+            if key in rows and value is not None:
+                rows[key].figures[median.name] = float(value)
     reason_group = f"GROUP BY {', '.join([*dims, 'dropout_reason'])}"
     condition = f"{where} AND" if where else "WHERE"
     cursor.execute(

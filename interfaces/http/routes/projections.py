@@ -18,7 +18,7 @@ def projections(views: ViewsDep) -> list[ViewStatusOut]:
             head=status.head,
             lag=status.lag,
             rebuild=(
-                vars(views.rebuilds[status.name])
+                views.rebuilds[status.name].summary()
                 if status.name in views.rebuilds
                 else None
             ),

@@ -1,0 +1,221 @@
+"""The views over HTTP: caseload, outcomes, projections and rebuilds.
+
+The app feeds the views in-process; a test waits on the views' tracking positions
+(``views.wait()``), never on a clock.
+"""
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from application.views import RebuildState, Views
+from tests.interfaces.helpers import (
+    INTAKE_ON,
+    PROGRAMME,
+    REFERRAL_ON,
+    dropout,
+    intake,
+    placement,
+    recorded,
+    refer,
+    register_programme,
+)
+
+
+def views_of(client: TestClient) -> Views:
+    views: Views = client.app.state.views  # type: ignore[attr-defined]
+    return views
+
+
+def test_an_intake_recorded_over_http_shows_on_the_coachs_caseload(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    trajectory_id = refer(client)
+
+    recorded(client, trajectory_id, intake(coach="Hilde", barriers=["mobility"]))
+    views_of(client).wait()
+    response = client.get("/caseload", params={"coach": "Hilde"})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    [entry] = body["entries"]
+    assert entry["trajectory_id"] == trajectory_id
+    assert entry["participant_name"] == "Lotte Claes"
+    assert entry["stage"] == "active"
+    assert entry["intake_on"] == INTAKE_ON
+    assert entry["open_barriers"] == ["mobility"]
+    assert body["coaches"] == [
+        {
+            "coach": "Hilde",
+            "active": 1,
+            "suspended": 0,
+            "referred": 0,
+            "over_benchmark": False,
+        }
+    ]
+
+
+def test_an_exited_trajectory_leaves_the_caseload(client: TestClient) -> None:
+    register_programme(client)
+    trajectory_id = refer(client)
+    recorded(client, trajectory_id, intake(), dropout())
+
+    views_of(client).wait()
+    body = client.get("/caseload").json()
+
+    assert body["entries"] == []
+    assert body["total"] == 0
+
+
+def test_the_caseload_refuses_an_unknown_alert_naming_the_choices(
+    client: TestClient,
+) -> None:
+    response = client.get("/caseload", params={"alert": "purple"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == "invalid_value"
+    assert "amber, red, exit_candidate" in response.json()["detail"]["message"]
+
+
+def test_outcomes_suppress_a_group_of_fewer_than_five_trajectories(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    for _ in range(4):
+        recorded(client, refer(client), intake())
+    views_of(client).wait()
+
+    body = client.get("/outcomes", params={"group_by": "programme"}).json()
+
+    assert body["rows"] == [
+        {"group": {"programme": PROGRAMME}, "suppressed": True, "figures": {}}
+    ]
+
+
+def test_outcomes_of_five_trajectories_are_shown(client: TestClient) -> None:
+    register_programme(client)
+    placed = [refer(client) for _ in range(2)]
+    for trajectory_id in placed:
+        recorded(client, trajectory_id, intake(), placement())
+    for _ in range(3):
+        recorded(client, refer(client), intake())
+    views_of(client).wait()
+
+    body = client.get("/outcomes", params={"group_by": "programme"}).json()
+
+    [row] = body["rows"]
+    assert row["suppressed"] is False
+    figures = row["figures"]
+    assert (figures["referrals"], figures["intakes"], figures["placed"]) == (5, 5, 2)
+    assert figures["placement_rate"] == 2 / 5
+    # referral on 1 February, intake on 12 February: 11 days for all five
+    assert figures["median_days_to_intake"] == 11.0
+
+
+def test_outcomes_as_csv_are_byte_stable_and_suppressed_counts_read_lt5(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    recorded(client, refer(client), intake())
+    views_of(client).wait()
+    csv = {"Accept": "text/csv"}
+
+    first = client.get("/outcomes", params={"group_by": "programme"}, headers=csv)
+    second = client.get("/outcomes", params={"group_by": "programme"}, headers=csv)
+
+    assert first.status_code == 200
+    assert first.headers["content-type"].startswith("text/csv")
+    assert first.content == second.content
+    header, row = first.text.splitlines()
+    assert header.startswith("programme,referrals,intakes,")
+    assert row.startswith(f"{PROGRAMME},<5,<5,")
+
+
+def test_outcomes_as_of_a_date_before_the_referral_have_no_rows(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    recorded(client, refer(client), intake())
+
+    body = client.get("/outcomes", params={"as_of": "2024-01-31"}).json()
+
+    assert body["as_of"] == "2024-01-31"
+    assert body["rows"] == []
+    assert REFERRAL_ON > "2024-01-31"
+
+
+def test_outcomes_refuse_bad_parameters_naming_the_problem(
+    client: TestClient,
+) -> None:
+    cases = {
+        "group_by=programme,colour": "cannot group by colour",
+        "cohort=2024Q5": "not a quarter",
+        "known_at=2024-01-31T12:00:00": "needs a time zone",
+        "group_by=gender,gender": "twice",
+    }
+    for query, problem in cases.items():
+        response = client.get(f"/outcomes?{query}")
+
+        assert response.status_code == 422, query
+        assert problem in response.json()["detail"]["message"], query
+
+
+def test_metric_definitions_name_every_figure(client: TestClient) -> None:
+    body = client.get("/outcomes/definitions").json()
+
+    assert "intakes / referrals" in body["intake_rate"]
+    assert "unknown" in body["sustained_unknown_6m"]
+
+
+def test_projections_show_position_head_and_no_lag_once_caught_up(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    refer(client)
+
+    views_of(client).wait()
+    statuses = client.get("/projections").json()
+
+    assert [s["name"] for s in statuses] == ["caseload", "outcomes"]
+    for status in statuses:
+        assert status["position"] == status["head"] > 0
+        assert status["lag"] == 0
+
+
+def test_a_rebuild_switches_to_a_new_generation_with_the_same_rows(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    recorded(client, refer(client), intake())
+    views = views_of(client)
+    views.wait()
+    before = client.get("/caseload").json()["entries"]
+
+    response = client.post("/projections/caseload/rebuild")
+    assert response.status_code == 202
+    assert views.rebuilds["caseload"].finished.wait(30)
+
+    [status, _] = client.get("/projections").json()
+    assert status["generation"] == 2
+    assert status["rebuild"]["state"] == "done"
+    assert status["rebuild"]["events"] == 2
+    assert client.get("/caseload").json()["entries"] == before
+
+
+def test_a_second_rebuild_while_one_runs_is_a_conflict(client: TestClient) -> None:
+    views_of(client).rebuilds["outcomes"] = RebuildState(
+        "rebuilding", datetime.now(UTC)
+    )
+
+    response = client.post("/projections/outcomes/rebuild")
+
+    assert response.status_code == 409
+    assert response.json()["detail"]["code"] == "rebuild_in_progress"
+
+
+def test_a_rebuild_of_an_unknown_view_is_not_found(client: TestClient) -> None:
+    response = client.post("/projections/trajectories/rebuild")
+
+    assert response.status_code == 404
+    assert response.json()["detail"]["code"] == "unknown_view"
