@@ -92,11 +92,13 @@ class Views:
             self._view("caseload_rows", CaseloadRow),
             "caseload",
             [TOPIC_PREFIX + t for t in CASELOAD_EVENT_TYPES],
+            self.source.history,
         )
         self.outcomes = TrajectoryProjection(
             self._view("outcome_facts", OutcomeFacts),
             "outcomes",
             [TOPIC_PREFIX + t for t in OUTCOME_EVENT_TYPES],
+            self.source.history,
         )
         self.projections = {"caseload": self.caseload, "outcomes": self.outcomes}
         for projection in self.projections.values():

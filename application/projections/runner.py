@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import Projection
@@ -37,14 +38,25 @@ class TrajectoryProjection(Projection[ProjectionView[Any]]):
     a batch."""
 
     def __init__(
-        self, view: ProjectionView[Any], name: str, topics: Sequence[str]
+        self,
+        view: ProjectionView[Any],
+        name: str,
+        topics: Sequence[str],
+        histories: Callable[[UUID, int], list[EventRecord]],
     ) -> None:
         super().__init__(view)
         self.name = name
         self.topics = tuple(topics)
+        self.histories = histories
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        raise NotImplementedError("feed the view through a Runner, in batches")
+    def process_event(self, domain_event: EventRecord, tracking: Tracking) -> None:
+        """Applies one event, in its own transaction (a Runner batches instead)."""
+        self.view.process(
+            [domain_event],
+            tracking,
+            after=self.view.position(),
+            histories=self.histories,
+        )
 
 
 @dataclass(frozen=True)
