@@ -31,6 +31,8 @@ class TrajectoryRow(ABC):
     """One trajectory's row in one view."""
 
     columns: ClassVar[tuple[Column, ...]]
+    # Raise it when a fold changes what it stores: the view is rebuilt at start.
+    revision: ClassVar[int] = 1
     handlers: ClassVar[dict[str, Callable[[Any, dict[str, Any]], None]]]
     trajectory_id: Any
     version: int

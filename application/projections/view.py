@@ -45,9 +45,9 @@ class RebuildInProgress(Exception):
         super().__init__(f"the {view} view is being rebuilt already")
 
 
-def fingerprint(columns: Sequence[Column]) -> str:
-    """Changes when a view's columns change, so old generations are rebuilt."""
-    text = ",".join(f"{c.name}:{c.kind}" for c in columns)
+def fingerprint(columns: Sequence[Column], revision: int) -> str:
+    """Changes when a view's columns or fold change, so old generations are rebuilt."""
+    text = ",".join(f"{c.name}:{c.kind}" for c in columns) + f";{revision}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -76,7 +76,7 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         self.row_class = row_class
         self.application_name = application_name
         self.columns = row_class.stored_columns()
-        self.fingerprint = fingerprint(self.columns)
+        self.fingerprint = fingerprint(self.columns, row_class.revision)
 
     # Dialect ---------------------------------------------------------------------
 

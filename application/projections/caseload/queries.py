@@ -148,7 +148,8 @@ def caseload(
     with view.reading() as cursor:
         cursor.execute(
             f"SELECT {columns} FROM {table} {where} "
-            "ORDER BY coach, referred_on, trajectory_id LIMIT %s OFFSET %s",
+            "ORDER BY coach IS NOT NULL, coach, referred_on, trajectory_id "
+            "LIMIT %s OFFSET %s",
             [*params, query.limit, query.offset],
         )
         records = cursor.fetchall()

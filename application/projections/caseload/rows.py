@@ -12,6 +12,7 @@ from domain.vocabulary import Stage
 
 
 class CaseloadRow(TrajectoryRow):
+    revision = 2  # placement ids in canonical form
     trajectory_id: UUID
     participant_id: UUID
     programme: str
@@ -136,7 +137,7 @@ class CaseloadRow(TrajectoryRow):
 
     def _placed(self, data: dict[str, Any]) -> None:
         placement = {
-            "placement_id": plain(data["placement_id"]),
+            "placement_id": str(UUID(plain(data["placement_id"]))),
             "placement_type": plain(data["placement_type"]),
             "employer": data["employer"],
             "started_on": plain(data["on"]),
@@ -146,7 +147,7 @@ class CaseloadRow(TrajectoryRow):
         self.placements = [*self.placements, placement]
 
     def _placement_ended(self, data: dict[str, Any]) -> None:
-        ended = plain(data["placement_id"])
+        ended = str(UUID(plain(data["placement_id"])))
         self.placements = [p for p in self.placements if p["placement_id"] != ended]
 
     def _suspended(self, data: dict[str, Any]) -> None:

@@ -280,8 +280,14 @@ def _finish(
     for each in RATES:
         figures[each.name] = rate(figures[each.numerator], figures[each.denominator])
     del figures["unplaced"]
-    figures["dropout_rate_by_reason"] = dict(
-        sorted(figures["dropout_rate_by_reason"].items())
+    dropouts_by_reason = figures["dropout_rate_by_reason"]
+    figures["dropout_rate_by_reason"] = (
+        {
+            reason.value: dropouts_by_reason.get(reason.value, 0.0)
+            for reason in DropoutReason
+        }
+        if figures["exits"]
+        else {}
     )
     budget = (
         budgets.get(str(row.group.get("programme"))) if query.whole_programmes else None
