@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -24,6 +24,10 @@ SQL_TYPES = {
     "real": "double precision",
     "json": "text",
 }
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 class PostgresCursor(Cursor):
@@ -79,19 +83,17 @@ class PostgresView(ProjectionView[R]):
             (self.table,),
         )
 
-    def plain(self, kind: str, value: Any) -> Any:
-        if value is None:
-            return None
+    def reader(self, kind: str) -> Callable[[Any], Any] | None:
         if kind == "date":
-            return value.isoformat() if isinstance(value, date) else value
+            return date.isoformat
         if kind == "json":
-            return orjson.loads(value)
-        return value
+            return orjson.loads
+        return None
 
-    def stored(self, kind: str, value: Any) -> Any:
+    def writer(self, kind: str) -> Callable[[Any], Any] | None:
         if kind == "json":
-            return orjson.dumps(value).decode()
-        return value
+            return _json
+        return None
 
     def select_rows(
         self, cursor: Cursor, table: str, ids: Sequence[UUID]

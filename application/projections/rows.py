@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, ClassVar, Literal, Self
 
 from application.projections.events import EventRecord
@@ -71,8 +72,14 @@ class TrajectoryRow(ABC):
             handler(self, event.data)
         self.version = event.version
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names = [c.name for c in cls.columns if not c.derived]
+        cls._stored = attrgetter(*names)  # type: ignore[attr-defined]
+
     def values(self) -> tuple[Any, ...]:
-        stored = tuple(getattr(self, c.name) for c in self.columns if not c.derived)
+        """The row's values in ``stored_columns`` order (derived ones last)."""
+        stored: tuple[Any, ...] = self._stored(self)  # type: ignore[attr-defined]
         return stored + self.derived()
 
     @classmethod

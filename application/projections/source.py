@@ -17,6 +17,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from application.projections.events import EventRecord, decode, decode_stored
 
 STREAM_CHUNK = 2_000
+SORT_MEMORY = "64MB"
 
 
 class EventSource(ABC):
@@ -89,13 +90,16 @@ class PostgresEventSource(EventSource):
     ) -> Iterator[tuple[Any, int, str, bytes]]:
         datastore = self.recorder.datastore
         table = f'"{datastore.schema}"."{self.recorder.events_table_name}"'
-        with datastore.get_connection() as connection:
+        with datastore.get_connection() as connection, connection.transaction():
             cursor = connection.cursor(row_factory=psycopg.rows.tuple_row)
+            # The server sorts the scan: give it room, for this transaction only.
+            cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'".encode())
             yield from cursor.stream(
                 f"SELECT originator_id, originator_version, topic, state FROM {table} "
                 "WHERE notification_id <= %s AND topic = ANY(%s) "
                 "ORDER BY originator_id, originator_version".encode(),
                 (upto, list(topics)),
+                binary=True,
                 size=STREAM_CHUNK,
             )
 

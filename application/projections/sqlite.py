@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,10 @@ SQL_TYPES = {
 IN_CHUNK = 500
 
 _memory_locks: dict[str, threading.Lock] = {}
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 class SQLiteViewCursor(Cursor):
@@ -83,27 +87,21 @@ class SQLiteView(ProjectionView[R]):
             (self.table,),
         )
 
-    def plain(self, kind: str, value: Any) -> Any:
-        if value is None:
-            return None
-        if kind == "uuid":
-            return UUID(value)
-        if kind == "bool":
-            return bool(value)
-        if kind == "json":
-            return orjson.loads(value)
-        return value
+    def reader(self, kind: str) -> Callable[[Any], Any] | None:
+        readers: dict[str, Callable[[Any], Any]] = {
+            "uuid": UUID,
+            "bool": bool,
+            "json": orjson.loads,
+        }
+        return readers.get(kind)
 
-    def stored(self, kind: str, value: Any) -> Any:
-        if value is None:
-            return None
-        if kind == "uuid":
-            return str(value)
-        if kind == "bool":
-            return int(value)
-        if kind == "json":
-            return orjson.dumps(value).decode()
-        return value
+    def writer(self, kind: str) -> Callable[[Any], Any] | None:
+        writers: dict[str, Callable[[Any], Any]] = {
+            "uuid": str,
+            "bool": int,
+            "json": _json,
+        }
+        return writers.get(kind)
 
     def select_rows(
         self, cursor: Cursor, table: str, ids: Sequence[UUID]

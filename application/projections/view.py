@@ -77,6 +77,17 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         self.application_name = application_name
         self.columns = row_class.stored_columns()
         self.fingerprint = fingerprint(self.columns, row_class.revision)
+        self._readers = self._conversions(self.reader)
+        self._writers = self._conversions(self.writer)
+
+    def _conversions(
+        self, conversion: Callable[[str], Callable[[Any], Any] | None]
+    ) -> list[tuple[int, Callable[[Any], Any]]]:
+        return [
+            (index, convert)
+            for index, column in enumerate(self.columns)
+            if (convert := conversion(column.kind)) is not None
+        ]
 
     # Dialect ---------------------------------------------------------------------
 
@@ -100,12 +111,14 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         """Locks the view's row in ``projection_generations`` until commit."""
 
     @abstractmethod
-    def plain(self, kind: str, value: Any) -> Any:
-        """A stored value as the rows fold it (ISO dates, lists, UUIDs)."""
+    def reader(self, kind: str) -> Callable[[Any], Any] | None:
+        """Turns a value of the kind as the database gives it into what the rows
+        fold (ISO dates, lists, UUIDs); None where nothing needs doing."""
 
     @abstractmethod
-    def stored(self, kind: str, value: Any) -> Any:
-        """A row's value as the database takes it."""
+    def writer(self, kind: str) -> Callable[[Any], Any] | None:
+        """Turns a row's value of the kind into what the database takes; None
+        where nothing needs doing."""
 
     @abstractmethod
     def select_rows(
@@ -338,15 +351,18 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
             self._track(cursor, target, tracking)
 
     def _row(self, values: Sequence[Any]) -> R:
-        return self.row_class.from_values(
-            [self.plain(c.kind, v) for c, v in zip(self.columns, values, strict=True)]
-        )
+        plain = list(values)
+        for index, convert in self._readers:
+            if plain[index] is not None:
+                plain[index] = convert(plain[index])
+        return self.row_class.from_values(plain)
 
-    def _values(self, row: R) -> tuple[Any, ...]:
-        return tuple(
-            self.stored(c.kind, v)
-            for c, v in zip(self.columns, row.values(), strict=True)
-        )
+    def _values(self, row: R) -> list[Any]:
+        values = list(row.values())
+        for index, convert in self._writers:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return values
 
     # Rebuilding ------------------------------------------------------------------
 
