@@ -133,7 +133,10 @@ class Views:
         the views in the background."""
         for projection in self.projections.values():
             if projection.view.is_stale():
-                self.runner.rebuild(projection)
+                try:
+                    self.runner.rebuild(projection)
+                except RebuildInProgress:
+                    log.info("%s: another process is rebuilding it", projection.name)
         self.runner.start()
 
     def stop(self) -> None:
@@ -225,7 +228,10 @@ class Views:
         return caseload_query(self.caseload.view, query, self._participant_name)
 
     def _participant_name(self, participant_id: Any) -> str:
-        participant = self.app.participant(participant_id)
+        try:
+            participant = self.app.participant(participant_id)
+        except NotFound:
+            return "unknown"
         if participant.erased:
             return "erased"
         return f"{participant.given_name} {participant.family_name}"
