@@ -17,7 +17,13 @@ from typing import Any
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from application.projections.caseload.queries import CaseloadPage, CaseloadQuery
+from application.projections.caseload.queries import (
+    CaseloadPage,
+    CaseloadQuery,
+    TrajectoryListQuery,
+    TrajectorySummary,
+    trajectory_list,
+)
 from application.projections.caseload.queries import caseload as caseload_query
 from application.projections.caseload.rows import CASELOAD_EVENT_TYPES, CaseloadRow
 from application.projections.events import TOPIC_PREFIX
@@ -226,6 +232,11 @@ class Views:
 
     def caseload_page(self, query: CaseloadQuery) -> CaseloadPage:
         return caseload_query(self.caseload.view, query, self._participant_name)
+
+    def trajectory_page(
+        self, query: TrajectoryListQuery
+    ) -> tuple[int, list[TrajectorySummary]]:
+        return trajectory_list(self.caseload.view, query)
 
     def _participant_name(self, participant_id: Any) -> str:
         try:

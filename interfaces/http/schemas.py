@@ -517,3 +517,20 @@ class ViewStatusOut(BaseModel):
 class RebuildStartedOut(BaseModel):
     name: str
     state: Literal["rebuilding"]
+
+
+class TrajectorySummaryOut(BaseModel):
+    id: UUID
+    participant_id: UUID
+    programme: str
+    organisation: str
+    stage: Stage
+    coach: str | None
+    referred_on: date
+    intake_on: date | None
+    exit_on: date | None
+
+
+class TrajectoryListOut(BaseModel):
+    total: int = Field(description="trajectories matching the filters")
+    trajectories: list[TrajectorySummaryOut]

@@ -219,3 +219,31 @@ def test_a_rebuild_of_an_unknown_view_is_not_found(client: TestClient) -> None:
 
     assert response.status_code == 404
     assert response.json()["detail"]["code"] == "unknown_view"
+
+
+def test_trajectories_are_listed_in_every_stage_with_filters(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    waiting = refer(client)
+    dropped = refer(client)
+    recorded(client, dropped, intake(coach="Jens"), dropout())
+    views_of(client).wait()
+
+    everything = client.get("/trajectories").json()
+    by_jens = client.get("/trajectories", params={"coach": "Jens"}).json()
+    dropped_out = client.get("/trajectories", params={"stage": "dropped_out"}).json()
+    page = client.get("/trajectories", params={"limit": 1, "offset": 1}).json()
+
+    assert everything["total"] == 2
+    assert {t["id"] for t in everything["trajectories"]} == {waiting, dropped}
+    assert [t["id"] for t in by_jens["trajectories"]] == [dropped]
+    assert dropped_out["trajectories"][0]["exit_on"] == "2024-06-30"
+    assert page["total"] == 2 and len(page["trajectories"]) == 1
+
+
+def test_the_trajectory_list_refuses_an_unknown_stage(client: TestClient) -> None:
+    response = client.get("/trajectories", params={"stage": "finished"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"]["errors"][0]["field"] == "query.stage"

@@ -204,3 +204,81 @@ def _entry(row: CaseloadRow, on: date, name_of: Callable[[UUID], str]) -> Caselo
         ),
         current_placement=current,
     )
+
+
+ALL_STAGES = tuple(stage.value for stage in Stage)
+
+
+@dataclass(frozen=True)
+class TrajectoryListQuery:
+    """Trajectories in any stage, from the caseload table (which keeps every one)."""
+
+    programme: str | None = None
+    organisation: str | None = None
+    stage: str | None = None
+    coach: str | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.stage is not None and self.stage not in ALL_STAGES:
+            raise InvalidValue(
+                f"stage {self.stage!r} is none of {', '.join(ALL_STAGES)}"
+            )
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidValue(f"limit must be between 1 and {MAX_LIMIT}")
+        if self.offset < 0:
+            raise InvalidValue("offset must not be negative")
+
+
+@dataclass(frozen=True)
+class TrajectorySummary:
+    trajectory_id: UUID
+    participant_id: UUID
+    programme: str
+    organisation: str
+    stage: str
+    coach: str | None
+    referred_on: str
+    intake_on: str | None
+    exit_on: str | None
+
+
+def trajectory_list(
+    view: ProjectionView[CaseloadRow], query: TrajectoryListQuery
+) -> tuple[int, list[TrajectorySummary]]:
+    """How many trajectories match, and one page of them, oldest referral first."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for column in ("programme", "organisation", "stage", "coach"):
+        value = getattr(query, column)
+        if value is not None:
+            conditions.append(f"{column} = %s")
+            params.append(value)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    table = view.name(view.table)
+    columns = ", ".join(c.name for c in view.columns)
+    with view.reading() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table} {where}", params)
+        counted = cursor.fetchone()
+        cursor.execute(
+            f"SELECT {columns} FROM {table} {where} "
+            "ORDER BY referred_on, trajectory_id LIMIT %s OFFSET %s",
+            [*params, query.limit, query.offset],
+        )
+        records = cursor.fetchall()
+    rows = [view._row(values) for values in records]
+    return int(counted[0]) if counted else 0, [
+        TrajectorySummary(
+            trajectory_id=row.trajectory_id,
+            participant_id=row.participant_id,
+            programme=row.programme,
+            organisation=row.organisation,
+            stage=row.stage,
+            coach=row.coach,
+            referred_on=row.referred_on,
+            intake_on=row.intake_on,
+            exit_on=row.exit_on,
+        )
+        for row in rows
+    ]

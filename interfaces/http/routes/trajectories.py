@@ -4,9 +4,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 
+from application.projections.caseload.queries import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    TrajectoryListQuery,
+)
 from application.trajectories import HistoryEntry
 from domain.trajectory import Trajectory
-from interfaces.http.deps import Actor, ExpectedVersion, Service
+from domain.vocabulary import Stage
+from interfaces.http.deps import Actor, ExpectedVersion, Service, ViewsDep
 from interfaces.http.errors import ERROR_RESPONSES, WRITE_RESPONSES, InvalidParameter
 from interfaces.http.schemas import (
     EVENT_EXAMPLES,
@@ -16,7 +22,9 @@ from interfaces.http.schemas import (
     HistoryEntryOut,
     PlacementOut,
     ReferralIn,
+    TrajectoryListOut,
     TrajectoryOut,
+    TrajectorySummaryOut,
 )
 
 router = APIRouter(prefix="/trajectories", tags=["trajectories"])
@@ -86,6 +94,39 @@ def record_event(
     response.headers["Location"] = f"/trajectories/{trajectory_id}/history"
     response.headers["ETag"] = f'"{version}"'
     return EventRecorded(trajectory_id=trajectory_id, version=version, type=body.type)
+
+
+@router.get("", response_model=TrajectoryListOut, responses=ERROR_RESPONSES)
+def list_trajectories(
+    views: ViewsDep,
+    programme: Annotated[str | None, Query(max_length=50)] = None,
+    organisation: Annotated[str | None, Query(max_length=200)] = None,
+    stage: Annotated[Stage | None, Query()] = None,
+    coach: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TrajectoryListOut:
+    """Trajectories in any stage, oldest referral first, from the caseload view."""
+    total, page = views.trajectory_page(
+        TrajectoryListQuery(
+            programme=programme,
+            organisation=organisation,
+            stage=stage.value if stage else None,
+            coach=coach,
+            limit=limit,
+            offset=offset,
+        )
+    )
+    return TrajectoryListOut(
+        total=total,
+        trajectories=[
+            TrajectorySummaryOut(
+                id=t.trajectory_id,
+                **{k: v for k, v in vars(t).items() if k != "trajectory_id"},
+            )
+            for t in page
+        ],
+    )
 
 
 @router.get("/{trajectory_id}", response_model=TrajectoryOut, responses=ERROR_RESPONSES)
