@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -59,6 +60,19 @@ class UnknownView(NotFound):
 
 
 VIEW_NAMES = ("caseload", "outcomes")
+REPLAYS_AT_ONCE = 2
+
+
+class ReplaysBusy(Exception):
+    """Figures as of a date replay the whole history; only a few run at once."""
+
+    code = "replays_busy"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"{limit} replays of the history (as_of, known_at) are running already; "
+            "retry in a few seconds"
+        )
 
 
 @dataclass
@@ -118,6 +132,8 @@ class Views:
         app.on_saved(self.runner.wake)
         self.rebuilds: dict[str, RebuildState] = {}
         self._rebuilds_lock = threading.Lock()
+        self._rebuild_threads: list[threading.Thread] = []
+        self._replays = threading.BoundedSemaphore(REPLAYS_AT_ONCE)
 
     def _view(self, table: str, row_class: type[R]) -> ProjectionView[R]:
         recorder = self.app.recorder
@@ -137,16 +153,23 @@ class Views:
     def start(self) -> None:
         """Rebuilds any view whose columns changed since it was built, then feeds
         the views in the background."""
+        self.rebuild_stale()
+        self.runner.start()
+
+    def rebuild_stale(self) -> None:
+        """Rebuilds each view whose columns or fold changed since it was built."""
         for projection in self.projections.values():
             if projection.view.is_stale():
                 try:
                     self.runner.rebuild(projection)
                 except RebuildInProgress:
                     log.info("%s: another process is rebuilding it", projection.name)
-        self.runner.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stops the runner, and waits for rebuilds started here to finish."""
         self.runner.stop()
+        for thread in self._rebuild_threads:
+            thread.join(timeout)
 
     def catch_up(self) -> None:
         self.runner.catch_up()
@@ -163,27 +186,36 @@ class Views:
         return self.runner.rebuild(self.projection(name), progress)
 
     def rebuild_in_background(self, name: str) -> None:
-        """Starts a rebuild in a thread; ``rebuilds[name]`` follows it."""
-        self.projection(name)
+        """Starts a rebuild in a thread; ``rebuilds[name]`` follows it. Raises
+        RebuildInProgress at once if this or another process rebuilds the view."""
+        projection = self.projection(name)
         with self._rebuilds_lock:
             running = self.rebuilds.get(name)
             if running is not None and running.state == "rebuilding":
-                raise RebuildInProgress(name)
+                raise RebuildInProgress(projection.view.table)
+            lock = projection.view.rebuild_lock()
+            lock.__enter__()  # raises RebuildInProgress; the thread releases it
             self.rebuilds[name] = RebuildState("rebuilding", datetime.now(UTC))
-        threading.Thread(
-            target=self._rebuild_and_record, args=(name,), daemon=True
-        ).start()
+        thread = threading.Thread(
+            target=self._rebuild_and_record, args=(name, lock), daemon=True
+        )
+        self._rebuild_threads.append(thread)
+        thread.start()
 
-    def _rebuild_and_record(self, name: str) -> None:
+    def _rebuild_and_record(
+        self, name: str, lock: AbstractContextManager[None]
+    ) -> None:
         state = self.rebuilds[name]
         try:
-            report = self.rebuild(name)
+            report = self.runner.rebuild(self.projection(name), locked=True)
         except Exception as error:
             log.exception("rebuilding the %s view failed", name)
             state.state, state.error = "failed", str(error)
         else:
             state.state, state.events = "done", report.events
             state.events_per_second = round(report.events_per_second)
+        finally:
+            lock.__exit__(None, None, None)
         state.finished_at = datetime.now(UTC)
         state.finished.set()
 
@@ -228,7 +260,15 @@ class Views:
             suppress=suppress,
         )
         budgets = {p.code: p.budget for p in self.app.programmes()}
-        return outcomes(self.outcomes, self.source, query, budgets)
+        if query.as_of is None and query.known_at is None:
+            return outcomes(self.outcomes, self.source, query, budgets)
+        # A replay scans the whole history: a few at a time, or the API starves.
+        if not self._replays.acquire(blocking=False):
+            raise ReplaysBusy(REPLAYS_AT_ONCE)
+        try:
+            return outcomes(self.outcomes, self.source, query, budgets)
+        finally:
+            self._replays.release()
 
     def caseload_page(self, query: CaseloadQuery) -> CaseloadPage:
         return caseload_query(self.caseload.view, query, self._participant_name)

@@ -70,11 +70,29 @@ class PostgresView(ProjectionView[R]):
             )
             yield PostgresCursor(cursor)
 
+    @contextmanager
+    def scratch(self) -> Iterator[PostgresCursor]:
+        with self.writing() as cursor:
+            # Idle while the replay's scan sorts: not a stuck client.
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            yield cursor
+
     def name(self, table: str) -> str:
         return f'"{self.datastore.schema}"."{table}"'
 
     def sql_type(self, kind: str) -> str:
         return SQL_TYPES[kind]
+
+    def lock_setup(self, cursor: Cursor) -> None:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            (f"trajectory views setup {self.datastore.schema}",),
+        )
+
+    def view_exists(self, cursor: Cursor) -> bool:
+        cursor.execute("SELECT to_regclass(%s)", (self.name(self.table),))
+        row = cursor.fetchone()
+        return row is not None and row[0] is not None
 
     def lock_view(self, cursor: Cursor) -> None:
         cursor.execute(

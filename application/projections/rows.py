@@ -61,7 +61,7 @@ class TrajectoryRow(ABC):
                 if event.type != "ReferralReceived":
                     continue
                 row = cls.referred(event)
-            else:
+            elif event.type in cls.handlers:  # as the live path, which sees no other
                 row.apply(event)
         return row
 

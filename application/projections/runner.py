@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,13 +24,18 @@ from eventsourcing.projection import Projection
 
 from application.projections.events import EventRecord
 from application.projections.source import EventSource
-from application.projections.view import PositionMoved, ProjectionView
+from application.projections.view import (
+    GenerationBehind,
+    PositionMoved,
+    ProjectionView,
+)
 
 log = logging.getLogger("trajectory.projections")
 
 BATCH_SIZE = 2_000
 POLL_INTERVAL = 0.25
 RETRY_AFTER_ERROR = 1.0
+SWITCH_ATTEMPTS = 100
 
 
 class TrajectoryProjection(Projection[ProjectionView[Any]]):
@@ -199,12 +205,15 @@ class Runner:
         self,
         projection: TrajectoryProjection,
         progress: Callable[[int], None] | None = None,
+        *,
+        locked: bool = False,
     ) -> RebuildReport:
         """Builds the view afresh into a new generation while the old one keeps
         serving: one ordered scan of the log up to its head, then the events
-        recorded meanwhile in batches, then an atomic switch."""
+        recorded meanwhile in batches, then an atomic switch. ``locked``: the
+        caller holds the view's rebuild lock already."""
         view = projection.view
-        with view.rebuild_lock():
+        with nullcontext() if locked else view.rebuild_lock():
             started = time.perf_counter()
             generation = view.new_generation()
             head = self.source.head()
@@ -215,8 +224,18 @@ class Runner:
                 if (row := view.row_class.fold(events)) is not None
             )
             view.load(generation, rows, Tracking(self.application_name, head))
-            self.catch_up(projection, generation)
-            view.switch(generation)
+            for _ in range(SWITCH_ATTEMPTS):
+                self.catch_up(projection, generation)
+                try:
+                    view.switch(generation)
+                    break
+                except GenerationBehind:
+                    continue  # the live runner moved on meanwhile: catch up again
+            else:
+                raise RuntimeError(
+                    f"the rebuilt {projection.name} view could not catch up with "
+                    f"the live one in {SWITCH_ATTEMPTS} attempts"
+                )
             return RebuildReport(
                 view=projection.name,
                 generation=generation,

@@ -120,6 +120,7 @@ class PostgresEventSource(EventSource):
         connection = psycopg.connect(
             **{k: kwargs[k] for k in ("dbname", "host", "port", "user", "password")},
             autocommit=True,
+            connect_timeout=5,
         )
         with connection:
             connection.execute(f'LISTEN "{self.recorder.channel_name}"'.encode())

@@ -73,11 +73,38 @@ class SQLiteView(ProjectionView[R]):
         with self.datastore.transaction(commit=False) as cursor:
             yield SQLiteViewCursor(cursor.sqlite_cursor)
 
+    @contextmanager
+    def scratch(self) -> Iterator[SQLiteViewCursor]:
+        """A private in-memory database: a long replay never holds the file's
+        write lock, and the metric SQL runs on it as on the file."""
+        connection = sqlite3.connect(":memory:")
+        try:
+            yield SQLiteViewCursor(connection.cursor())
+        finally:
+            connection.close()
+
     def name(self, table: str) -> str:
         return f'"{table}"'
 
     def sql_type(self, kind: str) -> str:
         return SQL_TYPES[kind]
+
+    def lock_setup(self, cursor: Cursor) -> None:
+        # A write first: SQLite then holds its write lock for the transaction (a
+        # read first would have to upgrade, which fails if another wrote meanwhile).
+        try:
+            cursor.execute("DELETE FROM projection_setup_lock")
+        except sqlite3.OperationalError:  # no such table, yet
+            cursor.execute(
+                "CREATE TABLE IF NOT EXISTS projection_setup_lock (held INTEGER)"
+            )
+
+    def view_exists(self, cursor: Cursor) -> bool:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = %s",
+            (self.table,),
+        )
+        return cursor.fetchone() is not None
 
     def lock_view(self, cursor: Cursor) -> None:
         # A write first: the transaction holds SQLite's write lock from here on.

@@ -31,11 +31,21 @@ from application.projections.rows import RETRACTION, Column, TrajectoryRow
 R = TypeVar("R", bound=TrajectoryRow)
 
 GENERATIONS_TABLE = "projection_generations"
+TRACKING_TABLE = "projection_tracking"
 COPY_CHUNK = 5_000
 
 
 class PositionMoved(Exception):
     """Another runner processed these events first: read again from its position."""
+
+
+class GenerationBehind(Exception):
+    """A rebuilt generation must catch up before it can serve."""
+
+    def __init__(self, view: str, position: int, active: int) -> None:
+        super().__init__(
+            f"{view}: the new generation is at {position}, the old {active}"
+        )
 
 
 class RebuildInProgress(Exception):
@@ -107,6 +117,14 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
     def sql_type(self, kind: str) -> str: ...
 
     @abstractmethod
+    def lock_setup(self, cursor: Cursor) -> None:
+        """Serialises set-ups of the views by processes starting at once."""
+
+    @abstractmethod
+    def view_exists(self, cursor: Cursor) -> bool:
+        """Whether the database view that queries read exists."""
+
+    @abstractmethod
     def lock_view(self, cursor: Cursor) -> None:
         """Locks the view's row in ``projection_generations`` until commit."""
 
@@ -137,6 +155,11 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         """Inserts rows into a fresh table (the fastest way the database has)."""
 
     @abstractmethod
+    def scratch(self) -> AbstractContextManager[Cursor]:
+        """A transaction for temporary tables, which may stay open for as long as
+        a replay of the whole history takes, without holding up writers."""
+
+    @abstractmethod
     def temporary_name(self, table: str) -> str:
         """The qualified name of a temporary table of this connection."""
 
@@ -151,7 +174,7 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         the yielded cursor's transaction; the live tables are not touched."""
         table = self.temporary_name(f"{self.table}_replay")
         columns = ", ".join(f"{c.name} {self.sql_type(c.kind)}" for c in self.columns)
-        with self.writing() as cursor:
+        with self.scratch() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
             for chunk in _chunks((self._values(row) for row in rows), COPY_CHUNK):
@@ -170,9 +193,6 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
     def rows_table(self, generation: int) -> str:
         return f"{self.table}_g{generation}"
 
-    def tracking_table(self, generation: int) -> str:
-        return f"{self.table}_g{generation}_tracking"
-
     def create_generation_statements(self, generation: int) -> list[str]:
         columns = ", ".join(
             f"{c.name} {self.sql_type(c.kind)}"
@@ -181,9 +201,7 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         )
         return [
             f"CREATE TABLE IF NOT EXISTS {self.name(self.rows_table(generation))} "
-            f"({columns})",
-            f"CREATE TABLE IF NOT EXISTS {self.name(self.tracking_table(generation))} "
-            f"(application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)",
+            f"({columns})"
         ]
 
     def point_view_statements(self, generation: int) -> list[str]:
@@ -199,11 +217,21 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         """Creates the view's first generation, unless it exists (idempotent, and
         safe when two processes start at once)."""
         with self.writing() as cursor:
+            self.lock_setup(cursor)
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.name(GENERATIONS_TABLE)} ("
                 "view TEXT PRIMARY KEY, active INTEGER NOT NULL, "
                 "next_generation INTEGER NOT NULL, fingerprint TEXT NOT NULL)"
             )
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.name(TRACKING_TABLE)} ("
+                "view TEXT NOT NULL, generation INTEGER NOT NULL, "
+                "application_name TEXT NOT NULL, notification_id BIGINT NOT NULL, "
+                "PRIMARY KEY (view, generation, application_name))"
+            )
+        # A write first, so that SQLite takes its write lock before any read.
+        with self.writing() as cursor:
+            self.lock_setup(cursor)
             cursor.execute(
                 f"INSERT INTO {self.name(GENERATIONS_TABLE)} "
                 "(view, active, next_generation, fingerprint) VALUES (%s, 1, 2, %s) "
@@ -214,8 +242,9 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
             active, _ = self._generations(cursor)
             for statement in self.create_generation_statements(active):
                 cursor.execute(statement)
-            for statement in self.point_view_statements(active):
-                cursor.execute(statement)
+            if not self.view_exists(cursor):
+                for statement in self.point_view_statements(active):
+                    cursor.execute(statement)
 
     def _generations(self, cursor: Cursor) -> tuple[int, str]:
         cursor.execute(
@@ -246,9 +275,9 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
 
     def _position(self, cursor: Cursor, generation: int) -> int | None:
         cursor.execute(
-            f"SELECT notification_id FROM {self.name(self.tracking_table(generation))} "
-            "WHERE application_name = %s",
-            (self.application_name,),
+            f"SELECT notification_id FROM {self.name(TRACKING_TABLE)} "
+            "WHERE view = %s AND generation = %s AND application_name = %s",
+            (self.table, generation, self.application_name),
         )
         row = cursor.fetchone()
         return None if row is None else int(row[0])
@@ -260,17 +289,29 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
                 f"{self.table} generation {generation} is at {current} already: "
                 f"{tracking.notification_id} would go back"
             )
-        table = self.name(self.tracking_table(generation))
+        table = self.name(TRACKING_TABLE)
         if current is None:
             cursor.execute(
-                f"INSERT INTO {table} (application_name, notification_id) "
-                "VALUES (%s, %s)",
-                (tracking.application_name, tracking.notification_id),
+                f"INSERT INTO {table} "
+                "(view, generation, application_name, notification_id) "
+                "VALUES (%s, %s, %s, %s)",
+                (
+                    self.table,
+                    generation,
+                    tracking.application_name,
+                    tracking.notification_id,
+                ),
             )
         else:
             cursor.execute(
-                f"UPDATE {table} SET notification_id = %s WHERE application_name = %s",
-                (tracking.notification_id, tracking.application_name),
+                f"UPDATE {table} SET notification_id = %s "
+                "WHERE view = %s AND generation = %s AND application_name = %s",
+                (
+                    tracking.notification_id,
+                    self.table,
+                    generation,
+                    tracking.application_name,
+                ),
             )
 
     # The library's TrackingRecorder interface --------------------------------------
@@ -406,6 +447,7 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         while True:
             following = next(chunks, None)
             with self.writing() as cursor:
+                self.lock_view(cursor)
                 if chunk:
                     self.append_rows(cursor, self.name(table), chunk)
                 if following is None:
@@ -418,10 +460,16 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
 
     def switch(self, generation: int) -> int:
         """Makes ``generation`` the one queries read and the live runner feeds, in
-        one transaction, and drops the one it replaces. Returns the old one."""
+        one transaction, and drops the one it replaces. Returns the old one.
+        Refuses (GenerationBehind) while the new one is behind the old one, so the
+        view's position never goes back."""
         with self.writing() as cursor:
             self.lock_view(cursor)
             old, _ = self._generations(cursor)
+            behind = self._position(cursor, generation) or 0
+            ahead = self._position(cursor, old) or 0
+            if behind < ahead:
+                raise GenerationBehind(self.table, behind, ahead)
             for statement in self.point_view_statements(generation):
                 cursor.execute(statement)
             cursor.execute(
@@ -435,7 +483,9 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
     def _drop(self, cursor: Cursor, generation: int) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {self.name(self.rows_table(generation))}")
         cursor.execute(
-            f"DROP TABLE IF EXISTS {self.name(self.tracking_table(generation))}"
+            f"DELETE FROM {self.name(TRACKING_TABLE)} "
+            "WHERE view = %s AND generation = %s",
+            (self.table, generation),
         )
 
     # Reading ---------------------------------------------------------------------

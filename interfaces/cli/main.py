@@ -283,6 +283,7 @@ def outcomes(
     service = open_service(load_settings())
     try:
         views = open_views(service)
+        views.rebuild_stale()
         views.catch_up()
         table = views.outcome_table(
             [d for d in (part.strip() for part in group_by.split(",")) if d],

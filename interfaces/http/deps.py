@@ -10,6 +10,7 @@ from application.views import Views
 from interfaces.http.errors import InvalidParameter
 
 VERSION_TAG = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
+NO_NUL = r"^[^\x00]*$"  # a text filter with a NUL byte is refused, not sent to SQL
 
 
 def get_service(request: Request) -> Trajectories:

@@ -247,3 +247,48 @@ def test_the_trajectory_list_refuses_an_unknown_stage(client: TestClient) -> Non
 
     assert response.status_code == 422
     assert response.json()["detail"]["errors"][0]["field"] == "query.stage"
+
+
+def test_bad_paging_and_filters_get_422_not_500(client: TestClient) -> None:
+    cases = [
+        "/caseload?offset=99999999999999999999",
+        "/trajectories?offset=99999999999999999999",
+        "/caseload?coach=a%00b",
+        "/trajectories?programme=a%00b",
+        "/outcomes?known_at=9999-12-31T23:00:00-05:00",
+        "/outcomes?known_at=0001-01-01T00:30:00%2B05:00",
+    ]
+    for url in cases:
+        response = client.get(url)
+
+        assert response.status_code == 422, (url, response.text)
+
+
+def test_a_rebuild_running_in_another_process_is_a_conflict(
+    client: TestClient,
+) -> None:
+    view = views_of(client).outcomes.view
+
+    with view.rebuild_lock():  # as another process would hold it
+        response = client.post("/projections/outcomes/rebuild")
+
+    assert response.status_code == 409
+    assert response.json()["detail"]["code"] == "rebuild_in_progress"
+
+
+def test_too_many_replays_at_once_get_503_with_retry_after(
+    client: TestClient,
+) -> None:
+    replays = views_of(client)._replays
+    while replays.acquire(blocking=False):
+        pass  # every replay slot taken, as by slow requests
+    try:
+        response = client.get("/outcomes", params={"as_of": "2024-06-30"})
+    finally:
+        replays.release()
+        replays.release()
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["detail"]["code"] == "replays_busy"
+    assert client.get("/outcomes", params={"as_of": "2024-06-30"}).status_code == 200

@@ -23,6 +23,14 @@ EXIT_CANDIDATE_AT_DAYS = 90
 ALERTS = ("amber", "red", "exit_candidate")
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1_000
+MAX_OFFSET = 10_000_000
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidValue(f"limit must be between 1 and {MAX_LIMIT}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidValue(f"offset must be between 0 and {MAX_OFFSET}")
 
 
 def alert(days_since_contact: int | None) -> str | None:
@@ -56,10 +64,7 @@ class CaseloadQuery:
             )
         if self.alert is not None and self.alert not in ALERTS:
             raise InvalidValue(f"alert {self.alert!r} is none of {', '.join(ALERTS)}")
-        if not 1 <= self.limit <= MAX_LIMIT:
-            raise InvalidValue(f"limit must be between 1 and {MAX_LIMIT}")
-        if self.offset < 0:
-            raise InvalidValue("offset must not be negative")
+        _check_page(self.limit, self.offset)
 
     def where(self, on: date) -> tuple[str, list[Any]]:
         """The SQL condition for the filters, evaluated on date ``on``."""
@@ -130,9 +135,9 @@ class CoachTotal:
 @dataclass(frozen=True)
 class CaseloadPage:
     evaluated_on: date
-    total: int
+    total: int  # the rows matching the filters, on every page
     entries: list[CaseloadEntry]
-    coaches: list[CoachTotal]
+    coaches: list[CoachTotal]  # each coach's whole caseload, whatever the filters
     benchmark: int = BENCHMARK
 
 
@@ -143,6 +148,9 @@ def caseload(
 ) -> CaseloadPage:
     on = today()
     where, params = query.where(on)
+    # A coach's totals count the whole caseload, whatever the page shows.
+    scope = CaseloadQuery(coach=query.coach, organisation=query.organisation)
+    scope_where, scope_params = scope.where(on)
     table = view.name(view.table)
     columns = ", ".join(c.name for c in view.columns)
     with view.reading() as cursor:
@@ -158,16 +166,18 @@ def caseload(
             "SUM(CASE WHEN stage = 'active' THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN stage = 'suspended' THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN stage = 'referred' THEN 1 ELSE 0 END) "
-            f"FROM {table} {where} GROUP BY coach",
-            params,
+            f"FROM {table} {scope_where} GROUP BY coach",
+            scope_params,
         )
         totals = cursor.fetchall()
+        cursor.execute(f"SELECT COUNT(*) FROM {table} {where}", params)
+        counted = cursor.fetchone()
     coaches = sorted(
         (CoachTotal(r[0], int(r[1]), int(r[2]), int(r[3])) for r in totals),
         key=lambda t: (t.coach is not None, t.coach or ""),
     )
     entries = [_entry(view._row(values), on, name_of) for values in records]
-    total = sum(t.active + t.suspended + t.referred for t in coaches)
+    total = int(counted[0]) if counted else 0
     return CaseloadPage(on, total, entries, coaches)
 
 
@@ -225,10 +235,7 @@ class TrajectoryListQuery:
             raise InvalidValue(
                 f"stage {self.stage!r} is none of {', '.join(ALL_STAGES)}"
             )
-        if not 1 <= self.limit <= MAX_LIMIT:
-            raise InvalidValue(f"limit must be between 1 and {MAX_LIMIT}")
-        if self.offset < 0:
-            raise InvalidValue("offset must not be negative")
+        _check_page(self.limit, self.offset)
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,12 @@ class OutcomeQuery:
             raise InvalidValue(f"as_of {as_of} is in the future")
         if known_at is not None and known_at.tzinfo is None:
             raise InvalidValue("known_at needs a time zone, e.g. 2025-01-31T12:00Z")
-        return cls(tuple(group_by), cohort, cohort_by, as_of, known_at, suppress)
+        query = cls(tuple(group_by), cohort, cohort_by, as_of, known_at, suppress)
+        try:
+            query.evaluated_on  # noqa: B018 (a time beyond the calendar fails here)
+        except OverflowError:
+            raise InvalidValue(f"known_at {known_at} is out of range") from None
+        return query
 
     @property
     def evaluated_on(self) -> date:

@@ -7,10 +7,11 @@ from application.projections.caseload.queries import (
     CASELOAD_STAGES,
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    MAX_OFFSET,
     CaseloadPage,
     CaseloadQuery,
 )
-from interfaces.http.deps import ViewsDep
+from interfaces.http.deps import NO_NUL, ViewsDep
 from interfaces.http.errors import ERROR_RESPONSES
 from interfaces.http.schemas import CaseloadEntryOut, CaseloadOut, CoachTotalOut
 
@@ -20,17 +21,17 @@ router = APIRouter(prefix="/caseload", tags=["views"])
 @router.get("", response_model=CaseloadOut, responses=ERROR_RESPONSES)
 def caseload(
     views: ViewsDep,
-    coach: Annotated[str | None, Query(max_length=200)] = None,
+    coach: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     stage: Annotated[
         str | None, Query(description=f"one of {', '.join(CASELOAD_STAGES)}")
     ] = None,
-    programme: Annotated[str | None, Query(max_length=50)] = None,
-    organisation: Annotated[str | None, Query(max_length=200)] = None,
+    programme: Annotated[str | None, Query(max_length=50, pattern=NO_NUL)] = None,
+    organisation: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     alert: Annotated[
         str | None, Query(description=f"one of {', '.join(ALERTS)}")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CaseloadOut:
     """Open trajectories (referred, active, suspended) with contact alerts, and the
     active count per coach against the benchmark of 20."""

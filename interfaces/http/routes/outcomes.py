@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from application.projections.outcomes.metrics import definitions
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
 from interfaces.http.deps import ViewsDep
-from interfaces.http.errors import ERROR_RESPONSES
+from interfaces.http.errors import ERROR_RESPONSES, ErrorBody
 from interfaces.http.schemas import OutcomeRowOut, OutcomesOut
 
 router = APIRouter(prefix="/outcomes", tags=["views"])
@@ -20,6 +20,11 @@ CSV = "text/csv"
     responses={
         **ERROR_RESPONSES,
         200: {"content": {CSV: {}}, "description": "JSON, or CSV on Accept: text/csv"},
+        503: {
+            "model": ErrorBody,
+            "description": "Too many replays (as_of, known_at) at once; retry after "
+            "the Retry-After seconds",
+        },
     },
 )
 def outcomes(

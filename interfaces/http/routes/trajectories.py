@@ -7,12 +7,13 @@ from fastapi import APIRouter, Body, Query, Response
 from application.projections.caseload.queries import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    MAX_OFFSET,
     TrajectoryListQuery,
 )
 from application.trajectories import HistoryEntry
 from domain.trajectory import Trajectory
 from domain.vocabulary import Stage
-from interfaces.http.deps import Actor, ExpectedVersion, Service, ViewsDep
+from interfaces.http.deps import NO_NUL, Actor, ExpectedVersion, Service, ViewsDep
 from interfaces.http.errors import ERROR_RESPONSES, WRITE_RESPONSES, InvalidParameter
 from interfaces.http.schemas import (
     EVENT_EXAMPLES,
@@ -99,12 +100,12 @@ def record_event(
 @router.get("", response_model=TrajectoryListOut, responses=ERROR_RESPONSES)
 def list_trajectories(
     views: ViewsDep,
-    programme: Annotated[str | None, Query(max_length=50)] = None,
-    organisation: Annotated[str | None, Query(max_length=200)] = None,
+    programme: Annotated[str | None, Query(max_length=50, pattern=NO_NUL)] = None,
+    organisation: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     stage: Annotated[Stage | None, Query()] = None,
-    coach: Annotated[str | None, Query(max_length=200)] = None,
+    coach: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TrajectoryListOut:
     """Trajectories in any stage, oldest referral first, from the caseload view."""
     total, page = views.trajectory_page(
