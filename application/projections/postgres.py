@@ -13,7 +13,14 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 
-from application.projections.view import Cursor, ProjectionView, R, RebuildInProgress
+from application.projections.view import (
+    Cursor,
+    ProjectionView,
+    R,
+    RebuildInProgress,
+    json_text,
+    where_also,
+)
 
 SQL_TYPES = {
     "uuid": "uuid",
@@ -24,10 +31,6 @@ SQL_TYPES = {
     "real": "double precision",
     "json": "text",
 }
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 class PostgresCursor(Cursor):
@@ -110,7 +113,7 @@ class PostgresView(ProjectionView[R]):
 
     def writer(self, kind: str) -> Callable[[Any], Any] | None:
         if kind == "json":
-            return _json
+            return json_text
         return None
 
     def select_rows(
@@ -152,11 +155,7 @@ class PostgresView(ProjectionView[R]):
         return f'"pg_temp"."{table}"'
 
     def median(self, column: str, dims: Sequence[str], table: str, where: str) -> str:
-        condition = (
-            f"{where} AND {column} IS NOT NULL"
-            if where
-            else (f"WHERE {column} IS NOT NULL")
-        )
+        condition = where_also(where, f"{column} IS NOT NULL")
         group = f"GROUP BY {', '.join(dims)}" if dims else ""
         selected = ", ".join([*dims, ""])
         return (

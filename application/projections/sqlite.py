@@ -14,7 +14,14 @@ from uuid import UUID
 import orjson
 from eventsourcing.sqlite import SQLiteDatastore
 
-from application.projections.view import Cursor, ProjectionView, R, RebuildInProgress
+from application.projections.view import (
+    Cursor,
+    ProjectionView,
+    R,
+    RebuildInProgress,
+    json_text,
+    where_also,
+)
 
 SQL_TYPES = {
     "uuid": "TEXT",
@@ -28,10 +35,6 @@ SQL_TYPES = {
 IN_CHUNK = 500
 
 _memory_locks: dict[str, threading.Lock] = {}
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 class SQLiteViewCursor(Cursor):
@@ -126,7 +129,7 @@ class SQLiteView(ProjectionView[R]):
         writers: dict[str, Callable[[Any], Any]] = {
             "uuid": str,
             "bool": int,
-            "json": _json,
+            "json": json_text,
         }
         return writers.get(kind)
 
@@ -172,11 +175,7 @@ class SQLiteView(ProjectionView[R]):
     def median(self, column: str, dims: Sequence[str], table: str, where: str) -> str:
         """SQLite has no percentile: number the values per group and average the
         middle one, or the middle two."""
-        condition = (
-            f"{where} AND {column} IS NOT NULL"
-            if where
-            else (f"WHERE {column} IS NOT NULL")
-        )
+        condition = where_also(where, f"{column} IS NOT NULL")
         partition = f"PARTITION BY {', '.join(dims)} " if dims else ""
         selected = ", ".join([*dims, ""])
         group = f"GROUP BY {', '.join(dims)}" if dims else ""

@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
 from application.projections.events import EventRecord
@@ -53,6 +54,16 @@ class RebuildInProgress(Exception):
 
     def __init__(self, view: str) -> None:
         super().__init__(f"the {view} view is being rebuilt already")
+
+
+def json_text(value: Any) -> str:
+    """A JSON column's text."""
+    return orjson.dumps(value).decode()
+
+
+def where_also(where: str, condition: str) -> str:
+    """A WHERE clause (possibly empty) with one more condition."""
+    return f"{where} AND {condition}" if where else f"WHERE {condition}"
 
 
 def fingerprint(columns: Sequence[Column], revision: int) -> str:

@@ -28,7 +28,7 @@ from application.projections.outcomes.metrics import (
 from application.projections.rows import RETRACTION
 from application.projections.runner import TrajectoryProjection
 from application.projections.source import EventSource
-from application.projections.view import Cursor, ProjectionView
+from application.projections.view import Cursor, ProjectionView, where_also
 from domain.errors import InvalidValue
 from domain.trajectory import BRUSSELS, today
 from domain.vocabulary import DropoutReason
@@ -258,10 +258,10 @@ def _figures(
             if key in rows and value is not None:
                 rows[key].figures[median.name] = float(value)
     reason_group = f"GROUP BY {', '.join([*dims, 'dropout_reason'])}"
-    condition = f"{where} AND" if where else "WHERE"
+    condition = where_also(where, "dropout_reason IS NOT NULL")
     cursor.execute(
         f"SELECT {selected}dropout_reason, COUNT(*) FROM {table} "
-        f"{condition} dropout_reason IS NOT NULL {reason_group}",
+        f"{condition} {reason_group}",
         where_params,
     )
     for record in cursor.fetchall():
