@@ -6,6 +6,7 @@ Only codes and dates: no personal data. Dates are ISO strings while folding.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any, Self
 from uuid import UUID
 
@@ -23,6 +24,7 @@ COMPETITIVE_TYPES = frozenset(t.value for t in COMPETITIVE_PLACEMENT_TYPES)
 SUSTAINED_AFTER_MONTHS = 6
 
 
+@cache
 def _province(postcode: Any) -> str | None:
     province = Province.of(str(postcode))
     return province.value if province else None
