@@ -194,7 +194,7 @@ class Trajectories(Application[UUID]):
         self.snapshotting_intervals = {Trajectory: interval}  # type: ignore[misc]
         settings.create_folders()
         self._unit_of_work = threading.local()
-        self._saved_listeners: list[Callable[[], None]] = []
+        self._saved_listeners: list[Callable[[list[str]], None]] = []
         super().__init__(env=settings.library_env())
         assert self.snapshots is not None
         install_append_only_guard(self.recorder, self.snapshots.recorder)
@@ -202,13 +202,15 @@ class Trajectories(Application[UUID]):
             self.events, PROGRAMME_LOG_ID, ProgrammeLogged
         )
 
-    def on_saved(self, listener: Callable[[], None]) -> None:
-        """Calls ``listener`` after each save (the views' runner wakes on it)."""
+    def on_saved(self, listener: Callable[[list[str]], None]) -> None:
+        """Calls ``listener`` after each save with the type names of the events it
+        recorded (the views' runner wakes on it; metrics count them)."""
         self._saved_listeners.append(listener)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        types = [type(r.domain_event).__name__ for r in recordings]
         for listener in self._saved_listeners:
-            listener()
+            listener(types)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only our settings configure the library: the process environment is not

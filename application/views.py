@@ -129,7 +129,7 @@ class Views:
             app.name,
             poll_interval=poll_interval or POLL_INTERVAL,
         )
-        app.on_saved(self.runner.wake)
+        app.on_saved(lambda _types: self.runner.wake())
         self.rebuilds: dict[str, RebuildState] = {}
         self._rebuilds_lock = threading.Lock()
         self._rebuild_threads: list[threading.Thread] = []

@@ -5,9 +5,16 @@ fresh schema per test, dropped afterwards. Without a server they are skipped wit
 reason shown, except under CI=true, where they fail.
 """
 
+import contextlib
+import glob
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -66,3 +73,84 @@ def service(database_url: str) -> Iterator[Trajectories]:
     app = Trajectories(Settings(database_url=database_url, snapshot_interval=5))
     yield app
     app.close()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of the test's own, on its own port, for tests that stop
+    or break the database; the machine's server is never touched."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_postgres(
+            _postgres_bin("initdb"),
+            "-D",
+            str(folder / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        )
+
+    def _as_postgres(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        self._as_postgres(
+            _postgres_bin("pg_ctl"),
+            "-D",
+            str(self.folder / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(
+            _postgres_bin("pg_ctl"),
+            "-D",
+            str(self.folder / "data"),
+            "-m",
+            "immediate",
+            "-w",
+            "stop",
+        )
+
+
+def _postgres_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        problem = f"no PostgreSQL binaries ({name}) on this machine"
+        if IN_CI:
+            pytest.fail(f"CI=true needs them: {problem}")
+        pytest.skip(problem)
+    return found[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    folder = Path(tempfile.mkdtemp(prefix="trajectory-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    cluster = ThrowawayPostgres(folder)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -24,6 +24,7 @@ from application.projections.events import (
 
 STREAM_CHUNK = 2_000
 SORT_MEMORY = "64MB"
+PING_TIMEOUT = 2
 
 
 class EventSource(ABC):
@@ -85,6 +86,10 @@ class EventSource(ABC):
     ) -> Iterator[tuple[Any, int, str, bytes]]:
         """(originator id, version, topic, state) ordered by originator and version."""
 
+    def ping(self) -> None:
+        """Raises unless the database answers."""
+        self.head()
+
     def listen(self, wake: threading.Event, stop: threading.Event) -> None:
         """Sets ``wake`` whenever events are recorded, until ``stop`` is set, where
         the database can tell; returns at once where it cannot (then poll)."""
@@ -123,14 +128,22 @@ class PostgresEventSource(EventSource):
             ).fetchone()
         return int(row["n"]) if row else 0
 
-    def listen(self, wake: threading.Event, stop: threading.Event) -> None:
-        """LISTENs on the channel the library NOTIFYs on each insert."""
+    def _connect(self, timeout: int) -> psycopg.Connection[Any]:
+        """A connection of its own, outside the pool (which retries for long)."""
         kwargs: dict[str, Any] = self.recorder.datastore.pool.kwargs  # type: ignore[assignment]
-        connection = psycopg.connect(
+        return psycopg.connect(
             **{k: kwargs[k] for k in ("dbname", "host", "port", "user", "password")},
             autocommit=True,
-            connect_timeout=5,
+            connect_timeout=timeout,
         )
+
+    def ping(self) -> None:
+        with self._connect(timeout=PING_TIMEOUT) as connection:
+            connection.execute(b"SELECT 1")
+
+    def listen(self, wake: threading.Event, stop: threading.Event) -> None:
+        """LISTENs on the channel the library NOTIFYs on each insert."""
+        connection = self._connect(timeout=5)
         with connection:
             connection.execute(f'LISTEN "{self.recorder.channel_name}"'.encode())
             wake.set()  # anything recorded before listening

@@ -10,8 +10,10 @@ from application.settings import Settings
 from application.trajectories import Trajectories
 from application.views import Views
 from interfaces.http.errors import install_error_handlers
+from interfaces.http.observability import Metrics
 from interfaces.http.routes import (
     caseload,
+    health,
     outcomes,
     participants,
     programmes,
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service = Trajectories(settings)
         views = Views(service)
         app.state.service, app.state.views = service, views
+        metrics.watch(views)
         if settings.demo and not service.programmes():
             from application.demo import load_demo
 
@@ -58,6 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    metrics.install(app)
     install_error_handlers(app)
     app.include_router(programmes.router)
     app.include_router(participants.router)
@@ -65,4 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(caseload.router)
     app.include_router(outcomes.router)
     app.include_router(projections.router)
+    app.include_router(health.router)
     return app

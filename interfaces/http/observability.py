@@ -1,0 +1,94 @@
+"""Prometheus metrics of one app: requests and latencies by route, events recorded by
+type, and the views' positions and lag (read when scraped)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from application.views import Views
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ViewCollector(Collector):
+    def __init__(self, views: Views) -> None:
+        self.views = views
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        statuses = self.views.status()
+        head = GaugeMetricFamily(
+            "trajectory_event_log_head", "the last notification id in the event log"
+        )
+        position = GaugeMetricFamily(
+            "trajectory_view_position",
+            "the last notification id the view processed",
+            labels=["view"],
+        )
+        lag = GaugeMetricFamily(
+            "trajectory_view_lag",
+            "notifications of the log the view has not yet processed",
+            labels=["view"],
+        )
+        for status in statuses:
+            position.add_metric([status.name], status.position)
+            lag.add_metric([status.name], status.lag)
+        head.add_metric([], statuses[0].head if statuses else 0)
+        yield from (head, position, lag)
+
+
+class Metrics:
+    """One registry per app, so that apps in one process (tests) never mix."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "trajectory_http_requests",
+            "HTTP requests answered, by route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "trajectory_http_request_seconds",
+            "time to answer an HTTP request, by route template",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "trajectory_events_recorded",
+            "events recorded by this process, by type",
+            ["type"],
+            registry=self.registry,
+        )
+        self._views: ViewCollector | None = None
+
+    def watch(self, views: Views) -> None:
+        """Counts the events the service saves and reports the views' lag."""
+        views.app.on_saved(self.count_events)
+        if self._views is not None:
+            self.registry.unregister(self._views)
+        self._views = ViewCollector(views)
+        self.registry.register(self._views)
+
+    def count_events(self, types: list[str]) -> None:
+        for name in types:
+            self.events.labels(type=name).inc()
+
+    def install(self, app: FastAPI) -> None:
+        @app.middleware("http")
+        async def measure(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
+            started = time.perf_counter()
+            response = await call_next(request)
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            method = request.method
+            self.latency.labels(method, route).observe(time.perf_counter() - started)
+            self.requests.labels(method, route, str(response.status_code)).inc()
+            return response
