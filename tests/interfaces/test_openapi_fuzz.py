@@ -1,0 +1,50 @@
+"""Schemathesis generates requests from the OpenAPI document, valid and not: none may
+get a server error. ``make test`` runs a few examples per operation; ``make fuzz``
+runs many (TRAJECTORY_FUZZ_EXAMPLES)."""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+from application.settings import Settings
+from interfaces.http.app import create_app
+
+EXAMPLES = int(os.environ.get("TRAJECTORY_FUZZ_EXAMPLES", "10"))
+
+# Building the app opens nothing: the store opens when the lifespan starts, in the
+# fixture below. Schemathesis needs the app when the module is collected.
+FOLDER = tempfile.mkdtemp(prefix="trajectory-fuzz-")
+APP = create_app(
+    Settings(
+        database_url=f"sqlite:///{FOLDER}/fuzz.db", demo=True, demo_trajectories=20
+    )
+)
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def running() -> Iterator[None]:
+    try:
+        with TestClient(APP):  # the lifespan: the service and its demo data
+            yield
+    finally:
+        shutil.rmtree(FOLDER, ignore_errors=True)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_request_gets_a_server_error(case: Any) -> None:
+    response = case.call(headers={"X-Recorded-By": "fuzz"})
+
+    assert response.status_code < 500, (case.method, case.path, response.text[:500])
