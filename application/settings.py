@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         description="feed the views inside `trajectory serve` (off when a separate "
         "`trajectory project` process does it)",
     )
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="larger request bodies get 413"
+    )
     postgres_pool_size: int = 5
     postgres_max_overflow: int = 10
 

@@ -10,6 +10,7 @@ from application.settings import Settings
 from application.trajectories import Trajectories
 from application.views import Views
 from interfaces.http.errors import install_error_handlers
+from interfaces.http.limits import BodySizeLimit
 from interfaces.http.observability import Metrics
 from interfaces.http.routes import (
     caseload,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     metrics = Metrics()
     app.state.metrics = metrics
     metrics.install(app)

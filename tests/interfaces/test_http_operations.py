@@ -1,4 +1,6 @@
-"""GET /health and GET /metrics."""
+"""GET /health, GET /metrics, and the request body size limit."""
+
+from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
@@ -81,3 +83,34 @@ def test_an_unknown_path_is_counted_as_unmatched(client: TestClient) -> None:
     text = client.get("/metrics").text
 
     assert 'route="unmatched",status="404"} 1.0' in text
+
+
+def test_a_body_over_the_limit_is_refused_with_413_and_nothing_recorded(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    trajectory_id = refer(client)
+    huge = intake(postcode="9300", coach="x" * 300_000)
+
+    response = client.post(f"/trajectories/{trajectory_id}/events", json=huge)
+
+    assert response.status_code == 413
+    assert response.json()["detail"]["code"] == "body_too_large"
+    history = client.get(f"/trajectories/{trajectory_id}/history").json()
+    assert [entry["type"] for entry in history] == ["ReferralReceived"]
+
+
+def test_a_streamed_body_over_the_limit_is_refused_too(client: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"given_name": "'
+        for _ in range(300):
+            yield b"x" * 1024
+        yield b'"}'
+
+    response = client.post(
+        "/participants",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413
