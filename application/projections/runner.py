@@ -105,11 +105,13 @@ class Runner:
         projection: TrajectoryProjection,
         generation: int | None = None,
         limit: int | None = None,
+        head: int | None = None,
     ) -> int:
         """Applies the next batch of committed events to the view (its active
-        generation unless told); returns how far it moved (0: caught up)."""
+        generation unless told), up to ``head`` (read now unless given); returns
+        how far it moved (0: caught up)."""
         view = projection.view
-        head = self.source.head()
+        head = self.source.head() if head is None else head
         position = view.position(generation)
         if head <= (position or 0):
             return 0
@@ -137,21 +139,6 @@ class Runner:
         for each in [projection] if projection else self.projections:
             while self.step(each, generation):
                 pass
-
-    def feed(
-        self,
-        projection: TrajectoryProjection,
-        events: Sequence[EventRecord],
-        reached: int,
-    ) -> None:
-        """Applies given events as one batch (tests feed batches of their choice)."""
-        view = projection.view
-        view.process(
-            events,
-            Tracking(self.application_name, reached),
-            after=view.position(),
-            histories=self.source.history,
-        )
 
     # Running in the background -----------------------------------------------------
 
@@ -191,7 +178,8 @@ class Runner:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                moved = sum(self.step(projection) for projection in self.projections)
+                head = self.source.head()
+                moved = sum(self.step(p, head=head) for p in self.projections)
             except Exception:
                 log.exception("a projection batch failed; retrying")
                 self._stop.wait(RETRY_AFTER_ERROR)

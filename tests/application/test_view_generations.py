@@ -2,7 +2,6 @@
 never moves the view back."""
 
 import threading
-from datetime import date
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -11,38 +10,14 @@ from application.projections.view import GenerationBehind
 from application.settings import Settings
 from application.trajectories import Trajectories
 from application.views import Views
-from domain.vocabulary import Gender, ReferralSource
+from tests.service_builders import referred as refer
+from tests.service_builders import register_buso_programme
 
 
 def referred(service: Trajectories) -> None:
     if not service.programmes():
-        service.register_programme(
-            code="BUSO-AALST",
-            name="Van BUSO naar begeleid werken",
-            funder="Vlaamse overheid",
-            organisations=["Werkburo Oost-Vlaanderen"],
-            starts_on=date(2023, 4, 1),
-            ends_on=date(2025, 9, 30),
-            budget=None,
-            min_age=16,
-            max_age=25,
-            recorded_by="admin",
-        )
-    participant = service.register_participant(
-        given_name="Lotte",
-        family_name="Claes",
-        birth_date=date(2005, 3, 14),
-        gender=Gender.F,
-        recorded_by="Hilde",
-    )
-    service.refer(
-        participant_id=participant.id,
-        programme="BUSO-AALST",
-        organisation="Werkburo Oost-Vlaanderen",
-        referral_source=ReferralSource.SCHOOL,
-        on=date(2024, 2, 1),
-        recorded_by="Hilde",
-    )
+        register_buso_programme(service)
+    refer(service)
 
 
 def test_processes_setting_up_the_views_at_once_all_succeed(

@@ -1,4 +1,3 @@
-from datetime import date
 from pathlib import Path
 from uuid import uuid4
 
@@ -9,12 +8,9 @@ from application.settings import Settings
 from application.trajectories import Trajectories
 from domain.vocabulary import (
     Barrier,
-    EducationLevel,
-    Gender,
-    LabourStatus,
-    ReferralSource,
 )
 from interfaces.cli.main import app
+from tests.service_builders import register_buso_programme, taken_in
 
 runner = CliRunner()
 
@@ -28,47 +24,10 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def recorded_trajectory(url: str) -> str:
     service = Trajectories(Settings(database_url=url))
-    service.register_programme(
-        code="BUSO-AALST",
-        name="Van BUSO naar begeleid werken",
-        funder="Vlaamse overheid",
-        organisations=["Werkburo Oost-Vlaanderen"],
-        starts_on=date(2023, 4, 1),
-        ends_on=date(2025, 9, 30),
-        budget=None,
-        min_age=16,
-        max_age=25,
-        recorded_by="admin",
-    )
-    participant = service.register_participant(
-        given_name="Lotte",
-        family_name="Claes",
-        birth_date=date(2005, 3, 14),
-        gender=Gender.F,
-        recorded_by="Hilde",
-    )
-    trajectory = service.refer(
-        participant_id=participant.id,
-        programme="BUSO-AALST",
-        organisation="Werkburo Oost-Vlaanderen",
-        referral_source=ReferralSource.SCHOOL,
-        on=date(2024, 2, 1),
-        recorded_by="Hilde",
-    )
-    service.complete_intake(
-        trajectory.id,
-        on=date(2024, 2, 12),
-        coach="Hilde",
-        rung=2,
-        labour_status=LabourStatus.UNEMPLOYED,
-        education_level=EducationLevel.ISCED_0_2,
-        barriers=[Barrier.MOBILITY],
-        disability=False,
-        postcode="9300",
-        recorded_by="Hilde",
-    )
+    register_buso_programme(service)
+    trajectory_id = taken_in(service, barriers=[Barrier.MOBILITY])
     service.close()
-    return str(trajectory.id)
+    return str(trajectory_id)
 
 
 def test_replay_prints_every_event_and_the_state(store: str) -> None:

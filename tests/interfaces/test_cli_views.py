@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from typer.testing import CliRunner
@@ -13,16 +12,10 @@ from typer.testing import CliRunner
 from application.settings import Settings
 from application.trajectories import Trajectories
 from application.views import Views
-from domain.vocabulary import (
-    EducationLevel,
-    Gender,
-    LabourStatus,
-    ReferralSource,
-)
 from interfaces.cli.main import app
+from tests.service_builders import register_buso_programme, taken_in
 
 runner = CliRunner()
-REFERRED_ON = date(2024, 2, 1)
 
 
 @pytest.fixture
@@ -31,50 +24,9 @@ def service(
 ) -> Iterator[Trajectories]:
     monkeypatch.setenv("TRAJECTORY_DATABASE_URL", database_url)
     service = Trajectories(Settings(database_url=database_url))
-    service.register_programme(
-        code="BUSO-AALST",
-        name="Van BUSO naar begeleid werken",
-        funder="Vlaamse overheid",
-        organisations=["Werkburo Oost-Vlaanderen"],
-        starts_on=date(2023, 4, 1),
-        ends_on=date(2025, 9, 30),
-        budget=None,
-        min_age=16,
-        max_age=25,
-        recorded_by="admin",
-    )
+    register_buso_programme(service)
     yield service
     service.close()
-
-
-def taken_in(service: Trajectories, coach: str = "Hilde") -> None:
-    participant = service.register_participant(
-        given_name="Lotte",
-        family_name="Claes",
-        birth_date=date(2005, 3, 14),
-        gender=Gender.F,
-        recorded_by="Hilde",
-    )
-    trajectory = service.refer(
-        participant_id=participant.id,
-        programme="BUSO-AALST",
-        organisation="Werkburo Oost-Vlaanderen",
-        referral_source=ReferralSource.SCHOOL,
-        on=REFERRED_ON,
-        recorded_by="Hilde",
-    )
-    service.complete_intake(
-        trajectory.id,
-        on=date(2024, 2, 12),
-        coach=coach,
-        rung=2,
-        labour_status=LabourStatus.UNEMPLOYED,
-        education_level=EducationLevel.ISCED_0_2,
-        barriers=[],
-        disability=False,
-        postcode="9300",
-        recorded_by="Hilde",
-    )
 
 
 def test_rebuild_reports_the_events_it_read(service: Trajectories) -> None:

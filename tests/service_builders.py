@@ -1,0 +1,74 @@
+"""Given steps through the service, shared by the application and interface tests:
+the BUSO programme, a referral to it, and an intake."""
+
+from datetime import date
+from uuid import UUID
+
+from application.trajectories import Trajectories
+from domain.vocabulary import (
+    Barrier,
+    EducationLevel,
+    Gender,
+    LabourStatus,
+    ReferralSource,
+)
+
+PROGRAMME = "BUSO-AALST"
+ORGANISATION = "Werkburo Oost-Vlaanderen"
+REFERRED_ON = date(2024, 2, 1)
+INTAKE_ON = date(2024, 2, 12)
+
+
+def register_buso_programme(service: Trajectories) -> None:
+    service.register_programme(
+        code=PROGRAMME,
+        name="Van BUSO naar begeleid werken",
+        funder="Vlaamse overheid",
+        organisations=[ORGANISATION],
+        starts_on=date(2023, 4, 1),
+        ends_on=date(2025, 9, 30),
+        budget=None,
+        min_age=16,
+        max_age=25,
+        recorded_by="admin",
+    )
+
+
+def referred(service: Trajectories) -> UUID:
+    """A new participant referred to the BUSO programme, which must be registered."""
+    participant = service.register_participant(
+        given_name="Lotte",
+        family_name="Claes",
+        birth_date=date(2005, 3, 14),
+        gender=Gender.F,
+        recorded_by="Hilde",
+    )
+    trajectory = service.refer(
+        participant_id=participant.id,
+        programme=PROGRAMME,
+        organisation=ORGANISATION,
+        referral_source=ReferralSource.SCHOOL,
+        on=REFERRED_ON,
+        recorded_by="Hilde",
+    )
+    return trajectory.id
+
+
+def taken_in(
+    service: Trajectories, coach: str = "Hilde", barriers: list[Barrier] | None = None
+) -> UUID:
+    """Referred, and taken in by ``coach``."""
+    trajectory_id = referred(service)
+    service.complete_intake(
+        trajectory_id,
+        on=INTAKE_ON,
+        coach=coach,
+        rung=2,
+        labour_status=LabourStatus.UNEMPLOYED,
+        education_level=EducationLevel.ISCED_0_2,
+        barriers=barriers or [],
+        disability=False,
+        postcode="9300",
+        recorded_by="Hilde",
+    )
+    return trajectory_id
