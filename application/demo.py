@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
 
+from application.access import Role, TokenInfo
 from application.catalogue import SEED_PROGRAMMES, SeedProgramme
 from application.trajectories import ProgrammeAlreadyRegistered, Trajectories
 from domain.participant import age_on
@@ -696,6 +697,7 @@ class _Person:
     participant_id: uuid.UUID
     birth_date: date
     available_from: date  # a later referral comes after the earlier trajectory
+    organisation: str  # whose dossiers hold the participant
 
 
 @dataclass
@@ -787,7 +789,11 @@ class _Generator:
             referral_on = _workday(
                 earliest + _days(rng, 0, (last - earliest).days), earliest, last
             )
-        if person is None or not programme.age_fits(person.birth_date, referral_on):
+        if (
+            person is None
+            or not programme.age_fits(person.birth_date, referral_on)
+            or person.organisation not in programme.stored.organisations
+        ):
             person = self._new_participant(programme, referral_on)
         source = rng.choices(
             list(programme.seed.referral_sources),
@@ -796,7 +802,7 @@ class _Generator:
         trajectory = self.app.refer(
             participant_id=person.participant_id,
             programme=programme.code,
-            organisation=rng.choice(programme.stored.organisations),
+            organisation=person.organisation,
             referral_source=ReferralSource(source),
             on=referral_on,
             recorded_by=self.by,
@@ -846,7 +852,9 @@ class _Generator:
             if rng.random() < 0.6
             else None
         )
+        organisation = rng.choice(programme.stored.organisations)
         participant = self.app.register_participant(
+            organisation=organisation,
             given_name=given,
             family_name=family,
             birth_date=birth,
@@ -857,7 +865,7 @@ class _Generator:
             recorded_by=self.by,
         )
         self.participants += 1
-        return _Person(participant.id, birth, referral_on)
+        return _Person(participant.id, birth, referral_on, organisation)
 
     def _follow(
         self, trajectory_id: uuid.UUID, programme: _Programme, referral_on: date
@@ -1283,3 +1291,20 @@ class _Generator:
                     recorded_by=self.by,
                 )
         return on
+
+
+DEVELOPMENT_ORGANISATION = "Werkburo Oost-Vlaanderen"  # runs BUSO-AALST in the demo
+
+
+def development_tokens(app: Trajectories) -> list[tuple[TokenInfo, str]]:
+    """A fresh token for each role, to try the API on demo data; the development
+    tokens of an earlier start are revoked. Never for production data."""
+    tokens = []
+    for role in Role:
+        name = f"development {role.value}"
+        app.tokens.revoke_named(name)
+        organisation = DEVELOPMENT_ORGANISATION if role is Role.STAFF else None
+        tokens.append(
+            app.tokens.create(role=role, name=name, organisation=organisation)
+        )
+    return tokens

@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+RECORDERS = "application.storage"  # the library's recorders, writing idempotency too
+
 
 class UnsupportedDatabaseURL(ValueError):
     pass
@@ -32,6 +34,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=256 * 1024, ge=1024, description="larger request bodies get 413"
     )
+    group_commit: bool = Field(
+        default=True,
+        description="commit the writes of concurrent requests in shared transactions",
+    )
     postgres_pool_size: int = 5
     postgres_max_overflow: int = 10
 
@@ -48,6 +54,7 @@ class Settings(BaseSettings):
                 path = "file::memory:?mode=memory&cache=shared"
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "APPLICATION_RECORDER_TOPIC": f"{RECORDERS}:SQLiteEventRecorder",
                 "SQLITE_DBNAME": path,
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
@@ -55,6 +62,7 @@ class Settings(BaseSettings):
             schema = parse_qs(url.query).get("schema", [""])[0]
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "APPLICATION_RECORDER_TOPIC": f"{RECORDERS}:PostgresEventRecorder",
                 "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
                 "POSTGRES_HOST": url.hostname or "127.0.0.1",
                 "POSTGRES_PORT": str(url.port or 5432),

@@ -32,8 +32,15 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType, register_topic
 
+from application.access import OtherOrganisation, Tokens
+from application.group_commit import GroupCommit
+from application.idempotency import (
+    AlreadyAnswered,
+    IdempotencyKey,
+    IdempotencyRecords,
+)
 from application.settings import Settings
-from application.storage import install_append_only_guard
+from application.storage import SideTables, install_append_only_guard
 from domain.enrolment import Enrolment
 from domain.errors import DomainError, NotFound
 from domain.participant import Participant
@@ -166,6 +173,16 @@ def business_date(domain_event: DomainEvent) -> date:
     return value if isinstance(value, date) else domain_event.timestamp.date()
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a write created or changed, and the version it reached; ``replayed``
+    when it is the stored answer to an earlier request with the same key."""
+
+    aggregate_id: UUID | None
+    version: int
+    replayed: bool
+
+
 class ProgrammeLogged(DomainEvent):
     TOPIC = "trajectory:ProgrammeLogged"
     programme_id: UUID
@@ -198,9 +215,19 @@ class Trajectories(Application[UUID]):
         super().__init__(env=settings.library_env())
         assert self.snapshots is not None
         install_append_only_guard(self.recorder, self.snapshots.recorder)
+        tables = SideTables(self.recorder)
+        self.tokens = Tokens(tables)
+        self.idempotency = IdempotencyRecords(tables)
+        self.idempotency.forget_old()
+        self.group_commit = GroupCommit(self) if settings.group_commit else None
         self.programme_log: EventSourcedLog[ProgrammeLogged] = EventSourcedLog(
             self.events, PROGRAMME_LOG_ID, ProgrammeLogged
         )
+
+    def close(self) -> None:
+        if self.group_commit is not None:
+            self.group_commit.close()
+        super().close()
 
     def on_saved(self, listener: Callable[[list[str]], None]) -> None:
         """Calls ``listener`` after each save with the type names of the events it
@@ -240,6 +267,34 @@ class Trajectories(Application[UUID]):
         finally:
             self._unit_of_work.aggregates = None
         self.save(*changed)
+
+    def once(
+        self, key: IdempotencyKey | None, command: Callable[[], Aggregate | int]
+    ) -> Answer:
+        """Runs the command (which returns the aggregate it created, or the version
+        it reached) at most once per caller's key: its answer is stored with its
+        events, in their transaction, and a retry with the key gets that answer and
+        records nothing. The same key with a different request is refused with
+        ``IdempotencyKeyReused``. Without a key, the command just runs."""
+        if key is not None and (stored := self.idempotency.find(key)) is not None:
+            return Answer(stored.aggregate_id, stored.version, replayed=True)
+        self._unit_of_work.idempotency_key = key
+        try:
+            result = command()
+        except AlreadyAnswered as already:
+            record = already.record
+            return Answer(record.aggregate_id, record.version, replayed=True)
+        except (DomainError, VersionConflict):
+            # A request with the same key may have committed after the look-up
+            # above; its answer, not this attempt's refusal, is the answer.
+            if key is None or (stored := self.idempotency.find(key)) is None:
+                raise
+            return Answer(stored.aggregate_id, stored.version, replayed=True)
+        finally:
+            self._unit_of_work.idempotency_key = None
+        if isinstance(result, Aggregate):
+            return Answer(result.id, result.version, replayed=False)
+        return Answer(None, result, replayed=False)
 
     def _batched(self) -> dict[UUID, Aggregate] | None:
         aggregates: dict[UUID, Aggregate] | None = getattr(
@@ -282,7 +337,7 @@ class Trajectories(Application[UUID]):
                 raise ProgrammeAlreadyRegistered(code)
             logged = self.programme_log.trigger_event(programme_id=programme.id)
             try:
-                self.save(programme, logged)
+                self._store(programme, logged)
             except IntegrityError:
                 continue  # another registration took the log's next position
             return programme
@@ -313,8 +368,11 @@ class Trajectories(Application[UUID]):
         national_register_number: str | None = None,
         email: str | None = None,
         phone: str | None = None,
+        organisation: str | None = None,
         recorded_by: str,
     ) -> Participant:
+        """Registers a participant in the dossiers of ``organisation``, the only
+        organisation whose staff can then read the participant and refer them."""
         participant = Participant.register(
             given_name=given_name,
             family_name=family_name,
@@ -323,16 +381,23 @@ class Trajectories(Application[UUID]):
             national_register_number=national_register_number,
             email=email,
             phone=phone,
+            organisation=organisation,
             recorded_by=recorded_by,
         )
         self._save_or_conflict(participant.id, None, participant)
         return participant
 
-    def participant(self, participant_id: UUID) -> Participant:
+    def participant(
+        self, participant_id: UUID, within: str | None = None
+    ) -> Participant:
+        """The participant; ``within`` an organisation, another's is not found."""
         try:
-            return self._get(participant_id, Participant)
+            participant = self._get(participant_id, Participant)
         except AggregateNotFoundError:
             raise ParticipantNotFound(participant_id) from None
+        if within is not None and participant.organisation != within:
+            raise ParticipantNotFound(participant_id)
+        return participant
 
     # Trajectory commands -------------------------------------------------------------
 
@@ -345,11 +410,15 @@ class Trajectories(Application[UUID]):
         referral_source: ReferralSource,
         on: date,
         recorded_by: str,
+        within: str | None = None,
     ) -> Trajectory:
         """Receives a referral: a new trajectory for the participant in the programme.
         Of two racing referrals for the same participant and programme, the loser is
-        told about the winner's open trajectory."""
-        participant = self.participant(participant_id)
+        told about the winner's open trajectory. Staff (``within`` an organisation)
+        refer their own organisation's participants into it."""
+        participant = self.participant(participant_id, within)
+        if within is not None and organisation != within:
+            raise OtherOrganisation(within, organisation)
         catalogued = self.programme(programme)
         catalogued.check_referral(
             on=on, age=participant.age_on(on), organisation=organisation
@@ -379,56 +448,111 @@ class Trajectories(Application[UUID]):
         return latest is not None and not self.trajectory(latest).has_ended
 
     def decline_referral(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.decline_referral(**fields)
+            trajectory_id,
+            expected_version,
+            lambda t: t.decline_referral(**fields),
+            within,
         )
 
     def complete_intake(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.complete_intake(**fields)
+            trajectory_id,
+            expected_version,
+            lambda t: t.complete_intake(**fields),
+            within,
         )
 
     def correct_entry_profile(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.correct_entry_profile(**fields)
+            trajectory_id,
+            expected_version,
+            lambda t: t.correct_entry_profile(**fields),
+            within,
         )
 
     def assign_coach(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.assign_coach(**fields)
+            trajectory_id, expected_version, lambda t: t.assign_coach(**fields), within
         )
 
     def assess_ladder(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.assess_ladder(**fields)
+            trajectory_id, expected_version, lambda t: t.assess_ladder(**fields), within
         )
 
     def identify_barrier(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.identify_barrier(**fields)
+            trajectory_id,
+            expected_version,
+            lambda t: t.identify_barrier(**fields),
+            within,
         )
 
     def resolve_barrier(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.resolve_barrier(**fields)
+            trajectory_id,
+            expected_version,
+            lambda t: t.resolve_barrier(**fields),
+            within,
         )
 
     def hold_session(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         """Records a session within the programme's yearly session cap, if any."""
 
@@ -436,13 +560,14 @@ class Trajectories(Application[UUID]):
             cap = self.programme(trajectory.programme).session_cap
             trajectory.hold_session(**fields, session_cap=cap)
 
-        return self._change(trajectory_id, expected_version, hold)
+        return self._change(trajectory_id, expected_version, hold, within)
 
     def start_placement(
         self,
         trajectory_id: UUID,
         expected_version: int | None = None,
         *,
+        within: str | None = None,
         placement_id: UUID | None = None,
         **fields: Any,
     ) -> int:
@@ -451,62 +576,109 @@ class Trajectories(Application[UUID]):
             trajectory_id,
             expected_version,
             lambda t: t.start_placement(placement_id=new_id, **fields),
+            within,
         )
 
     def end_placement(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.end_placement(**fields)
+            trajectory_id, expected_version, lambda t: t.end_placement(**fields), within
         )
 
     def suspend(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.suspend(**fields)
+            trajectory_id, expected_version, lambda t: t.suspend(**fields), within
         )
 
     def resume(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.resume(**fields)
+            trajectory_id, expected_version, lambda t: t.resume(**fields), within
         )
 
     def complete(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.complete(**fields)
+            trajectory_id, expected_version, lambda t: t.complete(**fields), within
         )
 
     def drop_out(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.drop_out(**fields)
+            trajectory_id, expected_version, lambda t: t.drop_out(**fields), within
         )
 
     def record_exit_result(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.record_exit_result(**fields)
+            trajectory_id,
+            expected_version,
+            lambda t: t.record_exit_result(**fields),
+            within,
         )
 
     def record_follow_up(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         return self._change(
-            trajectory_id, expected_version, lambda t: t.record_follow_up(**fields)
+            trajectory_id,
+            expected_version,
+            lambda t: t.record_follow_up(**fields),
+            within,
         )
 
     def reopen(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         """Reopens an exited trajectory, unless the participant has a newer one."""
-        trajectory = self._trajectory_at(trajectory_id, expected_version)
+        trajectory = self._trajectory_at(trajectory_id, expected_version, within)
         enrolment = self._enrolment(trajectory.participant_id, trajectory.programme)
         trajectory.reopen(**fields)
         enrolment.reopen(trajectory.id)
@@ -514,11 +686,16 @@ class Trajectories(Application[UUID]):
         return trajectory.version
 
     def retract_entry(
-        self, trajectory_id: UUID, expected_version: int | None = None, **fields: Any
+        self,
+        trajectory_id: UUID,
+        expected_version: int | None = None,
+        *,
+        within: str | None = None,
+        **fields: Any,
     ) -> int:
         """Retracts an event entered in error. Retracting an exit or a decline opens
         the trajectory again, which the enrolment must allow, as for a reopening."""
-        trajectory = self._trajectory_at(trajectory_id, expected_version)
+        trajectory = self._trajectory_at(trajectory_id, expected_version, within)
         had_ended = trajectory.has_ended
         trajectory.retract_entry(**fields)
         if not had_ended or trajectory.has_ended:
@@ -531,25 +708,33 @@ class Trajectories(Application[UUID]):
 
     # Trajectory queries ---------------------------------------------------------------
 
-    def trajectory(self, trajectory_id: UUID) -> Trajectory:
+    def trajectory(self, trajectory_id: UUID, within: str | None = None) -> Trajectory:
+        """The trajectory; ``within`` an organisation, another's is not found."""
         try:
-            return self._get(trajectory_id, Trajectory)
+            trajectory = self._get(trajectory_id, Trajectory)
         except AggregateNotFoundError:
             raise TrajectoryNotFound(trajectory_id) from None
+        if within is not None and trajectory.organisation != within:
+            raise TrajectoryNotFound(trajectory_id)
+        return trajectory
 
-    def trajectory_at_version(self, trajectory_id: UUID, version: int) -> Trajectory:
-        current = self.trajectory(trajectory_id)
+    def trajectory_at_version(
+        self, trajectory_id: UUID, version: int, within: str | None = None
+    ) -> Trajectory:
+        current = self.trajectory(trajectory_id, within)
         if not 1 <= version <= current.version:
             raise VersionNotFound(trajectory_id, version, current.version)
         if version == current.version:
             return current
         return self._get(trajectory_id, Trajectory, version=version)
 
-    def trajectory_as_of(self, trajectory_id: UUID, on: date) -> Trajectory:
+    def trajectory_as_of(
+        self, trajectory_id: UUID, on: date, within: str | None = None
+    ) -> Trajectory:
         """The trajectory as it stood on a business date: every event whose business
         date is on or before it counts, in the order they were recorded. An event
         retracted as entered in error never counts, whenever it was retracted."""
-        events = list(self._trajectory_events(trajectory_id))
+        events = list(self._trajectory_events(trajectory_id, within))
         retracted = {
             vars(e)["version"] for e in events if type(e).__name__ == "EntryRetracted"
         }
@@ -564,9 +749,11 @@ class Trajectories(Application[UUID]):
                 trajectory.version = domain_event.originator_version
         return trajectory
 
-    def history(self, trajectory_id: UUID) -> list[HistoryEntry]:
+    def history(
+        self, trajectory_id: UUID, within: str | None = None
+    ) -> list[HistoryEntry]:
         """Every stored event of the trajectory, retracted ones included and marked."""
-        stored = list(self._trajectory_events(trajectory_id))
+        stored = list(self._trajectory_events(trajectory_id, within))
         retracted_by = {
             vars(e)["version"]: e.originator_version
             for e in stored
@@ -591,12 +778,16 @@ class Trajectories(Application[UUID]):
 
     # Helpers -------------------------------------------------------------------------
 
-    def _trajectory_events(self, trajectory_id: UUID) -> Iterator[Any]:
-        """The trajectory's stored events, oldest first; another aggregate's id, or
-        an unknown one, is not found."""
+    def _trajectory_events(
+        self, trajectory_id: UUID, within: str | None
+    ) -> Iterator[Any]:
+        """The trajectory's stored events, oldest first; another aggregate's id, an
+        unknown one, or one of another organisation than ``within``, is not found."""
         events = iter(self.repository.event_store.get(trajectory_id))
         first = next(events, None)
         if not (isinstance(first, Trajectory.Event) and first.originator_version == 1):
+            raise TrajectoryNotFound(trajectory_id)
+        if within is not None and vars(first).get("organisation") != within:
             raise TrajectoryNotFound(trajectory_id)
         return itertools.chain([first], events)
 
@@ -620,9 +811,9 @@ class Trajectories(Application[UUID]):
             return Enrolment(participant_id=participant_id, programme=programme)
 
     def _trajectory_at(
-        self, trajectory_id: UUID, expected_version: int | None
+        self, trajectory_id: UUID, expected_version: int | None, within: str | None
     ) -> Trajectory:
-        trajectory = self.trajectory(trajectory_id)
+        trajectory = self.trajectory(trajectory_id, within)
         if expected_version is not None and trajectory.version != expected_version:
             raise VersionConflict(trajectory_id, expected_version, trajectory.version)
         return trajectory
@@ -632,8 +823,9 @@ class Trajectories(Application[UUID]):
         trajectory_id: UUID,
         expected_version: int | None,
         command: Callable[[Trajectory], None],
+        within: str | None,
     ) -> int:
-        trajectory = self._trajectory_at(trajectory_id, expected_version)
+        trajectory = self._trajectory_at(trajectory_id, expected_version, within)
         command(trajectory)
         self._save_or_conflict(trajectory_id, expected_version, trajectory)
         return trajectory.version
@@ -646,10 +838,26 @@ class Trajectories(Application[UUID]):
             batched.update((aggregate.id, aggregate) for aggregate in aggregates)
             return
         try:
-            self.save(*aggregates)
+            self._store(*aggregates)
         except IntegrityError:
             current = self._version_of(aggregate_id)
             raise VersionConflict(aggregate_id, expected_version, current) from None
+
+    def _store(self, first: Aggregate, *others: Aggregate | DomainEvent) -> None:
+        """Saves, with the idempotency record answering for ``first`` if the block
+        runs under a key, through the group commit when it is on."""
+        key: IdempotencyKey | None = getattr(
+            self._unit_of_work, "idempotency_key", None
+        )
+        records = [key.answered(first.id, first.version)] if key else []
+        save = self.group_commit.save if self.group_commit else self.save
+        try:
+            save(first, *others, idempotency=records)
+        except IntegrityError:
+            answer = self.idempotency.find(key) if key else None
+            if answer is not None:
+                raise AlreadyAnswered(answer) from None
+            raise
 
     def _version_of(self, aggregate_id: UUID) -> int:
         last = list(self.repository.event_store.get(aggregate_id, desc=True, limit=1))

@@ -70,8 +70,10 @@ class Participant(Aggregate):
         national_register_number: str | None = None,
         email: str | None = None,
         phone: str | None = None,
+        organisation: str | None = None,
         recorded_by: str,
     ) -> Participant:
+        """``organisation`` keeps the participant's dossier: only its staff read it."""
         details = _checked(
             given_name=given_name,
             family_name=family_name,
@@ -81,7 +83,7 @@ class Participant(Aggregate):
             email=email,
             phone=phone,
         )
-        return cls(**details, recorded_by=recorded_by)
+        return cls(**details, organisation=organisation, recorded_by=recorded_by)
 
     @event("ParticipantRegistered", topic="trajectory:ParticipantRegistered")
     def __init__(
@@ -94,7 +96,9 @@ class Participant(Aggregate):
         email: str | None,
         phone: str | None,
         recorded_by: str,
+        organisation: str | None = None,  # absent from participants registered early
     ) -> None:
+        self.organisation = organisation
         self.given_name, self.family_name = given_name, family_name
         self.birth_date, self.gender = birth_date, gender
         self.national_register_number = national_register_number

@@ -21,6 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from application.access import Role, TokenInfo
 from application.demo import load_demo
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
 from application.projections.view import RebuildInProgress
@@ -339,3 +340,73 @@ def _figure(value: Any) -> str:
 
 if __name__ == "__main__":
     app()
+
+
+token_app = typer.Typer(help="Access tokens for the HTTP API.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+def print_tokens(tokens: list[TokenInfo]) -> None:
+    table = Table("id", "name", "role", "organisation", "created", "revoked")
+    for info in tokens:
+        table.add_row(
+            str(info.id),
+            info.name,
+            info.role.value,
+            info.organisation or "",
+            f"{info.created_at:%Y-%m-%d %H:%M}",
+            f"{info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "",
+        )
+    out.print(table)
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="what the token may do")],
+    name: Annotated[str, typer.Option(help="who holds it, as histories will show")],
+    organisation: Annotated[
+        str | None, typer.Option(help="a staff member's organisation (staff only)")
+    ] = None,
+) -> None:
+    """Create a token and print its secret, once: only its hash is stored."""
+    service = open_service(load_settings())
+    try:
+        info, secret = service.tokens.create(
+            role=role, name=name, organisation=organisation
+        )
+    except DomainError as error:
+        fail(error.message)
+    finally:
+        service.close()
+    err.print(
+        f"created {info.role.value} token {info.id} for {info.name}"
+        + (f" ({info.organisation})" if info.organisation else "")
+        + "; the secret below is shown this once:",
+        highlight=False,
+    )
+    print(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token with its role, revoked ones included; never a secret."""
+    service = open_service(load_settings())
+    try:
+        print_tokens(service.tokens.list())
+    finally:
+        service.close()
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[UUID, typer.Argument(help="the token's id (token list)")],
+) -> None:
+    """Revoke a token; other processes refuse it within 5 seconds."""
+    service = open_service(load_settings())
+    try:
+        info = service.tokens.revoke(token_id)
+    except DomainError as error:
+        fail(error.message)
+    finally:
+        service.close()
+    err.print(f"revoked token {info.id} ({info.name})", highlight=False)

@@ -6,6 +6,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from application.access import Role, TokenInfo
+from application.demo import development_tokens, load_demo
 from application.settings import Settings
 from application.trajectories import Trajectories
 from application.views import Views
@@ -19,6 +21,7 @@ from interfaces.http.routes import (
     participants,
     programmes,
     projections,
+    tokens,
     trajectories,
 )
 
@@ -28,9 +31,18 @@ DESCRIPTION = """
 Records the trajectories of people guided to work in Flemish labour-market programmes.
 Every fact is an event, stored once and never changed.
 
-Writes name the acting staff member in `X-Recorded-By`. Send `If-Match: "<version>"`
-to write only if nobody changed the trajectory since you read it (409 otherwise).
-Errors are `{"detail": {"code": ..., "message": ...}}`; `code` is stable.
+Every request but `/health` and `/metrics` carries `Authorization: Bearer <token>`
+(tokens come from `trajectory token create` or `POST /tokens`). Roles: **staff** (one
+organisation: records events, reads its own trajectories, participants and caseload;
+another organisation's trajectory is a 404), **auditor** (reads every history, writes
+nothing), **evaluator** (outcome views only, small groups suppressed), **admin**
+(programmes, tokens, rebuilds). No token: 401; a role that may not: 403.
+
+Send `If-Match: "<version>"` to write only if nobody changed the trajectory since
+you read it (409 with the current version otherwise), and `Idempotency-Key: <key>`
+to make a retry safe: it gets the first answer (with `Idempotent-Replayed: true`)
+and records nothing twice. Errors are `{"detail": {"code": ..., "message": ...}}`;
+`code` is stable.
 """
 
 
@@ -44,10 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.service, app.state.views = service, views
         metrics.watch(views)
         if settings.demo and not service.programmes():
-            from application.demo import load_demo
-
             log.info("loading demo data (%d trajectories)", settings.demo_trajectories)
             load_demo(service, trajectories=settings.demo_trajectories, seed=1)
+        if settings.demo:
+            announce(development_tokens(service), settings)
         if settings.run_projections:
             views.start()
         try:
@@ -74,4 +86,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(outcomes.router)
     app.include_router(projections.router)
     app.include_router(health.router)
+    app.include_router(tokens.router)
     return app
+
+
+def announce(tokens: list[tuple[TokenInfo, str]], settings: Settings) -> None:
+    """Prints the development tokens, so a newcomer can try the API at once."""
+    lines = [
+        "Development tokens (new at each start with demo data; the old ones are "
+        "revoked):"
+    ]
+    for info, secret in tokens:
+        where = f"  ({info.organisation})" if info.organisation else ""
+        lines.append(f"  {info.role.value:<10} {secret}{where}")
+    admin = next(secret for info, secret in tokens if info.role is Role.ADMIN)
+    lines.append(
+        f'Try: curl -H "Authorization: Bearer {admin}" '
+        f"http://{settings.host}:{settings.port}/programmes   (docs: /docs)"
+    )
+    print("\n".join(lines), flush=True)

@@ -1,13 +1,17 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
 import re
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from application.access import Caller, Forbidden, Role
+from application.idempotency import IdempotencyKey
 from application.trajectories import Trajectories
 from application.views import Views
-from interfaces.http.errors import InvalidParameter
+from interfaces.http.errors import InvalidParameter, NotAuthenticated
 
 VERSION_TAG = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 NO_NUL = r"^[^\x00]*$"  # a text filter with a NUL byte is refused, not sent to SQL
@@ -18,19 +22,67 @@ def get_service(request: Request) -> Trajectories:
     return service
 
 
-def current_actor(
-    x_recorded_by: Annotated[
-        str,
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `trajectory token create` (or `POST /tokens`); "
+    "`make run` prints development tokens for each role.",
+)
+
+
+def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller:
+    if credentials is None:
+        raise NotAuthenticated("send a token: Authorization: Bearer <token>")
+    caller = get_service(request).tokens.authenticate(credentials.credentials)
+    if caller is None:
+        raise NotAuthenticated("the bearer token is unknown or was revoked")
+    request.state.caller = caller
+    return caller
+
+
+def allow(*roles: Role) -> Callable[[Caller], Caller]:
+    """A dependency: the caller, if their role is one of ``roles``; 403 otherwise."""
+    names = ", ".join(role.value for role in roles)
+
+    def allowed(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        if caller.role not in roles:
+            raise Forbidden(
+                f"a {caller.role.value} token may not do this; it takes: {names}"
+            )
+        return caller
+
+    allowed.__name__ = f"allow_{'_'.join(role.value for role in roles)}"
+    return allowed
+
+
+async def idempotency_key(
+    request: Request,
+    caller: Annotated[Caller, Depends(current_caller)],
+    idempotency_key: Annotated[
+        str | None,
         Header(
             min_length=1,
             max_length=200,
-            description="The staff member who records this (replaced by the bearer "
-            "token's identity once tokens exist).",
-            examples=["Hilde (jobcoach)"],
+            pattern=r"^[\x21-\x7e]+$",
+            description="A key of your choice (a UUID, say) that makes a retry safe: "
+            "a request repeated with the same key gets the first answer and records "
+            "nothing twice, also after a restart (kept 7 days). The same key with a "
+            "different request is a 422.",
+            examples=["5f1c2a4e-8d0b-4c3e-9a57-1b2f3c4d5e6f"],
         ),
-    ],
-) -> str:
-    return x_recorded_by.strip() or "unknown"
+    ] = None,
+) -> IdempotencyKey | None:
+    if idempotency_key is None:
+        return None
+    fingerprint = IdempotencyKey.fingerprint_of(
+        request.method,
+        request.url.path,
+        request.headers.get("if-match", ""),
+        await request.body(),
+    )
+    return IdempotencyKey(str(caller.token_id), idempotency_key, fingerprint)
 
 
 def expected_version(
@@ -60,5 +112,15 @@ def get_views(request: Request) -> Views:
 
 Service = Annotated[Trajectories, Depends(get_service)]
 ViewsDep = Annotated[Views, Depends(get_views)]
-Actor = Annotated[str, Depends(current_actor)]
+Idempotency = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
+
+# Who may call what (the README's table of roles and routes).
+Staff = Annotated[Caller, Depends(allow(Role.STAFF))]
+Admin = Annotated[Caller, Depends(allow(Role.ADMIN))]
+Reader = Annotated[Caller, Depends(allow(Role.STAFF, Role.AUDITOR))]
+OutcomeReader = Annotated[
+    Caller, Depends(allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN))
+]
+Operator = Annotated[Caller, Depends(allow(Role.ADMIN, Role.AUDITOR))]
+Anyone = Annotated[Caller, Depends(current_caller)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]

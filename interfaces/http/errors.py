@@ -3,7 +3,7 @@
 import logging
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.access import Forbidden
 from application.projections.view import RebuildInProgress
 from application.trajectories import VersionConflict
 from application.views import ReplaysBusy
@@ -18,6 +19,10 @@ from domain.errors import DomainError, NotFound
 from domain.participant import ParticipantErasedError
 
 log = logging.getLogger("trajectory.http")
+
+
+class NotAuthenticated(Exception):
+    code = "unauthenticated"
 
 
 class InvalidParameter(Exception):
@@ -79,6 +84,32 @@ def install_error_handlers(app: FastAPI) -> None:
         field = {"field": error.field, "problem": str(error)}
         return problem(422, "invalid_request", str(error), errors=[field])
 
+    @app.exception_handler(NotAuthenticated)
+    async def unauthenticated(_: Request, error: NotAuthenticated) -> JSONResponse:
+        response = problem(401, NotAuthenticated.code, str(error))
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
+        return problem(403, error.code, error.message)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_down(request: Request, error: Exception) -> JSONResponse:
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, error
+        )
+        response = problem(
+            503,
+            "database_unavailable",
+            "the database cannot be reached or is too busy; retry after the "
+            "Retry-After seconds (with the same Idempotency-Key, a retried write is "
+            "never recorded twice)",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.exception_handler(ParticipantErasedError)
     async def erased(_: Request, error: ParticipantErasedError) -> JSONResponse:
         return problem(410, error.code, error.message)
@@ -129,18 +160,68 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(500, "internal_error", "an unexpected error; it was logged")
 
 
+def _example(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"example": {"detail": {"code": code, "message": message, **extra}}}
+
+
+def _response(model: type[BaseModel], description: str, **example: Any) -> Any:
+    return {
+        "model": model,
+        "description": description,
+        "content": {"application/json": _example(**example)},
+    }
+
+
+UNAUTHENTICATED = _response(
+    ErrorBody,
+    "No bearer token, or an unknown or revoked one",
+    code="unauthenticated",
+    message="send a token: Authorization: Bearer <token>",
+)
+FORBIDDEN = _response(
+    ErrorBody,
+    "The token's role may not do this",
+    code="forbidden",
+    message="a evaluator token may not do this; it takes: staff, auditor",
+)
+NOT_FOUND = _response(
+    ErrorBody,
+    "Unknown id or code, or a trajectory or participant of another organisation "
+    "(to staff)",
+    code="trajectory_not_found",
+    message="trajectory 00000000-0000-4000-8000-000000000000 does not exist",
+)
+UNPROCESSABLE = _response(
+    InvalidRequestBody,
+    "A domain rule was broken (detail.code names it) or the request is malformed "
+    "(detail.errors names each field)",
+    code="intake_before_referral",
+    message="intake date 2024-01-03 is before the referral date 2024-02-01",
+)
+UNAVAILABLE = _response(
+    ErrorBody,
+    "The database cannot be reached or is too busy; retry after Retry-After",
+    code="database_unavailable",
+    message="the database cannot be reached or is too busy; retry after the "
+    "Retry-After seconds",
+)
+CONFLICT = _response(
+    ConflictBody,
+    "If-Match named a stale version, or a concurrent write got there first: "
+    "nothing was written",
+    code="version_conflict",
+    message="00000000-0000-4000-8000-000000000000 was changed meanwhile: expected "
+    "version 3, the current version is 4",
+    current_version=4,
+)
+
+REPLAYED = "Idempotent-Replayed"  # header on an answer given again for a retry
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "Unknown id or code"},
-    422: {
-        "model": InvalidRequestBody,
-        "description": "A domain rule was broken (detail.code names it) or the "
-        "request is malformed (detail.errors names each field)",
-    },
+    401: UNAUTHENTICATED,
+    403: FORBIDDEN,
+    404: NOT_FOUND,
+    422: UNPROCESSABLE,
+    503: UNAVAILABLE,
 }
-WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES,
-    409: {
-        "model": ConflictBody,
-        "description": "If-Match named a stale version: nothing was written",
-    },
-}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 409: CONFLICT}

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from application.access import Role
 from domain.vocabulary import (
     AgeBand,
     Barrier,
@@ -534,3 +535,70 @@ class TrajectorySummaryOut(BaseModel):
 class TrajectoryListOut(BaseModel):
     total: int = Field(description="trajectories matching the filters")
     trajectories: list[TrajectorySummaryOut]
+
+
+# Access tokens ----------------------------------------------------------------------
+
+
+class TokenIn(Request):
+    role: Role
+    name: Text
+    organisation: Text | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "role": "staff",
+                    "name": "Hilde Maes (jobcoach)",
+                    "organisation": "Werkburo Oost-Vlaanderen",
+                },
+                {"role": "evaluator", "name": "ESF+ evaluation 2025"},
+            ]
+        },
+    )
+
+
+class TokenOut(BaseModel):
+    id: UUID
+    name: str
+    role: Role
+    organisation: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "2b7e1516-28ae-4d2a-a6ab-f7158809cf4f",
+                    "name": "Hilde Maes (jobcoach)",
+                    "role": "staff",
+                    "organisation": "Werkburo Oost-Vlaanderen",
+                    "created_at": "2026-11-23T09:30:00+00:00",
+                    "revoked_at": None,
+                }
+            ]
+        }
+    )
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The secret: shown this once, stored only hashed")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "2b7e1516-28ae-4d2a-a6ab-f7158809cf4f",
+                    "name": "Hilde Maes (jobcoach)",
+                    "role": "staff",
+                    "organisation": "Werkburo Oost-Vlaanderen",
+                    "created_at": "2026-11-23T09:30:00+00:00",
+                    "revoked_at": None,
+                    "token": "trj_q0Yb3k1c9X2mPzL7w4T8v6RnJ5sH0aFfE1dC2bA3g4",
+                }
+            ]
+        }
+    )

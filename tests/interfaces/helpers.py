@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
+from application.access import Role
+
 PROGRAMME = "BUSO-AALST"
 ORGANISATION = "Werkburo Oost-Vlaanderen"
 REFERRAL_ON = "2024-02-01"
@@ -109,8 +111,34 @@ def created(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+class ApiClient(TestClient):
+    """A test client holding a token for each role (see conftest's ``signed_in``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tokens: dict[Role, str] = {}
+
+    def as_role(self, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def as_role(client: TestClient, role: Role) -> dict[str, str]:
+    assert isinstance(client, ApiClient), "the client fixture signs in"
+    return client.as_role(role)
+
+
 def register_programme(client: TestClient, **overrides: Any) -> dict[str, Any]:
-    return created(client.post("/programmes", json=programme_body(**overrides)))
+    return created(
+        client.post(
+            "/programmes",
+            json=programme_body(**overrides),
+            headers=as_role(client, Role.ADMIN),
+        )
+    )
 
 
 def register_participant(client: TestClient, **overrides: Any) -> str:

@@ -5,8 +5,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from application.access import Role
 from tests.interfaces.helpers import (
     UNKNOWN_ID,
+    as_role,
+    bearer,
     error_fields,
     participant_body,
     picked,
@@ -93,6 +96,7 @@ def test_an_unknown_participant_is_not_found(client: TestClient) -> None:
 def test_the_id_of_a_programme_is_no_participant_id(client: TestClient) -> None:
     programme_id = client.post(
         "/programmes",
+        headers=as_role(client, Role.ADMIN),
         json={
             "code": "SAMENWERKT",
             "name": "SamenWerkt",
@@ -121,15 +125,26 @@ def test_a_malformed_id_is_refused_naming_the_path_parameter(
     assert error_fields(response) == ["path.participant_id"]
 
 
-def test_registering_needs_the_staff_member_who_records_it(client: TestClient) -> None:
-    del client.headers["X-Recorded-By"]
+def test_registering_needs_a_token(client: TestClient) -> None:
+    del client.headers["Authorization"]
 
     response = client.post("/participants", json=participant_body())
 
-    assert response.status_code == 422
-    assert response.json()["detail"]["code"] == "invalid_request"
-    assert error_fields(response) == ["header.x-recorded-by"]
-    assert "x-recorded-by" in response.json()["detail"]["message"]
+    assert response.status_code == 401
+    assert response.json()["detail"]["code"] == "unauthenticated"
+
+
+def test_a_revoked_token_is_refused(client: TestClient) -> None:
+    tokens = client.app.state.service.tokens  # type: ignore[attr-defined]
+    info, secret = tokens.create(role=Role.STAFF, name="Jef", organisation="X")
+    tokens.revoke(info.id)
+
+    response = client.post(
+        "/participants", json=participant_body(), headers=bearer(secret)
+    )
+
+    assert response.status_code == 401
+    assert "revoked" in response.json()["detail"]["message"]
 
 
 @pytest.mark.parametrize(

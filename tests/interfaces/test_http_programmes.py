@@ -5,12 +5,20 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from application.access import Role
 from tests.interfaces.helpers import (
     PROGRAMME,
+    as_role,
     error_fields,
     programme_body,
     register_programme,
 )
+
+
+@pytest.fixture(autouse=True)
+def admin(client: TestClient) -> None:
+    """The catalogue is the admin's: every request here is theirs, unless it says."""
+    client.headers.update(as_role(client, Role.ADMIN))
 
 
 def test_a_registered_programme_is_created_at_its_code(client: TestClient) -> None:
@@ -106,13 +114,24 @@ def test_an_unknown_code_is_not_found(client: TestClient) -> None:
     assert "NO-SUCH-PROGRAMME" in response.json()["detail"]["message"]
 
 
-def test_registering_needs_the_staff_member_who_records_it(client: TestClient) -> None:
-    del client.headers["X-Recorded-By"]
+def test_registering_needs_a_token(client: TestClient) -> None:
+    del client.headers["Authorization"]
 
     response = client.post("/programmes", json=programme_body())
 
-    assert response.status_code == 422
-    assert error_fields(response) == ["header.x-recorded-by"]
+    assert response.status_code == 401
+    assert response.json()["detail"]["code"] == "unauthenticated"
+
+
+def test_only_an_admin_registers_programmes(client: TestClient) -> None:
+    response = client.post(
+        "/programmes", json=programme_body(), headers=as_role(client, Role.STAFF)
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"]["code"] == "forbidden"
+    assert "admin" in response.json()["detail"]["message"]
+    assert client.get("/programmes").json() == []
 
 
 ODD_PROGRAMMES: list[Any] = [

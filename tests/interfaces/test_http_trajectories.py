@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from application.access import Role
 from tests.interfaces.helpers import (
     IN_THE_FUTURE,
     INTAKE_ON,
@@ -14,6 +15,7 @@ from tests.interfaces.helpers import (
     PROGRAMME,
     REFERRAL_ON,
     UNKNOWN_ID,
+    bearer,
     created,
     dropout,
     error_fields,
@@ -84,13 +86,6 @@ def test_a_referral_creates_a_trajectory_at_version_1(catalogued: TestClient) ->
             "age_not_eligible",
             ["16 to 25", "33"],
             id="age-not-eligible",
-        ),
-        pytest.param(
-            {},
-            {"organisation": "Randstad"},
-            "organisation_not_in_programme",
-            ["Randstad", PROGRAMME],
-            id="organisation-not-in-programme",
         ),
     ],
 )
@@ -500,17 +495,45 @@ def test_an_event_for_an_unknown_trajectory_is_not_found(
     assert UNKNOWN_ID in response.json()["detail"]["message"]
 
 
-def test_an_event_needs_the_staff_member_who_records_it(
+def test_an_event_without_a_token_is_401_and_records_nothing(
     catalogued: TestClient,
 ) -> None:
     trajectory_id = refer(catalogued)
-    del catalogued.headers["X-Recorded-By"]
+    staff = catalogued.headers.pop("Authorization")
 
     response = record(catalogued, trajectory_id, intake())
 
-    assert response.status_code == 422
-    assert error_fields(response) == ["header.x-recorded-by"]
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json()["detail"]["code"] == "unauthenticated"
+    catalogued.headers["Authorization"] = staff
     assert len(history(catalogued, trajectory_id)) == 1
+
+
+def test_a_referral_into_a_programme_the_organisation_does_not_run_is_refused(
+    client: TestClient,
+) -> None:
+    register_programme(client, organisations=["Randstad"])
+    participant_id = register_participant(client)
+
+    response = client.post("/trajectories", json=referral_body(participant_id))
+
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == "organisation_not_in_programme"
+    assert ORGANISATION in response.json()["detail"]["message"]
+
+
+def test_staff_refer_into_their_own_organisation_only(catalogued: TestClient) -> None:
+    participant_id = register_participant(catalogued)
+
+    response = catalogued.post(
+        "/trajectories",
+        json=referral_body(participant_id, organisation="Randstad"),
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"]["code"] == "other_organisation"
+    assert catalogued.get("/trajectories").json()["total"] == 0
 
 
 # If-Match ---------------------------------------------------------------------------
@@ -565,7 +588,10 @@ def test_an_if_match_of_superscript_digits_is_refused_naming_the_header(
         catalogued,
         f"/trajectories/{trajectory_id}/events",
         session(),
-        [(b"X-Recorded-By", b"Hilde"), (b"If-Match", b'"\xb2"')],
+        [
+            (b"Authorization", catalogued.headers["Authorization"].encode()),
+            (b"If-Match", b'"\xb2"'),
+        ],
     )
 
     assert response.status_code == 422
@@ -756,8 +782,10 @@ def test_the_history_names_the_staff_member_of_each_write(
     catalogued: TestClient,
 ) -> None:
     trajectory_id = taken_in(catalogued)
+    tokens = catalogued.app.state.service.tokens  # type: ignore[attr-defined]
+    _, jef = tokens.create(role=Role.STAFF, name="Jef", organisation=ORGANISATION)
 
-    record(catalogued, trajectory_id, session(), headers={"X-Recorded-By": "Jef"})
+    record(catalogued, trajectory_id, session(), headers=bearer(jef))
 
     assert [e["recorded_by"] for e in history(catalogued, trajectory_id)] == [
         "Hilde",

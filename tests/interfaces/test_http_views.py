@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
+from application.access import Role
 from application.views import RebuildState, Views
 from tests.interfaces.helpers import (
     INTAKE_ON,
     PROGRAMME,
     REFERRAL_ON,
+    as_role,
     dropout,
     intake,
     placement,
@@ -86,7 +88,11 @@ def test_outcomes_suppress_a_group_of_fewer_than_five_trajectories(
         recorded(client, refer(client), intake())
     views_of(client).wait()
 
-    body = client.get("/outcomes", params={"group_by": "programme"}).json()
+    body = client.get(
+        "/outcomes",
+        params={"group_by": "programme"},
+        headers=as_role(client, Role.EVALUATOR),
+    ).json()
 
     assert body["rows"] == [
         {"group": {"programme": PROGRAMME}, "suppressed": True, "figures": {}}
@@ -102,7 +108,11 @@ def test_outcomes_of_five_trajectories_are_shown(client: TestClient) -> None:
         recorded(client, refer(client), intake())
     views_of(client).wait()
 
-    body = client.get("/outcomes", params={"group_by": "programme"}).json()
+    body = client.get(
+        "/outcomes",
+        params={"group_by": "programme"},
+        headers=as_role(client, Role.EVALUATOR),
+    ).json()
 
     [row] = body["rows"]
     assert row["suppressed"] is False
@@ -119,7 +129,7 @@ def test_outcomes_as_csv_are_byte_stable_and_suppressed_counts_read_lt5(
     register_programme(client)
     recorded(client, refer(client), intake())
     views_of(client).wait()
-    csv = {"Accept": "text/csv"}
+    csv = {"Accept": "text/csv", **as_role(client, Role.EVALUATOR)}
 
     first = client.get("/outcomes", params={"group_by": "programme"}, headers=csv)
     second = client.get("/outcomes", params={"group_by": "programme"}, headers=csv)
@@ -138,7 +148,11 @@ def test_outcomes_as_of_a_date_before_the_referral_have_no_rows(
     register_programme(client)
     recorded(client, refer(client), intake())
 
-    body = client.get("/outcomes", params={"as_of": "2024-01-31"}).json()
+    body = client.get(
+        "/outcomes",
+        params={"as_of": "2024-01-31"},
+        headers=as_role(client, Role.EVALUATOR),
+    ).json()
 
     assert body["as_of"] == "2024-01-31"
     assert body["rows"] == []
@@ -155,14 +169,18 @@ def test_outcomes_refuse_bad_parameters_naming_the_problem(
         "group_by=gender,gender": "twice",
     }
     for query, problem in cases.items():
-        response = client.get(f"/outcomes?{query}")
+        response = client.get(
+            f"/outcomes?{query}", headers=as_role(client, Role.EVALUATOR)
+        )
 
         assert response.status_code == 422, query
         assert problem in response.json()["detail"]["message"], query
 
 
 def test_metric_definitions_name_every_figure(client: TestClient) -> None:
-    body = client.get("/outcomes/definitions").json()
+    body = client.get(
+        "/outcomes/definitions", headers=as_role(client, Role.EVALUATOR)
+    ).json()
 
     assert "intakes / referrals" in body["intake_rate"]
     assert "unknown" in body["sustained_unknown_6m"]
@@ -175,7 +193,7 @@ def test_projections_show_position_head_and_no_lag_once_caught_up(
     refer(client)
 
     views_of(client).wait()
-    statuses = client.get("/projections").json()
+    statuses = client.get("/projections", headers=as_role(client, Role.ADMIN)).json()
 
     assert [s["name"] for s in statuses] == ["caseload", "outcomes"]
     for status in statuses:
@@ -192,11 +210,13 @@ def test_a_rebuild_switches_to_a_new_generation_with_the_same_rows(
     views.wait()
     before = client.get("/caseload").json()["entries"]
 
-    response = client.post("/projections/caseload/rebuild")
+    response = client.post(
+        "/projections/caseload/rebuild", headers=as_role(client, Role.ADMIN)
+    )
     assert response.status_code == 202
     assert views.rebuilds["caseload"].finished.wait(30)
 
-    [status, _] = client.get("/projections").json()
+    [status, _] = client.get("/projections", headers=as_role(client, Role.ADMIN)).json()
     assert status["generation"] == 2
     assert status["rebuild"]["state"] == "done"
     assert status["rebuild"]["events"] == 2
@@ -208,14 +228,18 @@ def test_a_second_rebuild_while_one_runs_is_a_conflict(client: TestClient) -> No
         "rebuilding", datetime.now(UTC)
     )
 
-    response = client.post("/projections/outcomes/rebuild")
+    response = client.post(
+        "/projections/outcomes/rebuild", headers=as_role(client, Role.ADMIN)
+    )
 
     assert response.status_code == 409
     assert response.json()["detail"]["code"] == "rebuild_in_progress"
 
 
 def test_a_rebuild_of_an_unknown_view_is_not_found(client: TestClient) -> None:
-    response = client.post("/projections/trajectories/rebuild")
+    response = client.post(
+        "/projections/trajectories/rebuild", headers=as_role(client, Role.ADMIN)
+    )
 
     assert response.status_code == 404
     assert response.json()["detail"]["code"] == "unknown_view"
@@ -259,7 +283,8 @@ def test_bad_paging_and_filters_get_422_not_500(client: TestClient) -> None:
         "/outcomes?known_at=0001-01-01T00:30:00%2B05:00",
     ]
     for url in cases:
-        response = client.get(url)
+        role = Role.EVALUATOR if url.startswith("/outcomes") else Role.STAFF
+        response = client.get(url, headers=as_role(client, role))
 
         assert response.status_code == 422, (url, response.text)
 
@@ -270,7 +295,9 @@ def test_a_rebuild_running_in_another_process_is_a_conflict(
     view = views_of(client).outcomes.view
 
     with view.rebuild_lock():  # as another process would hold it
-        response = client.post("/projections/outcomes/rebuild")
+        response = client.post(
+            "/projections/outcomes/rebuild", headers=as_role(client, Role.ADMIN)
+        )
 
     assert response.status_code == 409
     assert response.json()["detail"]["code"] == "rebuild_in_progress"
@@ -283,7 +310,11 @@ def test_too_many_replays_at_once_get_503_with_retry_after(
     while replays.acquire(blocking=False):
         pass  # every replay slot taken, as by slow requests
     try:
-        response = client.get("/outcomes", params={"as_of": "2024-06-30"})
+        response = client.get(
+            "/outcomes",
+            params={"as_of": "2024-06-30"},
+            headers=as_role(client, Role.EVALUATOR),
+        )
     finally:
         replays.release()
         replays.release()
@@ -291,4 +322,11 @@ def test_too_many_replays_at_once_get_503_with_retry_after(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.json()["detail"]["code"] == "replays_busy"
-    assert client.get("/outcomes", params={"as_of": "2024-06-30"}).status_code == 200
+    assert (
+        client.get(
+            "/outcomes",
+            params={"as_of": "2024-06-30"},
+            headers=as_role(client, Role.EVALUATOR),
+        ).status_code
+        == 200
+    )

@@ -11,8 +11,9 @@ from application.projections.caseload.queries import (
     CaseloadPage,
     CaseloadQuery,
 )
-from interfaces.http.deps import NO_NUL, ViewsDep
+from interfaces.http.deps import NO_NUL, Reader, ViewsDep
 from interfaces.http.errors import ERROR_RESPONSES
+from interfaces.http.routes.trajectories import scoped
 from interfaces.http.schemas import CaseloadEntryOut, CaseloadOut, CoachTotalOut
 
 router = APIRouter(prefix="/caseload", tags=["views"])
@@ -21,6 +22,7 @@ router = APIRouter(prefix="/caseload", tags=["views"])
 @router.get("", response_model=CaseloadOut, responses=ERROR_RESPONSES)
 def caseload(
     views: ViewsDep,
+    caller: Reader,
     coach: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     stage: Annotated[
         str | None, Query(description=f"one of {', '.join(CASELOAD_STAGES)}")
@@ -34,12 +36,13 @@ def caseload(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CaseloadOut:
     """Open trajectories (referred, active, suspended) with contact alerts, and the
-    active count per coach against the benchmark of 20."""
+    active count per coach against the benchmark of 20 (staff see their own
+    organisation's)."""
     query = CaseloadQuery(
         coach=coach,
         stage=stage,
         programme=programme,
-        organisation=organisation,
+        organisation=scoped(caller, organisation),
         alert=alert,
         limit=limit,
         offset=offset,

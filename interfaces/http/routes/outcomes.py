@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from application.projections.outcomes.metrics import definitions
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
-from interfaces.http.deps import ViewsDep
+from interfaces.http.deps import OutcomeReader, ViewsDep
 from interfaces.http.errors import ERROR_RESPONSES, ErrorBody
 from interfaces.http.schemas import OutcomeRowOut, OutcomesOut
 
@@ -30,6 +30,7 @@ CSV = "text/csv"
 def outcomes(
     request: Request,
     views: ViewsDep,
+    _: OutcomeReader,
     group_by: Annotated[
         str,
         Query(
@@ -87,6 +88,6 @@ def outcomes_out(table: OutcomeTable) -> OutcomesOut:
 
 
 @router.get("/definitions", response_model=dict[str, str])
-def metric_definitions() -> dict[str, str]:
+def metric_definitions(_: OutcomeReader) -> dict[str, str]:
     """What each figure means, as DOMAIN.md defines it."""
     return definitions()

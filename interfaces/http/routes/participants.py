@@ -3,8 +3,8 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from domain.participant import Participant
-from interfaces.http.deps import Actor, Service
-from interfaces.http.errors import ERROR_RESPONSES, ErrorBody
+from interfaces.http.deps import Idempotency, Reader, Service, Staff
+from interfaces.http.errors import ERROR_RESPONSES, REPLAYED, ErrorBody
 from interfaces.http.schemas import ParticipantIn, ParticipantOut
 
 router = APIRouter(prefix="/participants", tags=["participants"])
@@ -28,10 +28,25 @@ def participant_out(participant: Participant) -> ParticipantOut:
     "", status_code=201, response_model=ParticipantOut, responses=ERROR_RESPONSES
 )
 def register_participant(
-    body: ParticipantIn, service: Service, actor: Actor, response: Response
+    body: ParticipantIn,
+    service: Service,
+    caller: Staff,
+    key: Idempotency,
+    response: Response,
 ) -> ParticipantOut:
-    """Register a participant's personal data (kept here, never in trajectories)."""
-    participant = service.register_participant(**body.model_dump(), recorded_by=actor)
+    """Register a participant's personal data (kept here, never in trajectories),
+    in the dossiers of the staff member's organisation: only its staff can read
+    the participant and refer them (staff)."""
+    answer = service.once(
+        key,
+        lambda: service.register_participant(
+            **body.model_dump(), organisation=caller.within, recorded_by=caller.name
+        ),
+    )
+    assert answer.aggregate_id is not None
+    participant = service.participant(answer.aggregate_id, caller.within)
+    if answer.replayed:
+        response.headers[REPLAYED] = "true"
     response.headers["Location"] = f"/participants/{participant.id}"
     response.headers["ETag"] = f'"{participant.version}"'
     return participant_out(participant)
@@ -45,8 +60,11 @@ def register_participant(
         410: {"model": ErrorBody, "description": "The participant was erased"},
     },
 )
-def get_participant(participant_id: UUID, service: Service) -> ParticipantOut:
-    """A participant's personal data."""
-    participant = service.participant(participant_id)
+def get_participant(
+    participant_id: UUID, service: Service, caller: Reader
+) -> ParticipantOut:
+    """A participant's personal data (staff of the participant's organisation,
+    auditors)."""
+    participant = service.participant(participant_id, caller.within)
     participant.check_readable()
     return participant_out(participant)

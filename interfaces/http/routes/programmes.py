@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Response
 
 from domain.programme import Programme
-from interfaces.http.deps import Actor, Service
-from interfaces.http.errors import ERROR_RESPONSES
+from interfaces.http.deps import Admin, Anyone, Idempotency, Service
+from interfaces.http.errors import ERROR_RESPONSES, REPLAYED
 from interfaces.http.schemas import ProgrammeIn, ProgrammeOut
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])
@@ -28,21 +28,32 @@ def programme_out(programme: Programme) -> ProgrammeOut:
     "", status_code=201, response_model=ProgrammeOut, responses=ERROR_RESPONSES
 )
 def register_programme(
-    body: ProgrammeIn, service: Service, actor: Actor, response: Response
+    body: ProgrammeIn,
+    service: Service,
+    caller: Admin,
+    key: Idempotency,
+    response: Response,
 ) -> ProgrammeOut:
-    """Register a programme in the catalogue; its code is its key."""
-    programme = service.register_programme(**body.model_dump(), recorded_by=actor)
-    response.headers["Location"] = f"/programmes/{programme.code}"
-    return programme_out(programme)
+    """Register a programme in the catalogue; its code is its key (admin)."""
+    answer = service.once(
+        key,
+        lambda: service.register_programme(
+            **body.model_dump(), recorded_by=caller.name
+        ),
+    )
+    if answer.replayed:
+        response.headers[REPLAYED] = "true"
+    response.headers["Location"] = f"/programmes/{body.code}"
+    return programme_out(service.programme(body.code))
 
 
 @router.get("", response_model=list[ProgrammeOut])
-def list_programmes(service: Service) -> list[ProgrammeOut]:
+def list_programmes(service: Service, _: Anyone) -> list[ProgrammeOut]:
     """The programme catalogue, in the order programmes were registered."""
     return [programme_out(p) for p in service.programmes()]
 
 
 @router.get("/{code}", response_model=ProgrammeOut, responses=ERROR_RESPONSES)
-def get_programme(code: str, service: Service) -> ProgrammeOut:
+def get_programme(code: str, service: Service, _: Anyone) -> ProgrammeOut:
     """One programme by its code."""
     return programme_out(service.programme(code))

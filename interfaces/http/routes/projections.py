@@ -1,14 +1,14 @@
 from fastapi import APIRouter
 
-from interfaces.http.deps import ViewsDep
+from interfaces.http.deps import Admin, Operator, ViewsDep
 from interfaces.http.errors import ERROR_RESPONSES, ErrorBody
 from interfaces.http.schemas import RebuildStartedOut, ViewStatusOut
 
 router = APIRouter(prefix="/projections", tags=["views"])
 
 
-@router.get("", response_model=list[ViewStatusOut])
-def projections(views: ViewsDep) -> list[ViewStatusOut]:
+@router.get("", response_model=list[ViewStatusOut], responses=ERROR_RESPONSES)
+def projections(views: ViewsDep, _: Operator) -> list[ViewStatusOut]:
     """Each view's position in the event log, the log's head, and the lag."""
     return [
         ViewStatusOut(
@@ -36,7 +36,7 @@ def projections(views: ViewsDep) -> list[ViewStatusOut]:
         409: {"model": ErrorBody, "description": "A rebuild of the view is running"},
     },
 )
-def rebuild(name: str, views: ViewsDep) -> RebuildStartedOut:
+def rebuild(name: str, views: ViewsDep, _: Admin) -> RebuildStartedOut:
     """Rebuild a view into fresh tables while the old ones keep serving, then
     switch; follow it in GET /projections."""
     views.rebuild_in_background(name)

@@ -4,6 +4,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 
+from application.access import Caller, OtherOrganisation
 from application.projections.caseload.queries import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -13,8 +14,21 @@ from application.projections.caseload.queries import (
 from application.trajectories import HistoryEntry
 from domain.trajectory import Trajectory
 from domain.vocabulary import Stage
-from interfaces.http.deps import NO_NUL, Actor, ExpectedVersion, Service, ViewsDep
-from interfaces.http.errors import ERROR_RESPONSES, WRITE_RESPONSES, InvalidParameter
+from interfaces.http.deps import (
+    NO_NUL,
+    ExpectedVersion,
+    Idempotency,
+    Reader,
+    Service,
+    Staff,
+    ViewsDep,
+)
+from interfaces.http.errors import (
+    ERROR_RESPONSES,
+    REPLAYED,
+    WRITE_RESPONSES,
+    InvalidParameter,
+)
 from interfaces.http.schemas import (
     EVENT_EXAMPLES,
     Created,
@@ -65,13 +79,26 @@ def history_entry_out(entry: HistoryEntry) -> HistoryEntryOut:
 
 @router.post("", status_code=201, response_model=Created, responses=ERROR_RESPONSES)
 def refer(
-    body: ReferralIn, service: Service, actor: Actor, response: Response
+    body: ReferralIn,
+    service: Service,
+    caller: Staff,
+    key: Idempotency,
+    response: Response,
 ) -> Created:
-    """Receive a referral: creates the participant's trajectory in the programme."""
-    trajectory = service.refer(**body.model_dump(), recorded_by=actor)
-    response.headers["Location"] = f"/trajectories/{trajectory.id}"
-    response.headers["ETag"] = f'"{trajectory.version}"'
-    return Created(id=trajectory.id, version=trajectory.version)
+    """Receive a referral: creates the participant's trajectory in the programme
+    (staff, into their own organisation)."""
+    answer = service.once(
+        key,
+        lambda: service.refer(
+            **body.model_dump(), recorded_by=caller.name, within=caller.within
+        ),
+    )
+    assert answer.aggregate_id is not None
+    if answer.replayed:
+        response.headers[REPLAYED] = "true"
+    response.headers["Location"] = f"/trajectories/{answer.aggregate_id}"
+    response.headers["ETag"] = f'"{answer.version}"'
+    return Created(id=answer.aggregate_id, version=answer.version)
 
 
 @router.post(
@@ -84,22 +111,38 @@ def record_event(
     trajectory_id: UUID,
     body: Annotated[EventIn, Body(openapi_examples=EVENT_EXAMPLES)],
     service: Service,
-    actor: Actor,
+    caller: Staff,
     expected_version: ExpectedVersion,
+    key: Idempotency,
     response: Response,
 ) -> EventRecorded:
-    """Record one event in the trajectory; `type` says which."""
+    """Record one event in the trajectory; `type` says which (staff of the
+    trajectory's organisation)."""
     fields: dict[str, Any] = body.model_dump(exclude={"type"})
     command = getattr(service, COMMANDS[body.type])
-    version: int = command(trajectory_id, expected_version, **fields, recorded_by=actor)
+    answer = service.once(
+        key,
+        lambda: command(
+            trajectory_id,
+            expected_version,
+            within=caller.within,
+            recorded_by=caller.name,
+            **fields,
+        ),
+    )
+    if answer.replayed:
+        response.headers[REPLAYED] = "true"
     response.headers["Location"] = f"/trajectories/{trajectory_id}/history"
-    response.headers["ETag"] = f'"{version}"'
-    return EventRecorded(trajectory_id=trajectory_id, version=version, type=body.type)
+    response.headers["ETag"] = f'"{answer.version}"'
+    return EventRecorded(
+        trajectory_id=trajectory_id, version=answer.version, type=body.type
+    )
 
 
 @router.get("", response_model=TrajectoryListOut, responses=ERROR_RESPONSES)
 def list_trajectories(
     views: ViewsDep,
+    caller: Reader,
     programme: Annotated[str | None, Query(max_length=50, pattern=NO_NUL)] = None,
     organisation: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     stage: Annotated[Stage | None, Query()] = None,
@@ -107,11 +150,12 @@ def list_trajectories(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TrajectoryListOut:
-    """Trajectories in any stage, oldest referral first, from the caseload view."""
+    """Trajectories in any stage, oldest referral first, from the caseload view
+    (staff see their own organisation's)."""
     total, page = views.trajectory_page(
         TrajectoryListQuery(
             programme=programme,
-            organisation=organisation,
+            organisation=scoped(caller, organisation),
             stage=stage.value if stage else None,
             coach=coach,
             limit=limit,
@@ -134,6 +178,7 @@ def list_trajectories(
 def get_trajectory(
     trajectory_id: UUID,
     service: Service,
+    caller: Reader,
     response: Response,
     as_of_version: Annotated[
         int | None, Query(ge=1, description="replay up to this version")
@@ -147,11 +192,13 @@ def get_trajectory(
     if as_of_version is not None and as_of is not None:
         raise InvalidParameter("query.as_of", "give as_of_version or as_of, not both")
     if as_of_version is not None:
-        trajectory = service.trajectory_at_version(trajectory_id, as_of_version)
+        trajectory = service.trajectory_at_version(
+            trajectory_id, as_of_version, caller.within
+        )
     elif as_of is not None:
-        trajectory = service.trajectory_as_of(trajectory_id, as_of)
+        trajectory = service.trajectory_as_of(trajectory_id, as_of, caller.within)
     else:
-        trajectory = service.trajectory(trajectory_id)
+        trajectory = service.trajectory(trajectory_id, caller.within)
     response.headers["ETag"] = f'"{trajectory.version}"'
     return trajectory_out(trajectory)
 
@@ -161,6 +208,17 @@ def get_trajectory(
     response_model=list[HistoryEntryOut],
     responses=ERROR_RESPONSES,
 )
-def get_history(trajectory_id: UUID, service: Service) -> list[HistoryEntryOut]:
+def get_history(
+    trajectory_id: UUID, service: Service, caller: Reader
+) -> list[HistoryEntryOut]:
     """Every stored event, oldest first; retracted ones are marked, never removed."""
-    return [history_entry_out(e) for e in service.history(trajectory_id)]
+    return [history_entry_out(e) for e in service.history(trajectory_id, caller.within)]
+
+
+def scoped(caller: Caller, organisation: str | None) -> str | None:
+    """The organisation filter of a view query: staff see their own only."""
+    if caller.within is None:
+        return organisation
+    if organisation is not None and organisation != caller.within:
+        raise OtherOrganisation(caller.within, organisation)
+    return caller.within

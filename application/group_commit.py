@@ -1,0 +1,149 @@
+"""Group commit: the saves of concurrent requests go to the database together.
+
+The store lets one transaction insert events at a time (the library locks the events
+table so that notification ids commit in order), so a transaction per request caps
+throughput at one commit's round trip. Here each request hands its new events to one
+committer thread and waits; the committer writes everything handed to it since its
+last commit in one transaction, then wakes each request. A request is answered only
+after the transaction holding its events has committed.
+
+Two saves that touch the same aggregate never share a transaction: the second waits
+for the next one, so a version conflict fails only the request that lost. When a
+shared transaction fails on a conflict (an idempotency key sent twice, say), each of
+its saves is retried in a transaction of its own, and only the conflicting one fails.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, Recording
+
+MAX_EVENTS = 1000  # per transaction
+
+
+class _Save:
+    def __init__(self, aggregates: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.processing = ProcessingEvent[UUID]()
+        self.processing.collect_events(*aggregates, **kwargs)
+        self.ids = {e.originator_id for e in self.processing.events}
+        self.done = threading.Event()
+        self.recordings: list[Recording[UUID]] = []
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    def __init__(self, app: Application[UUID]) -> None:
+        self.app = app
+        self._waiting: deque[_Save] = deque()
+        self._ready = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.transactions = 0  # committed, for tests and the benchmark
+        self.saves = 0
+
+    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Saves as ``Application.save`` does, in a transaction shared with the saves
+        of other threads; returns once it has committed, or raises its error."""
+        save = _Save(aggregates, kwargs)
+        if not save.processing.events:
+            return []
+        with self._ready:
+            if self._closed:
+                raise RuntimeError("the service is closing: nothing more is saved")
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="group-commit", daemon=True
+                )
+                self._thread.start()
+            self._waiting.append(save)
+            self._ready.notify()
+        save.done.wait()
+        if save.error is not None:
+            raise save.error
+        # Snapshots and listeners run in the caller's thread, not the committer's.
+        self.app._take_snapshots(save.processing)
+        self.app._notify(save.recordings)
+        return save.recordings
+
+    def close(self) -> None:
+        """Commits what is waiting, then stops the committer."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._waiting and not self._closed:
+                    self._ready.wait()
+                if not self._waiting:
+                    return
+                group = self._take()
+            self._commit(group)
+
+    def _take(self) -> list[_Save]:
+        """The waiting saves that can share a transaction, oldest first."""
+        group: list[_Save] = []
+        touched: set[UUID] = set()
+        events = 0
+        kept: deque[_Save] = deque()
+        while self._waiting:
+            save = self._waiting.popleft()
+            size = len(save.processing.events)
+            if group and (save.ids & touched or events + size > MAX_EVENTS):
+                kept.append(save)
+                continue
+            group.append(save)
+            touched |= save.ids
+            events += size
+        self._waiting = kept
+        return group
+
+    def _commit(self, group: list[_Save]) -> None:
+        shared = ProcessingEvent[UUID]()
+        idempotency: list[Any] = []
+        for save in group:
+            shared.events.extend(save.processing.events)
+            shared.aggregates.update(save.processing.aggregates)
+            idempotency.extend(save.processing.saved_kwargs.get("idempotency") or ())
+        if idempotency:
+            shared.saved_kwargs["idempotency"] = idempotency
+        try:
+            recordings = self.app._record(shared)
+        except IntegrityError as error:
+            if len(group) == 1:
+                self._finish(group[0], error=error)
+            else:
+                for save in group:
+                    self._commit([save])
+            return
+        except BaseException as error:
+            for save in group:
+                self._finish(save, error=error)
+            return
+        self.transactions += 1
+        start = 0
+        for save in group:
+            end = start + len(save.processing.events)
+            self._finish(save, recordings=recordings[start:end])
+            start = end
+
+    def _finish(
+        self,
+        save: _Save,
+        *,
+        recordings: list[Recording[UUID]] | None = None,
+        error: BaseException | None = None,
+    ) -> None:
+        save.recordings = recordings or []
+        save.error = error
+        if error is None:
+            self.saves += 1
+        save.done.set()

@@ -1,0 +1,43 @@
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from application.access import TokenInfo
+from interfaces.http.deps import Admin, Service
+from interfaces.http.errors import ERROR_RESPONSES
+from interfaces.http.schemas import TokenCreatedOut, TokenIn, TokenOut
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+
+def token_out(info: TokenInfo) -> TokenOut:
+    return TokenOut(**vars(info))
+
+
+@router.post(
+    "", status_code=201, response_model=TokenCreatedOut, responses=ERROR_RESPONSES
+)
+def create_token(
+    body: TokenIn, service: Service, _: Admin, response: Response
+) -> TokenCreatedOut:
+    """Create an access token (admin). The secret is in this answer only: the
+    service keeps its hash. A staff token names the staff member's organisation."""
+    info, secret = service.tokens.create(
+        role=body.role, name=body.name, organisation=body.organisation
+    )
+    response.headers["Location"] = f"/tokens/{info.id}"
+    response.headers["Cache-Control"] = "no-store"
+    return TokenCreatedOut(**vars(info), token=secret)
+
+
+@router.get("", response_model=list[TokenOut], responses=ERROR_RESPONSES)
+def list_tokens(service: Service, _: Admin) -> list[TokenOut]:
+    """Every token, revoked ones included; never a secret (admin)."""
+    return [token_out(info) for info in service.tokens.list()]
+
+
+@router.delete("/{token_id}", response_model=TokenOut, responses=ERROR_RESPONSES)
+def revoke_token(token_id: UUID, service: Service, _: Admin) -> TokenOut:
+    """Revoke a token: it is refused from then on (within 5 seconds in other
+    processes); revoking it again changes nothing (admin)."""
+    return token_out(service.tokens.revoke(token_id))
