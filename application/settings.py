@@ -71,7 +71,7 @@ class Settings(BaseSettings):
                 "POSTGRES_SCHEMA": schema,
                 "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
                 "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
-                "POSTGRES_CONNECT_TIMEOUT": "5",
+                "POSTGRES_CONNECT_TIMEOUT": "2",
                 "POSTGRES_LOCK_TIMEOUT": "5",
             }
         raise UnsupportedDatabaseURL(

@@ -6,7 +6,12 @@ Installed idempotently each time the application starts.
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import Recorder, StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    Recorder,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -16,6 +21,7 @@ from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
 )
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
@@ -99,10 +105,12 @@ class SideTables:
     def name(self, table: str) -> str:
         return f"{self._prefix}{table}"
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def run(
         self, *statements: tuple[str, Sequence[Any]], commit: bool = True
     ) -> list[tuple[Any, ...]]:
-        """Runs the statements in one transaction; the rows of the last one."""
+        """Runs the statements in one transaction; the rows of the last one. Like
+        the library's own, it retries on a lost connection (a restarted server)."""
         rows: list[tuple[Any, ...]] = []
         with self._datastore.transaction(commit=commit) as cursor:
             for sql, params in statements:

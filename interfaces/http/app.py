@@ -11,6 +11,7 @@ from application.demo import development_tokens, load_demo
 from application.settings import Settings
 from application.trajectories import Trajectories
 from application.views import Views
+from interfaces.http.breaker import Breaker, DatabaseBreaker
 from interfaces.http.errors import install_error_handlers
 from interfaces.http.limits import BodySizeLimit
 from interfaces.http.observability import Metrics
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.state.breaker = Breaker(ping=lambda: app.state.views.source.ping())
+    app.add_middleware(DatabaseBreaker, breaker=app.state.breaker)
     metrics = Metrics()
     app.state.metrics = metrics
     metrics.install(app)

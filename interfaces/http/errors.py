@@ -63,6 +63,18 @@ def problem(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail})
 
 
+def database_unavailable() -> JSONResponse:
+    response = problem(
+        503,
+        "database_unavailable",
+        "the database cannot be reached or is too busy; retry after the "
+        "Retry-After seconds (with the same Idempotency-Key, a retried write is "
+        "never recorded twice)",
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _field(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in location)
 
@@ -100,15 +112,10 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning(
             "database unavailable on %s %s: %s", request.method, request.url.path, error
         )
-        response = problem(
-            503,
-            "database_unavailable",
-            "the database cannot be reached or is too busy; retry after the "
-            "Retry-After seconds (with the same Idempotency-Key, a retried write is "
-            "never recorded twice)",
-        )
-        response.headers["Retry-After"] = "5"
-        return response
+        breaker = getattr(request.app.state, "breaker", None)
+        if breaker is not None:
+            breaker.trip()
+        return database_unavailable()
 
     @app.exception_handler(ParticipantErasedError)
     async def erased(_: Request, error: ParticipantErasedError) -> JSONResponse:

@@ -1,0 +1,309 @@
+"""Safe writes: Idempotency-Key, racing writers, and a database that goes away."""
+
+import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from application.access import Role
+from application.settings import Settings
+from interfaces.http.app import create_app
+from tests.conftest import ThrowawayPostgres
+from tests.interfaces.conftest import signed_in
+from tests.interfaces.helpers import (
+    ORGANISATION,
+    ApiClient,
+    bearer,
+    created,
+    history,
+    participant_body,
+    record,
+    referral_body,
+    register_programme,
+    session,
+    taken_in,
+)
+
+KEY = {"Idempotency-Key": "9b3c7a52-0d4e-4f61-8a2b-5c6d7e8f9a01"}
+
+
+@pytest.fixture
+def catalogued(client: TestClient) -> TestClient:
+    register_programme(client)
+    return client
+
+
+# Idempotency-Key ----------------------------------------------------------------------
+
+
+def test_a_retried_event_gets_the_first_answer_and_is_recorded_once(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+
+    first = record(catalogued, trajectory_id, session(), headers=KEY)
+    retry = record(catalogued, trajectory_id, session(), headers=KEY)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert (
+        retry.json()
+        == first.json()
+        == {
+            "trajectory_id": trajectory_id,
+            "version": 3,
+            "type": "SessionHeld",
+        }
+    )
+    assert retry.headers["ETag"] == first.headers["ETag"] == '"3"'
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert [e["type"] for e in history(catalogued, trajectory_id)] == [
+        "ReferralReceived",
+        "IntakeCompleted",
+        "SessionHeld",
+    ]
+
+
+def test_a_retry_after_later_writes_still_gets_the_first_answer(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+    first = record(catalogued, trajectory_id, session(), headers=KEY)
+    record(catalogued, trajectory_id, session(minutes=30))
+
+    retry = record(catalogued, trajectory_id, session(), headers=KEY)
+
+    assert retry.json()["version"] == first.json()["version"] == 3
+    assert len(history(catalogued, trajectory_id)) == 4
+
+
+def test_a_key_reused_for_a_different_request_is_422_and_records_nothing(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+    record(catalogued, trajectory_id, session(), headers=KEY)
+
+    response = record(catalogued, trajectory_id, session(minutes=45), headers=KEY)
+
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == "idempotency_key_reused"
+    assert KEY["Idempotency-Key"] in response.json()["detail"]["message"]
+    assert len(history(catalogued, trajectory_id)) == 3
+
+
+def test_a_key_belongs_to_the_token_that_sent_it(catalogued: TestClient) -> None:
+    trajectory_id = taken_in(catalogued)
+    tokens = catalogued.app.state.service.tokens  # type: ignore[attr-defined]
+    _, jef = tokens.create(role=Role.STAFF, name="Jef", organisation=ORGANISATION)
+    record(catalogued, trajectory_id, session(), headers=KEY)
+
+    response = record(
+        catalogued, trajectory_id, session(), headers={**KEY, **bearer(jef)}
+    )
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response.headers
+    assert len(history(catalogued, trajectory_id)) == 4
+
+
+def test_retried_registrations_and_referrals_create_one_of_each(
+    catalogued: TestClient,
+) -> None:
+    registered = [
+        catalogued.post("/participants", json=participant_body(), headers=KEY)
+        for _ in range(2)
+    ]
+    participant_id = created(registered[0])["id"]
+    referral = {"Idempotency-Key": "referral-1"}
+    referred = [
+        catalogued.post(
+            "/trajectories", json=referral_body(participant_id), headers=referral
+        )
+        for _ in range(2)
+    ]
+
+    assert created(registered[1]) == created(registered[0])
+    assert created(referred[1]) == created(referred[0])
+    assert referred[1].headers["Location"] == referred[0].headers["Location"]
+    catalogued.app.state.views.wait()  # type: ignore[attr-defined]
+    assert catalogued.get("/trajectories").json()["total"] == 1
+
+
+def test_a_refused_write_is_not_stored_so_its_retry_runs_again(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+    stale = {**KEY, "If-Match": '"1"'}
+
+    first = record(catalogued, trajectory_id, session(), headers=stale)
+    retry = record(catalogued, trajectory_id, session(), headers=stale)
+
+    assert (first.status_code, retry.status_code) == (409, 409)
+    assert len(history(catalogued, trajectory_id)) == 2
+
+
+@pytest.mark.parametrize("key", ["", "a" * 201, "with space", "tab\tinside"], ids=repr)
+def test_a_malformed_key_is_refused_naming_the_header(
+    catalogued: TestClient, key: str
+) -> None:
+    trajectory_id = taken_in(catalogued)
+
+    response = catalogued.post(
+        f"/trajectories/{trajectory_id}/events",
+        json=session(),
+        headers={"Idempotency-Key": key},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"]["errors"][0]["field"] == "header.idempotency-key"
+    assert len(history(catalogued, trajectory_id)) == 2
+
+
+def test_a_retry_after_a_restart_gets_the_first_answer(database_url: str) -> None:
+    settings = Settings(database_url=database_url, run_projections=False)
+    with ApiClient(create_app(settings)) as client:
+        signed_in(client)
+        register_programme(client)
+        trajectory_id = taken_in(client)
+        first = record(client, trajectory_id, session(), headers=KEY)
+        token = client.headers["Authorization"]
+
+    with ApiClient(create_app(settings)) as restarted:
+        restarted.headers["Authorization"] = token
+        retry = record(restarted, trajectory_id, session(), headers=KEY)
+
+        assert retry.status_code == 201
+        assert retry.json() == first.json()
+        assert len(history(restarted, trajectory_id)) == 3
+
+
+def test_concurrent_requests_with_one_key_record_once_and_agree(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+    threads = 8
+    start = Barrier(threads)
+
+    def send(_: int) -> httpx.Response:
+        start.wait()
+        return record(catalogued, trajectory_id, session(), headers=KEY)
+
+    with ThreadPoolExecutor(threads) as pool:
+        answers = list(pool.map(send, range(threads)))
+
+    assert {a.status_code for a in answers} == {201}
+    assert {a.json()["version"] for a in answers} == {3}
+    assert len(history(catalogued, trajectory_id)) == 3
+
+
+# Racing writers -----------------------------------------------------------------------
+
+
+def race(
+    client: TestClient, trajectory_id: str, threads: int, headers: dict[str, str]
+) -> list[httpx.Response]:
+    start = Barrier(threads)
+
+    def send(minutes: int) -> httpx.Response:
+        start.wait()
+        return record(
+            client, trajectory_id, session(minutes=minutes + 1), headers=headers
+        )
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(send, range(threads)))
+
+
+def test_writers_racing_on_one_version_have_exactly_one_winner(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+
+    answers = race(catalogued, trajectory_id, 12, {"If-Match": '"2"'})
+
+    statuses = Counter(a.status_code for a in answers)
+    assert statuses == {201: 1, 409: 11}
+    losers = [a.json()["detail"] for a in answers if a.status_code == 409]
+    assert {d["current_version"] for d in losers} == {3}
+    [winner] = [a for a in answers if a.status_code == 201]
+    entries = history(catalogued, trajectory_id)
+    assert [e["version"] for e in entries] == [1, 2, 3]
+    assert entries[2]["data"]["minutes"] == _minutes_of(winner)
+
+
+def test_writers_racing_without_if_match_lose_nothing_and_double_nothing(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+
+    answers = race(catalogued, trajectory_id, 12, {})
+
+    won = [a for a in answers if a.status_code == 201]
+    assert {a.status_code for a in answers} <= {201, 409}
+    entries = history(catalogued, trajectory_id)
+    assert [e["version"] for e in entries] == list(range(1, 3 + len(won)))
+    assert sorted(a.json()["version"] for a in won) == list(range(3, 3 + len(won)))
+    recorded_minutes = sorted(e["data"]["minutes"] for e in entries[2:])
+    assert recorded_minutes == sorted(_minutes_of(a) for a in won)
+
+
+def _minutes_of(answer: httpx.Response) -> Any:
+    """The minutes of the session a 201 answered for, read back from its request."""
+    return json.loads(answer.request.content)["minutes"]
+
+
+def test_writers_racing_on_different_trajectories_all_win(
+    catalogued: TestClient,
+) -> None:
+    trajectories = [taken_in(catalogued) for _ in range(8)]
+    start = Barrier(len(trajectories))
+
+    def send(trajectory_id: str) -> httpx.Response:
+        start.wait()
+        return record(catalogued, trajectory_id, session())
+
+    with ThreadPoolExecutor(len(trajectories)) as pool:
+        answers = list(pool.map(send, trajectories))
+
+    assert [a.status_code for a in answers] == [201] * len(trajectories)
+    for trajectory_id in trajectories:
+        assert [e["version"] for e in history(catalogued, trajectory_id)] == [1, 2, 3]
+
+
+# The database goes away ---------------------------------------------------------------
+
+
+def test_a_stopped_database_gets_503_and_every_acknowledged_write_survives(
+    throwaway_postgres: ThrowawayPostgres,
+) -> None:
+    settings = Settings(database_url=throwaway_postgres.url, run_projections=False)
+    with ApiClient(create_app(settings), raise_server_exceptions=False) as client:
+        signed_in(client)
+        register_programme(client)
+        trajectory_id = taken_in(client)
+        acknowledged = [created(record(client, trajectory_id, session()))["version"]]
+
+        throwaway_postgres.stop()
+        down = record(client, trajectory_id, session(minutes=20), headers=KEY)
+        health = client.get("/health")
+        breaker = client.app.state.breaker  # type: ignore[attr-defined]
+        tripped = breaker.open
+        later = client.get(f"/trajectories/{trajectory_id}")
+        throwaway_postgres.start()
+        again = record(client, trajectory_id, session(minutes=20), headers=KEY)
+        acknowledged.append(created(again)["version"])
+
+        assert down.status_code == 503
+        assert down.json()["detail"]["code"] == "database_unavailable"
+        assert down.headers["Retry-After"] == "5"
+        assert health.status_code == 503
+        assert tripped, "once down, the database is pinged, not waited for"
+        assert later.status_code == 503
+        assert not breaker.open
+        assert [e["version"] for e in history(client, trajectory_id)] == [1, 2, 3, 4]
+        assert acknowledged == [3, 4]
