@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.access import Forbidden
@@ -33,29 +33,81 @@ class InvalidParameter(Exception):
         self.field = field
 
 
+_NOT_FOUND_DETAIL: dict[str, Any] = {
+    "code": "trajectory_not_found",
+    "message": "trajectory 3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10 does not exist",
+}
+_CONFLICT_DETAIL: dict[str, Any] = {
+    "code": "version_conflict",
+    "message": "3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10 was changed meanwhile: expected "
+    "version 8, the current version is 9",
+    "current_version": 9,
+}
+_INVALID_REQUEST_DETAIL: dict[str, Any] = {
+    "code": "invalid_request",
+    "message": "body.IntakeCompleted.rung: Field required",
+    "errors": [
+        {
+            "field": "body.IntakeCompleted.rung",
+            "problem": "Field required",
+            "type": "missing",
+        }
+    ],
+}
+_RULE_BROKEN_DETAIL: dict[str, Any] = {
+    "code": "date_before_referral",
+    "message": "intake on 2024-01-29 is before the referral on 2024-02-01",
+}
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_NOT_FOUND_DETAIL]})
 
 
 class ErrorBody(BaseModel):
     detail: ErrorDetail
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"detail": _NOT_FOUND_DETAIL}]}
+    )
+
 
 class ConflictDetail(ErrorDetail):
     current_version: int
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_CONFLICT_DETAIL]})
 
 
 class ConflictBody(BaseModel):
     detail: ConflictDetail
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"detail": _CONFLICT_DETAIL}]}
+    )
+
 
 class InvalidRequestDetail(ErrorDetail):
     errors: list[dict[str, Any]] | None = None  # for code "invalid_request" only
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_INVALID_REQUEST_DETAIL, _RULE_BROKEN_DETAIL]}
+    )
+
 
 class InvalidRequestBody(BaseModel):
     detail: InvalidRequestDetail
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"detail": _INVALID_REQUEST_DETAIL},
+                {"detail": _RULE_BROKEN_DETAIL},
+            ]
+        }
+    )
 
 
 def problem(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -202,8 +254,8 @@ UNPROCESSABLE = _response(
     InvalidRequestBody,
     "A domain rule was broken (detail.code names it) or the request is malformed "
     "(detail.errors names each field)",
-    code="intake_before_referral",
-    message="intake date 2024-01-03 is before the referral date 2024-02-01",
+    code="date_before_referral",
+    message="intake on 2024-01-03 is before the referral on 2024-02-01",
 )
 UNAVAILABLE = _response(
     ErrorBody,

@@ -36,6 +36,23 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def request_example(*examples: dict[str, Any]) -> ConfigDict:
+    """The config of a request model: unknown fields refused, and its examples."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [*examples]})
+
+
+def response_example(*examples: dict[str, Any]) -> ConfigDict:
+    """The config of a response model: its examples."""
+    return ConfigDict(json_schema_extra={"examples": [*examples]})
+
+
+# The ids the examples share, so that they tell one story.
+PROGRAMME_ID = "41960538-d379-51c9-81c9-1e830f6d784d"
+PARTICIPANT_ID = "6f1c2a4e-8d1b-4c55-9a55-1b2f7d0c9e11"
+TRAJECTORY_ID = "3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10"
+PLACEMENT_ID = "b4d7e8f1-2c3a-4e5b-8f6d-9a0b1c2d3e4f"
+
+
 # Programmes ---------------------------------------------------------------------------
 
 
@@ -87,6 +104,22 @@ class ProgrammeOut(BaseModel):
     max_age: int
     session_cap: int | None
 
+    model_config = response_example(
+        {
+            "id": PROGRAMME_ID,
+            "code": "BUSO-AALST",
+            "name": "Van BUSO naar begeleid werken",
+            "funder": "Vlaamse overheid",
+            "organisations": ["Werkburo Oost-Vlaanderen"],
+            "starts_on": "2023-04-01",
+            "ends_on": "2025-09-30",
+            "budget": "120000.00",
+            "min_age": 16,
+            "max_age": 25,
+            "session_cap": 36,
+        }
+    )
+
 
 # Participants -------------------------------------------------------------------------
 
@@ -127,6 +160,20 @@ class ParticipantOut(BaseModel):
     email: str | None
     phone: str | None
 
+    model_config = response_example(
+        {
+            "id": PARTICIPANT_ID,
+            "version": 1,
+            "given_name": "Lotte",
+            "family_name": "Claes",
+            "birth_date": "2005-03-14",
+            "gender": "F",
+            "national_register_number": None,
+            "email": "lotte.claes@example.org",
+            "phone": "+32 470 12 34 56",
+        }
+    )
+
 
 # Trajectories -------------------------------------------------------------------------
 
@@ -143,7 +190,7 @@ class ReferralIn(Request):
         json_schema_extra={
             "examples": [
                 {
-                    "participant_id": "6f1c2a4e-8d1b-4c55-9a55-1b2f7d0c9e11",
+                    "participant_id": PARTICIPANT_ID,
                     "programme": "BUSO-AALST",
                     "organisation": "Werkburo Oost-Vlaanderen",
                     "referral_source": "school",
@@ -153,156 +200,6 @@ class ReferralIn(Request):
         },
     )
 
-
-class ReferralDeclinedIn(Request):
-    type: Literal["ReferralDeclined"]
-    on: date
-    reason: DeclineReason
-
-
-class IntakeCompletedIn(Request):
-    type: Literal["IntakeCompleted"]
-    on: date
-    coach: Text
-    rung: int = Field(description="participation ladder rung, 1 to 6")
-    labour_status: LabourStatus
-    education_level: EducationLevel
-    barriers: Annotated[list[Barrier], Field(max_length=len(Barrier))] = []
-    disability: bool
-    postcode: Annotated[str, Field(description="Belgian postcode, 4 digits")]
-
-
-class EntryProfileCorrectedIn(Request):
-    type: Literal["EntryProfileCorrected"]
-    on: date
-    field: ProfileField
-    value: Any = Field(description="the new value, typed as the field is")
-    reason: Text
-
-
-class CoachAssignedIn(Request):
-    type: Literal["CoachAssigned"]
-    on: date
-    coach: Text
-
-
-class LadderAssessedIn(Request):
-    type: Literal["LadderAssessed"]
-    on: date
-    rung: int = Field(description="participation ladder rung, 1 to 6")
-
-
-class BarrierIdentifiedIn(Request):
-    type: Literal["BarrierIdentified"]
-    on: date
-    barrier: Barrier
-
-
-class BarrierResolvedIn(Request):
-    type: Literal["BarrierResolved"]
-    on: date
-    barrier: Barrier
-
-
-class SessionHeldIn(Request):
-    type: Literal["SessionHeld"]
-    on: date
-    minutes: int
-    mode: SessionMode
-    setting: SessionSetting
-    note: LongText = ""
-
-
-class PlacementStartedIn(Request):
-    type: Literal["PlacementStarted"]
-    placement_id: UUID | None = Field(
-        default=None, description="your id for the placement; one is made if absent"
-    )
-    on: date
-    placement_type: PlacementType
-    employer: Text
-    paid: bool
-    hours_per_week: float
-
-
-class PlacementEndedIn(Request):
-    type: Literal["PlacementEnded"]
-    placement_id: UUID
-    on: date
-    reason: PlacementEndReason
-
-
-class TrajectorySuspendedIn(Request):
-    type: Literal["TrajectorySuspended"]
-    on: date
-    reason: SuspensionReason
-
-
-class TrajectoryResumedIn(Request):
-    type: Literal["TrajectoryResumed"]
-    on: date
-    reason: SuspensionReason
-
-
-class TrajectoryCompletedIn(Request):
-    type: Literal["TrajectoryCompleted"]
-    on: date
-    destination: Destination
-
-
-class DroppedOutIn(Request):
-    type: Literal["DroppedOut"]
-    on: date
-    reason: DropoutReason
-
-
-class ExitResultRecordedIn(Request):
-    type: Literal["ExitResultRecorded"]
-    observed_on: date
-    status: ExitStatus
-
-
-class FollowUpRecordedIn(Request):
-    type: Literal["FollowUpRecorded"]
-    milestone: int = Field(description="months after exit: 6 or 12")
-    observed_on: date
-    status: ExitStatus
-
-
-class TrajectoryReopenedIn(Request):
-    type: Literal["TrajectoryReopened"]
-    on: date
-    reason: Text
-
-
-class EntryRetractedIn(Request):
-    type: Literal["EntryRetracted"]
-    on: date
-    version: int = Field(description="the version of the event entered in error")
-    reason: Text
-
-
-EventIn = Annotated[
-    ReferralDeclinedIn
-    | IntakeCompletedIn
-    | EntryProfileCorrectedIn
-    | CoachAssignedIn
-    | LadderAssessedIn
-    | BarrierIdentifiedIn
-    | BarrierResolvedIn
-    | SessionHeldIn
-    | PlacementStartedIn
-    | PlacementEndedIn
-    | TrajectorySuspendedIn
-    | TrajectoryResumedIn
-    | TrajectoryCompletedIn
-    | DroppedOutIn
-    | ExitResultRecordedIn
-    | FollowUpRecordedIn
-    | TrajectoryReopenedIn
-    | EntryRetractedIn,
-    Field(discriminator="type"),
-]
 
 EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
     "IntakeCompleted": {
@@ -344,15 +241,303 @@ EVENT_EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
+def event_example(type_: str, example: dict[str, Any] | None = None) -> ConfigDict:
+    """The config of an event's request model: its example is the one of
+    EVENT_EXAMPLES, where there is one."""
+    if example is None:
+        example = EVENT_EXAMPLES[type_]["value"]
+    assert example["type"] == type_
+    return request_example(example)
+
+
+class ReferralDeclinedIn(Request):
+    type: Literal["ReferralDeclined"]
+    on: date
+    reason: DeclineReason
+
+    model_config = event_example(
+        "ReferralDeclined",
+        {"type": "ReferralDeclined", "on": "2024-02-08", "reason": "no_capacity"},
+    )
+
+
+class IntakeCompletedIn(Request):
+    type: Literal["IntakeCompleted"]
+    on: date
+    coach: Text
+    rung: int = Field(description="participation ladder rung, 1 to 6")
+    labour_status: LabourStatus
+    education_level: EducationLevel
+    barriers: Annotated[list[Barrier], Field(max_length=len(Barrier))] = []
+    disability: bool
+    postcode: Annotated[str, Field(description="Belgian postcode, 4 digits")]
+
+    model_config = event_example("IntakeCompleted")
+
+
+class EntryProfileCorrectedIn(Request):
+    type: Literal["EntryProfileCorrected"]
+    on: date
+    field: ProfileField
+    value: Any = Field(description="the new value, typed as the field is")
+    reason: Text
+
+    model_config = event_example(
+        "EntryProfileCorrected",
+        {
+            "type": "EntryProfileCorrected",
+            "on": "2024-02-26",
+            "field": "postcode",
+            "value": "9320",
+            "reason": "lives in Erembodegem: the intake form had the Aalst postcode",
+        },
+    )
+
+
+class CoachAssignedIn(Request):
+    type: Literal["CoachAssigned"]
+    on: date
+    coach: Text
+
+    model_config = event_example(
+        "CoachAssigned", {"type": "CoachAssigned", "on": "2024-03-04", "coach": "Bram"}
+    )
+
+
+class LadderAssessedIn(Request):
+    type: Literal["LadderAssessed"]
+    on: date
+    rung: int = Field(description="participation ladder rung, 1 to 6")
+
+    model_config = event_example(
+        "LadderAssessed", {"type": "LadderAssessed", "on": "2024-05-13", "rung": 4}
+    )
+
+
+class BarrierIdentifiedIn(Request):
+    type: Literal["BarrierIdentified"]
+    on: date
+    barrier: Barrier
+
+    model_config = event_example(
+        "BarrierIdentified",
+        {"type": "BarrierIdentified", "on": "2024-03-05", "barrier": "debt_income"},
+    )
+
+
+class BarrierResolvedIn(Request):
+    type: Literal["BarrierResolved"]
+    on: date
+    barrier: Barrier
+
+    model_config = event_example(
+        "BarrierResolved",
+        {"type": "BarrierResolved", "on": "2024-04-15", "barrier": "mobility"},
+    )
+
+
+class SessionHeldIn(Request):
+    type: Literal["SessionHeld"]
+    on: date
+    minutes: int
+    mode: SessionMode
+    setting: SessionSetting
+    note: LongText = ""
+
+    model_config = event_example("SessionHeld")
+
+
+class PlacementStartedIn(Request):
+    type: Literal["PlacementStarted"]
+    placement_id: UUID | None = Field(
+        default=None, description="your id for the placement; one is made if absent"
+    )
+    on: date
+    placement_type: PlacementType
+    employer: Text
+    paid: bool
+    hours_per_week: float
+
+    model_config = event_example("PlacementStarted")
+
+
+class PlacementEndedIn(Request):
+    type: Literal["PlacementEnded"]
+    placement_id: UUID
+    on: date
+    reason: PlacementEndReason
+
+    model_config = event_example(
+        "PlacementEnded",
+        {
+            "type": "PlacementEnded",
+            "placement_id": PLACEMENT_ID,
+            "on": "2024-09-30",
+            "reason": "converted_to_regular_contract",
+        },
+    )
+
+
+class TrajectorySuspendedIn(Request):
+    type: Literal["TrajectorySuspended"]
+    on: date
+    reason: SuspensionReason
+
+    model_config = event_example(
+        "TrajectorySuspended",
+        {
+            "type": "TrajectorySuspended",
+            "on": "2024-05-21",
+            "reason": "hospitalisation",
+        },
+    )
+
+
+class TrajectoryResumedIn(Request):
+    type: Literal["TrajectoryResumed"]
+    on: date
+    reason: SuspensionReason
+
+    model_config = event_example(
+        "TrajectoryResumed",
+        {"type": "TrajectoryResumed", "on": "2024-06-17", "reason": "hospitalisation"},
+    )
+
+
+class TrajectoryCompletedIn(Request):
+    type: Literal["TrajectoryCompleted"]
+    on: date
+    destination: Destination
+
+    model_config = event_example(
+        "TrajectoryCompleted",
+        {"type": "TrajectoryCompleted", "on": "2024-09-30", "destination": "employed"},
+    )
+
+
+class DroppedOutIn(Request):
+    type: Literal["DroppedOut"]
+    on: date
+    reason: DropoutReason
+
+    model_config = event_example("DroppedOut")
+
+
+class ExitResultRecordedIn(Request):
+    type: Literal["ExitResultRecorded"]
+    observed_on: date
+    status: ExitStatus
+
+    model_config = event_example(
+        "ExitResultRecorded",
+        {
+            "type": "ExitResultRecorded",
+            "observed_on": "2024-10-07",
+            "status": "employed",
+        },
+    )
+
+
+class FollowUpRecordedIn(Request):
+    type: Literal["FollowUpRecorded"]
+    milestone: int = Field(description="months after exit: 6 or 12")
+    observed_on: date
+    status: ExitStatus
+
+    model_config = event_example(
+        "FollowUpRecorded",
+        {
+            "type": "FollowUpRecorded",
+            "milestone": 6,
+            "observed_on": "2025-04-01",
+            "status": "employed",
+        },
+    )
+
+
+class TrajectoryReopenedIn(Request):
+    type: Literal["TrajectoryReopened"]
+    on: date
+    reason: Text
+
+    model_config = event_example(
+        "TrajectoryReopened",
+        {
+            "type": "TrajectoryReopened",
+            "on": "2024-11-18",
+            "reason": "lost her job at the bakery and asked for support again",
+        },
+    )
+
+
+class EntryRetractedIn(Request):
+    type: Literal["EntryRetracted"]
+    on: date
+    version: int = Field(description="the version of the event entered in error")
+    reason: Text
+
+    model_config = event_example(
+        "EntryRetracted",
+        {
+            "type": "EntryRetracted",
+            "on": "2024-02-21",
+            "version": 3,
+            "reason": "the session was recorded on the wrong participant's trajectory",
+        },
+    )
+
+
+EventIn = Annotated[
+    ReferralDeclinedIn
+    | IntakeCompletedIn
+    | EntryProfileCorrectedIn
+    | CoachAssignedIn
+    | LadderAssessedIn
+    | BarrierIdentifiedIn
+    | BarrierResolvedIn
+    | SessionHeldIn
+    | PlacementStartedIn
+    | PlacementEndedIn
+    | TrajectorySuspendedIn
+    | TrajectoryResumedIn
+    | TrajectoryCompletedIn
+    | DroppedOutIn
+    | ExitResultRecordedIn
+    | FollowUpRecordedIn
+    | TrajectoryReopenedIn
+    | EntryRetractedIn,
+    Field(discriminator="type"),
+]
+
+
 class EventRecorded(BaseModel):
     trajectory_id: UUID
     version: int
     type: str
 
+    model_config = response_example(
+        {"trajectory_id": TRAJECTORY_ID, "version": 2, "type": "IntakeCompleted"}
+    )
+
 
 class Created(BaseModel):
     id: UUID
     version: int
+
+    model_config = response_example({"id": TRAJECTORY_ID, "version": 1})
+
+
+PLACEMENT_EXAMPLE: dict[str, Any] = {
+    "placement_id": PLACEMENT_ID,
+    "placement_type": "regular_job_with_support",
+    "employer": "Bakkerij De Smet",
+    "paid": True,
+    "hours_per_week": 19.0,
+    "started_on": "2024-04-02",
+    "ended_on": None,
+    "end_reason": None,
+    "competitive": True,
+}
 
 
 class PlacementOut(BaseModel):
@@ -365,6 +550,22 @@ class PlacementOut(BaseModel):
     ended_on: date | None
     end_reason: PlacementEndReason | None
     competitive: bool
+
+    model_config = response_example(
+        PLACEMENT_EXAMPLE,
+        {
+            **PLACEMENT_EXAMPLE,
+            "placement_id": "5e0a7c3d-91b2-4f6e-a8d4-c27b3e9f0a61",
+            "placement_type": "work_experience",
+            "employer": "Kringwinkel Okazi Aalst",
+            "paid": False,
+            "hours_per_week": 12.0,
+            "started_on": "2024-02-26",
+            "ended_on": "2024-03-29",
+            "end_reason": "contract_ended",
+            "competitive": False,
+        },
+    )
 
 
 class TrajectoryOut(BaseModel):
@@ -405,6 +606,47 @@ class TrajectoryOut(BaseModel):
     reopenings: int
     retracted_versions: list[int]
 
+    model_config = response_example(
+        {
+            "id": TRAJECTORY_ID,
+            "version": 9,
+            "participant_id": PARTICIPANT_ID,
+            "programme": "BUSO-AALST",
+            "organisation": "Werkburo Oost-Vlaanderen",
+            "referral_source": "school",
+            "referred_on": "2024-02-01",
+            "age_band": "18-24",
+            "gender": "F",
+            "stage": "active",
+            "declined_on": None,
+            "decline_reason": None,
+            "intake_on": "2024-02-12",
+            "coach": "Hilde",
+            "rung_at_intake": 2,
+            "latest_rung": 4,
+            "labour_status": "unemployed",
+            "education_level": "isced_0_2",
+            "entry_barriers": ["mobility", "confidence_motivation"],
+            "disability": True,
+            "postcode": "9300",
+            "open_barriers": ["confidence_motivation", "debt_income"],
+            "sessions_held": 3,
+            "session_minutes": 165,
+            "last_contact_on": "2024-04-23",
+            "placements": [PLACEMENT_EXAMPLE],
+            "suspended_on": None,
+            "suspension_reason": None,
+            "exit_on": None,
+            "destination": None,
+            "dropout_reason": None,
+            "exit_result": None,
+            "exit_result_on": None,
+            "follow_ups": {},
+            "reopenings": 0,
+            "retracted_versions": [],
+        }
+    )
+
 
 class HistoryEntryOut(BaseModel):
     version: int
@@ -418,8 +660,56 @@ class HistoryEntryOut(BaseModel):
         description="the version of the EntryRetracted event that retracted this one"
     )
 
+    model_config = response_example(
+        {
+            "version": 2,
+            "type": "IntakeCompleted",
+            "business_date": "2024-02-12",
+            "recorded_at": "2024-02-12T14:05:31.204518Z",
+            "recorded_by": "Hilde",
+            "data": {
+                "on": "2024-02-12",
+                "coach": "Hilde",
+                "rung": 2,
+                "labour_status": "unemployed",
+                "education_level": "isced_0_2",
+                "barriers": ["mobility", "confidence_motivation"],
+                "disability": True,
+                "postcode": "9300",
+            },
+            "retracted": False,
+            "retracted_by": None,
+        },
+        {
+            "version": 3,
+            "type": "SessionHeld",
+            "business_date": "2024-02-20",
+            "recorded_at": "2024-02-20T16:42:08.917350Z",
+            "recorded_by": "Hilde",
+            "data": {
+                "on": "2024-02-20",
+                "minutes": 60,
+                "mode": "individual",
+                "setting": "workplace",
+                "note": "visited the bakery together",
+            },
+            "retracted": True,
+            "retracted_by": 4,
+        },
+    )
+
 
 # Views --------------------------------------------------------------------------------
+
+
+PLACEMENT_SUMMARY_EXAMPLE: dict[str, Any] = {
+    "placement_id": PLACEMENT_ID,
+    "placement_type": "regular_job_with_support",
+    "employer": "Bakkerij De Smet",
+    "started_on": "2024-04-02",
+    "hours_per_week": 19.0,
+    "paid": True,
+}
 
 
 class PlacementSummaryOut(BaseModel):
@@ -429,6 +719,54 @@ class PlacementSummaryOut(BaseModel):
     started_on: date
     hours_per_week: float
     paid: bool
+
+    model_config = response_example(PLACEMENT_SUMMARY_EXAMPLE)
+
+
+CASELOAD_ENTRY_EXAMPLES: list[dict[str, Any]] = [
+    {
+        "trajectory_id": TRAJECTORY_ID,
+        "participant_id": PARTICIPANT_ID,
+        "participant_name": "Lotte Claes",
+        "age_band": "18-24",
+        "programme": "BUSO-AALST",
+        "organisation": "Werkburo Oost-Vlaanderen",
+        "coach": "Hilde",
+        "stage": "active",
+        "referred_on": "2024-02-01",
+        "referral_source": "school",
+        "days_waiting_for_intake": None,
+        "intake_on": "2024-02-12",
+        "last_contact_on": "2024-04-23",
+        "days_since_contact": 22,
+        "alert": None,
+        "open_barriers": ["confidence_motivation", "debt_income"],
+        "rung_at_intake": 2,
+        "latest_rung": 4,
+        "current_placement": PLACEMENT_SUMMARY_EXAMPLE,
+    },
+    {
+        "trajectory_id": "9a2d4b6f-0c1e-4f3a-b5d7-e8f9a0b1c2d3",
+        "participant_id": "c7e5a3b1-9f2d-4e6c-8a0b-1d3f5e7a9c2b",
+        "participant_name": "Jonas Van den Broeck",
+        "age_band": "<18",
+        "programme": "BUSO-AALST",
+        "organisation": "Werkburo Oost-Vlaanderen",
+        "coach": None,
+        "stage": "referred",
+        "referred_on": "2024-05-02",
+        "referral_source": "clb",
+        "days_waiting_for_intake": 13,
+        "intake_on": None,
+        "last_contact_on": None,
+        "days_since_contact": None,
+        "alert": None,
+        "open_barriers": [],
+        "rung_at_intake": None,
+        "latest_rung": None,
+        "current_placement": None,
+    },
+]
 
 
 class CaseloadEntryOut(BaseModel):
@@ -459,6 +797,26 @@ class CaseloadEntryOut(BaseModel):
         description="the most recently started placement still running"
     )
 
+    model_config = response_example(*CASELOAD_ENTRY_EXAMPLES)
+
+
+COACH_TOTAL_EXAMPLES: list[dict[str, Any]] = [
+    {
+        "coach": "Hilde",
+        "active": 1,
+        "suspended": 0,
+        "referred": 0,
+        "over_benchmark": False,
+    },
+    {
+        "coach": None,
+        "active": 0,
+        "suspended": 0,
+        "referred": 1,
+        "over_benchmark": False,
+    },
+]
+
 
 class CoachTotalOut(BaseModel):
     coach: str | None = Field(description="null for referrals awaiting an intake")
@@ -469,6 +827,8 @@ class CoachTotalOut(BaseModel):
         description="more active trajectories than the fidelity benchmark"
     )
 
+    model_config = response_example(*COACH_TOTAL_EXAMPLES)
+
 
 class CaseloadOut(BaseModel):
     evaluated_on: date
@@ -476,6 +836,70 @@ class CaseloadOut(BaseModel):
     benchmark: int = Field(description="at most this many active per coach")
     coaches: list[CoachTotalOut]
     entries: list[CaseloadEntryOut]
+
+    model_config = response_example(
+        {
+            "evaluated_on": "2024-05-15",
+            "total": 2,
+            "benchmark": 20,
+            "coaches": COACH_TOTAL_EXAMPLES,
+            "entries": CASELOAD_ENTRY_EXAMPLES,
+        }
+    )
+
+
+OUTCOME_ROW_EXAMPLES: list[dict[str, Any]] = [
+    {
+        "group": {"programme": "BUSO-AALST"},
+        "suppressed": False,
+        "figures": {
+            "referrals": 48,
+            "intakes": 42,
+            "placed": 27,
+            "competitive_employment": 18,
+            "exits": 30,
+            "dropouts": 9,
+            "employed_on_leaving": 15,
+            "exit_result_unknown": 3,
+            "sustained_due": 19,
+            "sustained_employment_6m": 11,
+            "sustained_unknown_6m": 2,
+            "ladder_up": 24,
+            "ladder_mean_change": 0.88,
+            "dropout_rate_by_reason": {
+                "lost_contact": 0.1333,
+                "withdrew": 0.0667,
+                "physical_health": 0.0,
+                "mental_health": 0.0667,
+                "addiction": 0.0,
+                "care_duties": 0.0,
+                "moved": 0.0333,
+                "detention": 0.0,
+                "needs_not_met": 0.0,
+                "ineligible_after_intake": 0.0,
+                "programme_ended": 0.0,
+                "non_compliance": 0.0,
+                "deceased": 0.0,
+                "other": 0.0,
+            },
+            "median_days_to_intake": 12.0,
+            "median_days_to_first_placement": 64.5,
+            "intake_rate": 0.875,
+            "placement_rate": 0.6429,
+            "competitive_employment_rate": 0.4286,
+            "still_unplaced_share": 0.3571,
+            "dropout_rate": 0.3,
+            "employed_on_leaving_rate": 0.5,
+            "exit_result_unknown_share": 0.1,
+            "sustained_employment_6m_rate": 0.5789,
+            "sustained_unknown_6m_share": 0.1053,
+            "ladder_up_share": 0.5714,
+            "cost_per_participant": 2857.14,
+            "cost_per_placement": 4444.44,
+        },
+    },
+    {"group": {"programme": "WWB-ESF"}, "suppressed": True, "figures": {}},
+]
 
 
 class OutcomeRowOut(BaseModel):
@@ -491,6 +915,8 @@ class OutcomeRowOut(BaseModel):
         "are fractions, null over an empty denominator"
     )
 
+    model_config = response_example(*OUTCOME_ROW_EXAMPLES)
+
 
 class OutcomesOut(BaseModel):
     group_by: list[str]
@@ -503,6 +929,18 @@ class OutcomesOut(BaseModel):
     )
     rows: list[OutcomeRowOut]
 
+    model_config = response_example(
+        {
+            "group_by": ["programme"],
+            "cohort": None,
+            "cohort_by": "referral",
+            "as_of": None,
+            "known_at": None,
+            "evaluated_on": "2024-12-31",
+            "rows": OUTCOME_ROW_EXAMPLES,
+        }
+    )
+
 
 class ViewStatusOut(BaseModel):
     name: str
@@ -514,10 +952,51 @@ class ViewStatusOut(BaseModel):
         description="the last rebuild started by this server, if any"
     )
 
+    model_config = response_example(
+        {
+            "name": "caseload",
+            "generation": 2,
+            "position": 18342,
+            "head": 18342,
+            "lag": 0,
+            "rebuild": {
+                "state": "done",
+                "started_at": "2024-06-03T07:12:40.118204Z",
+                "finished_at": "2024-06-03T07:12:42.301977Z",
+                "events": 18297,
+                "events_per_second": 8379,
+                "error": None,
+            },
+        },
+        {
+            "name": "outcomes",
+            "generation": 1,
+            "position": 18339,
+            "head": 18342,
+            "lag": 3,
+            "rebuild": None,
+        },
+    )
+
 
 class RebuildStartedOut(BaseModel):
     name: str
     state: Literal["rebuilding"]
+
+    model_config = response_example({"name": "caseload", "state": "rebuilding"})
+
+
+TRAJECTORY_SUMMARY_EXAMPLE: dict[str, Any] = {
+    "id": TRAJECTORY_ID,
+    "participant_id": PARTICIPANT_ID,
+    "programme": "BUSO-AALST",
+    "organisation": "Werkburo Oost-Vlaanderen",
+    "stage": "completed",
+    "coach": "Hilde",
+    "referred_on": "2024-02-01",
+    "intake_on": "2024-02-12",
+    "exit_on": "2024-09-30",
+}
 
 
 class TrajectorySummaryOut(BaseModel):
@@ -531,10 +1010,16 @@ class TrajectorySummaryOut(BaseModel):
     intake_on: date | None
     exit_on: date | None
 
+    model_config = response_example(TRAJECTORY_SUMMARY_EXAMPLE)
+
 
 class TrajectoryListOut(BaseModel):
     total: int = Field(description="trajectories matching the filters")
     trajectories: list[TrajectorySummaryOut]
+
+    model_config = response_example(
+        {"total": 37, "trajectories": [TRAJECTORY_SUMMARY_EXAMPLE]}
+    )
 
 
 # Access tokens ----------------------------------------------------------------------

@@ -1,9 +1,9 @@
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from interfaces.http.deps import ViewsDep
 
@@ -16,6 +16,29 @@ class ViewLagOut(BaseModel):
     position: int
     lag: int = Field(description="notifications of the log not yet processed")
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "caseload", "position": 18342, "lag": 0}]
+        }
+    )
+
+
+HEALTHY: dict[str, Any] = {
+    "status": "ok",
+    "database": "reachable",
+    "head": 18342,
+    "views": [
+        {"name": "caseload", "position": 18342, "lag": 0},
+        {"name": "outcomes", "position": 18339, "lag": 3},
+    ],
+}
+UNHEALTHY: dict[str, Any] = {
+    "status": "unavailable",
+    "database": "unreachable: OperationalError",
+    "head": None,
+    "views": [],
+}
+
 
 class HealthOut(BaseModel):
     status: Literal["ok", "unavailable"]
@@ -23,11 +46,19 @@ class HealthOut(BaseModel):
     head: int | None = Field(description="the last notification id in the event log")
     views: list[ViewLagOut]
 
+    model_config = ConfigDict(json_schema_extra={"examples": [HEALTHY, UNHEALTHY]})
+
 
 @router.get(
     "/health",
     response_model=HealthOut,
-    responses={503: {"model": HealthOut, "description": "The database is unreachable"}},
+    responses={
+        503: {
+            "model": HealthOut,
+            "description": "The database is unreachable",
+            "content": {"application/json": {"example": UNHEALTHY}},
+        }
+    },
 )
 def health(views: ViewsDep, response: Response) -> HealthOut:
     """Whether the database answers, and how far behind each view is."""

@@ -22,8 +22,20 @@ CSV = "text/csv"
         200: {"content": {CSV: {}}, "description": "JSON, or CSV on Accept: text/csv"},
         503: {
             "model": ErrorBody,
-            "description": "Too many replays (as_of, known_at) at once; retry after "
-            "the Retry-After seconds",
+            "description": "Too many replays (as_of, known_at) at once, or the "
+            "database cannot be reached or is too busy; retry after the Retry-After "
+            "seconds",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "detail": {
+                            "code": "replays_busy",
+                            "message": "2 replays of the history (as_of, known_at) "
+                            "are running already; retry in a few seconds",
+                        }
+                    }
+                }
+            },
         },
     },
 )
@@ -87,7 +99,7 @@ def outcomes_out(table: OutcomeTable) -> OutcomesOut:
     )
 
 
-@router.get("/definitions", response_model=dict[str, str])
+@router.get("/definitions", response_model=dict[str, str], responses=ERROR_RESPONSES)
 def metric_definitions(_: OutcomeReader) -> dict[str, str]:
     """What each figure means, as DOMAIN.md defines it."""
     return definitions()

@@ -57,7 +57,20 @@ def register_participant(
     response_model=ParticipantOut,
     responses={
         **ERROR_RESPONSES,
-        410: {"model": ErrorBody, "description": "The participant was erased"},
+        410: {
+            "model": ErrorBody,
+            "description": "The participant was erased",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "detail": {
+                            "code": "participant_erased",
+                            "message": "the participant's personal data was erased",
+                        }
+                    }
+                }
+            },
+        },
     },
 )
 def get_participant(

@@ -47,7 +47,7 @@ def register_programme(
     return programme_out(service.programme(body.code))
 
 
-@router.get("", response_model=list[ProgrammeOut])
+@router.get("", response_model=list[ProgrammeOut], responses=ERROR_RESPONSES)
 def list_programmes(service: Service, _: Anyone) -> list[ProgrammeOut]:
     """The programme catalogue, in the order programmes were registered."""
     return [programme_out(p) for p in service.programmes()]

@@ -33,7 +33,20 @@ def projections(views: ViewsDep, _: Operator) -> list[ViewStatusOut]:
     response_model=RebuildStartedOut,
     responses={
         **ERROR_RESPONSES,
-        409: {"model": ErrorBody, "description": "A rebuild of the view is running"},
+        409: {
+            "model": ErrorBody,
+            "description": "A rebuild of the view is running",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "detail": {
+                            "code": "rebuild_in_progress",
+                            "message": "the caseload view is being rebuilt already",
+                        }
+                    }
+                }
+            },
+        },
     },
 )
 def rebuild(name: str, views: ViewsDep, _: Admin) -> RebuildStartedOut:
