@@ -169,16 +169,23 @@ class Tokens:
             self.revoke(token_id)
         return len(revoked)
 
+    def cached(self, secret: str) -> Caller | None:
+        """The caller, if the secret was checked in the last ``CACHE_SECONDS``; no
+        database read."""
+        with self._lock:
+            cached = self._cache.get(hash_token(secret))
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
     def authenticate(self, secret: str) -> Caller | None:
         """The caller the secret stands for; None for an unknown or revoked token."""
         if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
             return None
+        if (caller := self.cached(secret)) is not None:
+            return caller
         digest = hash_token(secret)
         now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
         rows = self.tables.run(
             (
                 f"SELECT id, name, role, organisation FROM {self.table} "

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         default=True,
         description="commit the writes of concurrent requests in shared transactions",
     )
+    aggregate_cache_size: int = Field(
+        default=10_000,
+        ge=0,
+        description="aggregates kept in memory between requests (0: none); each read "
+        "still fetches the events recorded since, so other processes' writes count",
+    )
     postgres_pool_size: int = 5
     postgres_max_overflow: int = 10
 

@@ -212,6 +212,7 @@ class Trajectories(Application[UUID]):
         settings.create_folders()
         self._unit_of_work = threading.local()
         self._saved_listeners: list[Callable[[list[str]], None]] = []
+        self._programmes: dict[str, Programme] = {}
         super().__init__(env=settings.library_env())
         assert self.snapshots is not None
         install_append_only_guard(self.recorder, self.snapshots.recorder)
@@ -243,7 +244,13 @@ class Trajectories(Application[UUID]):
         """Only our settings configure the library: the process environment is not
         read, so a stray variable (``TRAJECTORIES_PERSISTENCE_MODULE``, say) cannot
         switch the store."""
-        return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+        ours = {"IS_SNAPSHOTTING_ENABLED": "y"}
+        if self.settings.aggregate_cache_size > 0:
+            # A cached aggregate is fast-forwarded by the events recorded since it
+            # was cached, and copied before a command changes it.
+            ours["AGGREGATE_CACHE_MAXSIZE"] = str(self.settings.aggregate_cache_size)
+            ours["AGGREGATE_CACHE_FASTFORWARD"] = "y"
+        return Environment(name, {**ours, **(env or {})})
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -345,10 +352,16 @@ class Trajectories(Application[UUID]):
         raise VersionConflict(PROGRAMME_LOG_ID, None, current)
 
     def programme(self, code: str) -> Programme:
-        try:
-            return self._get(Programme.id_for(code), Programme)
-        except AggregateNotFoundError:
-            raise ProgrammeNotFound(code) from None
+        """The programme; kept in memory once read, as nothing changes a programme
+        after its registration."""
+        programme = self._programmes.get(code)
+        if programme is None:
+            try:
+                programme = self._get(Programme.id_for(code), Programme)
+            except AggregateNotFoundError:
+                raise ProgrammeNotFound(code) from None
+            self._programmes[code] = programme
+        return programme
 
     def programmes(self) -> list[Programme]:
         return [

@@ -1,13 +1,14 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
-from application.access import Caller, Forbidden, Role
+from application.access import Caller, Forbidden, Role, Tokens
 from application.idempotency import IdempotencyKey
 from application.trajectories import Trajectories
 from application.views import Views
@@ -17,7 +18,12 @@ VERSION_TAG = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 NO_NUL = r"^[^\x00]*$"  # a text filter with a NUL byte is refused, not sent to SQL
 
 
-def get_service(request: Request) -> Trajectories:
+# The dependencies below are async: they do not block (a token is checked in memory,
+# but for its first use in 5 seconds), and FastAPI would otherwise run each sync one
+# in a worker thread, a hand-off per dependency per request.
+
+
+async def get_service(request: Request) -> Trajectories:
     service: Trajectories = request.app.state.service
     return service
 
@@ -29,24 +35,28 @@ bearer = HTTPBearer(
 )
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Caller:
     if credentials is None:
         raise NotAuthenticated("send a token: Authorization: Bearer <token>")
-    caller = get_service(request).tokens.authenticate(credentials.credentials)
+    tokens: Tokens = request.app.state.service.tokens
+    secret = credentials.credentials
+    caller = tokens.cached(secret) or await run_in_threadpool(
+        tokens.authenticate, secret
+    )
     if caller is None:
         raise NotAuthenticated("the bearer token is unknown or was revoked")
     request.state.caller = caller
     return caller
 
 
-def allow(*roles: Role) -> Callable[[Caller], Caller]:
+def allow(*roles: Role) -> Callable[[Caller], Awaitable[Caller]]:
     """A dependency: the caller, if their role is one of ``roles``; 403 otherwise."""
     names = ", ".join(role.value for role in roles)
 
-    def allowed(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    async def allowed(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
         if caller.role not in roles:
             raise Forbidden(
                 f"a {caller.role.value} token may not do this; it takes: {names}"
@@ -85,7 +95,7 @@ async def idempotency_key(
     return IdempotencyKey(str(caller.token_id), idempotency_key, fingerprint)
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(
@@ -105,7 +115,7 @@ def expected_version(
     return int(tag)
 
 
-def get_views(request: Request) -> Views:
+async def get_views(request: Request) -> Views:
     views: Views = request.app.state.views
     return views
 

@@ -4,12 +4,13 @@ type, and the views' positions and lag (read when scraped)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.views import Views
 
@@ -81,14 +82,35 @@ class Metrics:
             self.events.labels(type=name).inc()
 
     def install(self, app: FastAPI) -> None:
-        @app.middleware("http")
-        async def measure(
-            request: Request, call_next: Callable[[Request], Awaitable[Response]]
-        ) -> Response:
-            started = time.perf_counter()
-            response = await call_next(request)
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            method = request.method
-            self.latency.labels(method, route).observe(time.perf_counter() - started)
-            self.requests.labels(method, route, str(response.status_code)).inc()
-            return response
+        app.add_middleware(MeasureRequests, metrics=self)
+
+
+class MeasureRequests:
+    """Pure ASGI middleware (no extra task or thread per request): counts each
+    answer by route template and status, and times it."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # if the app fails without answering
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            metrics = self.metrics
+            metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            metrics.requests.labels(method, route, str(status)).inc()
