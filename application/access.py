@@ -79,6 +79,7 @@ class Tokens:
         self.tables = tables
         self.table = tables.name(TOKENS_TABLE)
         self._cache: dict[str, tuple[float, Caller]] = {}
+        self._revocations = 0  # a lookup that overlaps a revocation is not cached
         self._lock = threading.Lock()
         tables.run(
             (
@@ -98,6 +99,8 @@ class Tokens:
         organisation = organisation.strip() if organisation else None
         if not name or len(name) > 200:
             raise InvalidToken("a token needs a name of 1 to 200 characters")
+        if "\x00" in name or (organisation and "\x00" in organisation):
+            raise InvalidToken("a token's name and organisation cannot hold a NUL")
         if role is Role.STAFF and not organisation:
             raise InvalidToken("a staff token needs the staff member's organisation")
         if role is not Role.STAFF and organisation:
@@ -159,6 +162,7 @@ class Tokens:
             )
         )
         with self._lock:
+            self._revocations += 1
             self._cache.clear()
         return self.get(token_id)
 
@@ -186,6 +190,8 @@ class Tokens:
             return caller
         digest = hash_token(secret)
         now = time.monotonic()
+        with self._lock:
+            revocations = self._revocations
         rows = self.tables.run(
             (
                 f"SELECT id, name, role, organisation FROM {self.table} "
@@ -201,7 +207,8 @@ class Tokens:
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[digest] = (now + CACHE_SECONDS, caller)
+            if revocations == self._revocations:
+                self._cache[digest] = (now + CACHE_SECONDS, caller)
         return caller
 
     _columns = "id, name, role, organisation, created_at, revoked_at"

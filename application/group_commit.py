@@ -10,7 +10,9 @@ after the transaction holding its events has committed.
 Two saves that touch the same aggregate never share a transaction: the second waits
 for the next one, so a version conflict fails only the request that lost. When a
 shared transaction fails on a conflict (an idempotency key sent twice, say), each of
-its saves is retried in a transaction of its own, and only the conflicting one fails.
+its saves is retried in a transaction of its own, and only the conflicting one fails;
+so is a save that cannot be stored for another reason of its own. Only a database
+that cannot be reached fails every save of the transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import InterfaceError, OperationalError, Recording
 
 MAX_EVENTS = 1000  # per transaction
 
@@ -117,17 +119,21 @@ class GroupCommit:
             shared.saved_kwargs["idempotency"] = idempotency
         try:
             recordings = self.app._record(shared)
-        except IntegrityError as error:
+        except (OperationalError, InterfaceError) as error:
+            for save in group:  # the database is unreachable: every save fails
+                self._finish(save, error=error)
+            return
+        except Exception as error:
             if len(group) == 1:
                 self._finish(group[0], error=error)
-            else:
+            else:  # a conflict, or a save that cannot be stored: find whose
                 for save in group:
                     self._commit([save])
             return
         except BaseException as error:
             for save in group:
                 self._finish(save, error=error)
-            return
+            raise
         self.transactions += 1
         start = 0
         for save in group:

@@ -145,6 +145,13 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
     the same transaction as the events, so an answer is stored if and only if the
     events it answers for are."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.datastore.enable_db_functions:  # that path skips _insert_events
+            raise ValueError(
+                "idempotency records need POSTGRES_ENABLE_DB_FUNCTIONS off"
+            )
+
     def _insert_events(
         self,
         curs: Cursor[DictRow],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -213,6 +214,7 @@ class Trajectories(Application[UUID]):
         self._unit_of_work = threading.local()
         self._saved_listeners: list[Callable[[list[str]], None]] = []
         self._programmes: dict[str, Programme] = {}
+        self._reading = [threading.Lock() for _ in range(64)]
         super().__init__(env=settings.library_env())
         assert self.snapshots is not None
         install_append_only_guard(self.recorder, self.snapshots.recorder)
@@ -220,6 +222,7 @@ class Trajectories(Application[UUID]):
         self.tokens = Tokens(tables)
         self.idempotency = IdempotencyRecords(tables)
         self.idempotency.forget_old()
+        self._forgotten_at = time.monotonic()
         self.group_commit = GroupCommit(self) if settings.group_commit else None
         self.programme_log: EventSourcedLog[ProgrammeLogged] = EventSourcedLog(
             self.events, PROGRAMME_LOG_ID, ProgrammeLogged
@@ -283,6 +286,9 @@ class Trajectories(Application[UUID]):
         events, in their transaction, and a retry with the key gets that answer and
         records nothing. The same key with a different request is refused with
         ``IdempotencyKeyReused``. Without a key, the command just runs."""
+        if key is not None and time.monotonic() - self._forgotten_at > 3600:
+            self._forgotten_at = time.monotonic()
+            self.idempotency.forget_old()  # hourly, besides at start-up
         if key is not None and (stored := self.idempotency.find(key)) is not None:
             return Answer(stored.aggregate_id, stored.version, replayed=True)
         self._unit_of_work.idempotency_key = key
@@ -809,7 +815,13 @@ class Trajectories(Application[UUID]):
             raise AggregateNotFoundError(aggregate_id)
         batched = self._batched() if version is None else None
         aggregate: Any = (batched or {}).get(aggregate_id)
-        if aggregate is None:
+        if aggregate is None and version is None:
+            # The library fast-forwards a cached aggregate under its own lock but
+            # copies it after releasing it; one reader at a time per aggregate here
+            # keeps a copy from being taken while another read moves it forward.
+            with self._reading[hash(aggregate_id) % len(self._reading)]:
+                aggregate = self.repository.get(aggregate_id)
+        elif aggregate is None:
             aggregate = self.repository.get(aggregate_id, version=version)
         if not isinstance(aggregate, kind):
             raise AggregateNotFoundError(aggregate_id)

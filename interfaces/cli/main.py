@@ -338,26 +338,21 @@ def _figure(value: Any) -> str:
     return str(value)
 
 
-if __name__ == "__main__":
-    app()
-
-
 token_app = typer.Typer(help="Access tokens for the HTTP API.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 
 def print_tokens(tokens: list[TokenInfo]) -> None:
-    table = Table("id", "name", "role", "organisation", "created", "revoked")
+    """One line per token, never wrapped: id, role, created, revoked, name, org."""
     for info in tokens:
-        table.add_row(
-            str(info.id),
-            info.name,
-            info.role.value,
-            info.organisation or "",
-            f"{info.created_at:%Y-%m-%d %H:%M}",
-            f"{info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "",
+        revoked = (
+            f"revoked {info.revoked_at:%Y-%m-%d %H:%M}" if info.revoked_at else "live"
         )
-    out.print(table)
+        where = f" ({info.organisation})" if info.organisation else ""
+        print(
+            f"{info.id}  {info.role.value:<9}  created {info.created_at:%Y-%m-%d %H:%M}"
+            f"  {revoked:<24}  {info.name}{where}"
+        )
 
 
 @token_app.command("create")
@@ -410,3 +405,7 @@ def token_revoke(
     finally:
         service.close()
     err.print(f"revoked token {info.id} ({info.name})", highlight=False)
+
+
+if __name__ == "__main__":
+    app()

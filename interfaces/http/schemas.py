@@ -28,8 +28,11 @@ from domain.vocabulary import (
     SuspensionReason,
 )
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=10_000)]
+# No NUL in any text: PostgreSQL's text columns (views, tokens) cannot hold one, and a
+# view must never meet an event it cannot store.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+LongText = Annotated[str, Field(max_length=10_000, pattern=NO_NUL)]
 
 
 class Request(BaseModel):
@@ -129,9 +132,11 @@ class ParticipantIn(Request):
     family_name: Text
     birth_date: date
     gender: Gender
-    national_register_number: Annotated[str, Field(max_length=20)] | None = None
-    email: Annotated[str, Field(max_length=200)] | None = None
-    phone: Annotated[str, Field(max_length=30)] | None = None
+    national_register_number: (
+        Annotated[str, Field(max_length=20, pattern=NO_NUL)] | None
+    ) = None
+    email: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | None = None
+    phone: Annotated[str, Field(max_length=30, pattern=NO_NUL)] | None = None
 
     model_config = ConfigDict(
         extra="forbid",

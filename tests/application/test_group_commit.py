@@ -169,3 +169,27 @@ def test_a_conflict_in_a_shared_transaction_fails_only_its_own_save(
     assert isinstance(outcomes[3], UUID)
     assert service.trajectory(winner).version == 3
     assert service.trajectory(loser).version == 2
+
+
+def test_a_save_that_cannot_be_stored_fails_alone(
+    service: Trajectories, held: HeldCommitter
+) -> None:
+    assert service.group_commit is not None
+    unstorable = service.programme_log.trigger_event(programme_id=object())
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = in_threads(
+            pool,
+            held,
+            lambda: register(service, "first"),
+            lambda: register(service, "before"),
+            lambda: service.group_commit.save(unstorable),  # type: ignore[union-attr]
+            lambda: register(service, "after"),
+        )
+        held.release()
+        outcomes = [future.exception(10) or future.result() for future in futures]
+
+    assert held.transactions[1] == 3, "the three queued saves went together first"
+    assert isinstance(outcomes[2], Exception)
+    names = [service.participant(o).given_name for o in outcomes if isinstance(o, UUID)]
+    assert names == ["first", "before", "after"]

@@ -337,3 +337,37 @@ def test_the_history_names_the_token_holder(world: World) -> None:
     entries = world.client.get(f"/trajectories/{world.trajectory_id}/history").json()
 
     assert {e["recorded_by"] for e in entries} == {"Hilde"}
+
+
+def test_a_nul_in_any_text_is_refused_naming_the_field(world: World) -> None:
+    token = world.call(
+        Role.ADMIN, "POST", "/tokens", {"role": "auditor", "name": "a\u0000b"}
+    )
+    event = world.call(
+        Role.STAFF,
+        "POST",
+        f"/trajectories/{world.trajectory_id}/events",
+        {"type": "CoachAssigned", "on": "2024-03-01", "coach": "Je\u0000f"},
+    )
+
+    assert (token.status_code, event.status_code) == (422, 422)
+    assert token.json()["detail"]["errors"][0]["field"] == "body.name"
+    assert event.json()["detail"]["errors"][0]["field"].endswith("coach")
+
+
+def test_a_lookup_overlapping_a_revocation_is_not_cached(world: World) -> None:
+    tokens = world.client.app.state.service.tokens  # type: ignore[attr-defined]
+    info, secret = tokens.create(role=Role.AUDITOR, name="overlap")
+    read = tokens.tables.run
+
+    def read_then_revoke(*statements: Any, commit: bool = True) -> Any:
+        rows = read(*statements, commit=commit)
+        if "revoked_at IS NULL" in statements[0][0]:
+            tokens.tables.run = read  # revoke once, as another thread would
+            tokens.revoke(info.id)
+        return rows
+
+    tokens.tables.run = read_then_revoke
+
+    assert tokens.authenticate(secret) is not None, "it was live when read"
+    assert tokens.authenticate(secret) is None
