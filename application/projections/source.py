@@ -148,7 +148,7 @@ class PostgresEventSource(EventSource):
             connection.execute(f'LISTEN "{self.recorder.channel_name}"'.encode())
             wake.set()  # anything recorded before listening
             while not stop.is_set():
-                for _ in connection.notifies(timeout=0.5, stop_after=1):
+                for _ in connection.notifies(timeout=0.1, stop_after=1):
                     wake.set()
 
 
