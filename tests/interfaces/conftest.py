@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,6 +26,14 @@ def signed_in(client: ApiClient) -> ApiClient:
         client.tokens[role] = secret
     client.headers.update(client.as_role(Role.STAFF))
     return client
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A SQLite store the ``trajectory`` commands of the test use (by the setting)."""
+    url = f"sqlite:///{tmp_path}/cli.db"
+    monkeypatch.setenv("TRAJECTORY_DATABASE_URL", url)
+    return url
 
 
 @pytest.fixture

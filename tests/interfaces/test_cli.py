@@ -1,4 +1,3 @@
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -13,13 +12,6 @@ from interfaces.cli.main import app
 from tests.service_builders import register_buso_programme, taken_in
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/cli.db"
-    monkeypatch.setenv("TRAJECTORY_DATABASE_URL", url)
-    return url
 
 
 def recorded_trajectory(url: str) -> str:

@@ -17,13 +17,6 @@ from interfaces.http.app import create_app
 runner = CliRunner()
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path}/cli.db"
-    monkeypatch.setenv("TRAJECTORY_DATABASE_URL", url)
-    return url
-
-
 def create(*options: str) -> str:
     result = runner.invoke(app, ["token", "create", *options])
     assert result.exit_code == 0, result.output
