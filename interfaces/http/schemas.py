@@ -59,6 +59,20 @@ PLACEMENT_ID = "b4d7e8f1-2c3a-4e5b-8f6d-9a0b1c2d3e4f"
 # Programmes ---------------------------------------------------------------------------
 
 
+PROGRAMME_EXAMPLE: dict[str, Any] = {
+    "code": "BUSO-AALST",
+    "name": "Van BUSO naar begeleid werken",
+    "funder": "Vlaamse overheid",
+    "organisations": ["Werkburo Oost-Vlaanderen"],
+    "starts_on": "2023-04-01",
+    "ends_on": "2025-09-30",
+    "budget": "120000.00",
+    "min_age": 16,
+    "max_age": 25,
+    "session_cap": 36,
+}
+
+
 class ProgrammeIn(Request):
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9_-]+$")]
     name: Text
@@ -74,23 +88,7 @@ class ProgrammeIn(Request):
     session_cap: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "BUSO-AALST",
-                    "name": "Van BUSO naar begeleid werken",
-                    "funder": "Vlaamse overheid",
-                    "organisations": ["Werkburo Oost-Vlaanderen"],
-                    "starts_on": "2023-04-01",
-                    "ends_on": "2025-09-30",
-                    "budget": "120000.00",
-                    "min_age": 16,
-                    "max_age": 25,
-                    "session_cap": 36,
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra={"examples": [PROGRAMME_EXAMPLE]}
     )
 
 
@@ -107,21 +105,7 @@ class ProgrammeOut(BaseModel):
     max_age: int
     session_cap: int | None
 
-    model_config = response_example(
-        {
-            "id": PROGRAMME_ID,
-            "code": "BUSO-AALST",
-            "name": "Van BUSO naar begeleid werken",
-            "funder": "Vlaamse overheid",
-            "organisations": ["Werkburo Oost-Vlaanderen"],
-            "starts_on": "2023-04-01",
-            "ends_on": "2025-09-30",
-            "budget": "120000.00",
-            "min_age": 16,
-            "max_age": 25,
-            "session_cap": 36,
-        }
-    )
+    model_config = response_example({"id": PROGRAMME_ID, **PROGRAMME_EXAMPLE})
 
 
 # Participants -------------------------------------------------------------------------
