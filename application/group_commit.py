@@ -45,8 +45,6 @@ class GroupCommit:
         self._ready = threading.Condition()
         self._closed = False
         self._thread: threading.Thread | None = None
-        self.transactions = 0  # committed, for tests and the benchmark
-        self.saves = 0
 
     def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Saves as ``Application.save`` does, in a transaction shared with the saves
@@ -134,7 +132,6 @@ class GroupCommit:
             for save in group:
                 self._finish(save, error=error)
             raise
-        self.transactions += 1
         start = 0
         for save in group:
             end = start + len(save.processing.events)
@@ -150,6 +147,4 @@ class GroupCommit:
     ) -> None:
         save.recordings = recordings or []
         save.error = error
-        if error is None:
-            self.saves += 1
         save.done.set()

@@ -48,7 +48,6 @@ async def current_caller(
     )
     if caller is None:
         raise NotAuthenticated("the bearer token is unknown or was revoked")
-    request.state.caller = caller
     return caller
 
 

@@ -1034,6 +1034,16 @@ class TokenIn(Request):
     )
 
 
+TOKEN_EXAMPLE: dict[str, Any] = {
+    "id": "2b7e1516-28ae-4d2a-a6ab-f7158809cf4f",
+    "name": "Hilde Maes (jobcoach)",
+    "role": "staff",
+    "organisation": "Werkburo Oost-Vlaanderen",
+    "created_at": "2026-11-23T09:30:00+00:00",
+    "revoked_at": None,
+}
+
+
 class TokenOut(BaseModel):
     id: UUID
     name: str
@@ -1042,20 +1052,7 @@ class TokenOut(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "2b7e1516-28ae-4d2a-a6ab-f7158809cf4f",
-                    "name": "Hilde Maes (jobcoach)",
-                    "role": "staff",
-                    "organisation": "Werkburo Oost-Vlaanderen",
-                    "created_at": "2026-11-23T09:30:00+00:00",
-                    "revoked_at": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [TOKEN_EXAMPLE]})
 
 
 class TokenCreatedOut(TokenOut):
@@ -1065,12 +1062,7 @@ class TokenCreatedOut(TokenOut):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "2b7e1516-28ae-4d2a-a6ab-f7158809cf4f",
-                    "name": "Hilde Maes (jobcoach)",
-                    "role": "staff",
-                    "organisation": "Werkburo Oost-Vlaanderen",
-                    "created_at": "2026-11-23T09:30:00+00:00",
-                    "revoked_at": None,
+                    **TOKEN_EXAMPLE,
                     "token": "trj_q0Yb3k1c9X2mPzL7w4T8v6RnJ5sH0aFfE1dC2bA3g4",
                 }
             ]
