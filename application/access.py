@@ -81,14 +81,12 @@ class Tokens:
         self._cache: dict[str, tuple[float, Caller]] = {}
         self._revocations = 0  # a lookup that overlaps a revocation is not cached
         self._lock = threading.Lock()
-        tables.run(
-            (
-                f"CREATE TABLE IF NOT EXISTS {self.table} ("
-                "id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, "
-                "role TEXT NOT NULL, organisation TEXT, created_at TEXT NOT NULL, "
-                "revoked_at TEXT)",
-                (),
-            )
+        tables.create(
+            TOKENS_TABLE,
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
+            "id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, "
+            "role TEXT NOT NULL, organisation TEXT, created_at TEXT NOT NULL, "
+            "revoked_at TEXT)",
         )
 
     def create(

@@ -87,14 +87,12 @@ class IdempotencyRecords:
             if tables.postgres
             else "TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))"
         )
-        tables.run(
-            (
-                f"CREATE TABLE IF NOT EXISTS {self.table} ("
-                "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
-                "aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, "
-                f"created_at {created_at}, PRIMARY KEY (scope, key))",
-                (),
-            )
+        tables.create(
+            IDEMPOTENCY_TABLE,
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
+            "scope TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, "
+            "aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, "
+            f"created_at {created_at}, PRIMARY KEY (scope, key))",
         )
 
     def find(self, key: IdempotencyKey) -> IdempotencyRecord | None:

@@ -28,57 +28,15 @@ from psycopg.rows import DictRow
 APPEND_ONLY_MESSAGE = "stored events are append-only"
 
 
+class SchemaNotReady(RuntimeError):
+    """The service's database role may not set up the schema, and it is not set up."""
+
+
 def install_append_only_guard(*recorders: Recorder) -> None:
+    """Refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) on the recorders' tables."""
     for recorder in recorders:
-        if isinstance(recorder, PostgresAggregateRecorder):
-            _guard_postgres(recorder)
-        elif isinstance(recorder, SQLiteAggregateRecorder):
-            _guard_sqlite(recorder)
-
-
-def _guard_postgres(recorder: PostgresAggregateRecorder) -> None:
-    schema = recorder.datastore.schema
-    name = recorder.events_table_name
-    table = f'"{schema}"."{name}"'
-    function = f'"{schema}"."refuse_change_to_stored_events"'
-    statements = [
-        # Serialises concurrent start-ups installing the same trigger.
-        "SELECT pg_advisory_xact_lock(hashtext('trajectory append-only guard'))",
-        f"""
-        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
-        LANGUAGE plpgsql AS $$
-        BEGIN
-            RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: % refused on %',
-                TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
-        END
-        $$
-        """,
-        f"""
-        CREATE OR REPLACE TRIGGER {name}_refuse_update_delete
-        BEFORE UPDATE OR DELETE ON {table}
-        FOR EACH ROW EXECUTE FUNCTION {function}()
-        """,
-        f"""
-        CREATE OR REPLACE TRIGGER {name}_refuse_truncate
-        BEFORE TRUNCATE ON {table}
-        FOR EACH STATEMENT EXECUTE FUNCTION {function}()
-        """,
-    ]
-    with recorder.datastore.transaction(commit=True) as cursor:
-        for statement in statements:
-            cursor.execute(statement.encode())
-
-
-def _guard_sqlite(recorder: SQLiteAggregateRecorder) -> None:
-    table = recorder.events_table_name
-    with recorder.datastore.transaction(commit=True) as cursor:
-        for operation in ("UPDATE", "DELETE"):
-            cursor.execute(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_{operation.lower()} "
-                f"BEFORE {operation} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: "
-                f"{operation} refused'); END"
-            )
+        tables = SideTables(recorder)
+        tables.append_only(recorder.events_table_name)  # type: ignore[attr-defined]
 
 
 # Small plain tables beside the stored events ------------------------------------------
@@ -86,24 +44,115 @@ def _guard_sqlite(recorder: SQLiteAggregateRecorder) -> None:
 
 class SideTables:
     """Plain SQL on the event store's own database, for the small tables kept beside
-    the stored events (access tokens, idempotency records). Statements are written
-    with ``%s`` placeholders; on SQLite they become ``?``."""
+    the stored events (access tokens, idempotency records, hash chains, the access
+    log). Statements are written with ``%s`` placeholders; on SQLite they become
+    ``?``. With ``manage_schema`` off (a service role that owns nothing) the tables
+    are not created but required."""
 
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, *, manage_schema: bool = True) -> None:
+        self.manage_schema = manage_schema
         if isinstance(recorder, PostgresAggregateRecorder):
             self.postgres = True
             self._datastore: Any = recorder.datastore
-            schema = recorder.datastore.schema
-            self._prefix = f'"{schema}".' if schema else ""
+            self.schema = recorder.datastore.schema
+            self._prefix = f'"{self.schema}".' if self.schema else ""
         elif isinstance(recorder, SQLiteAggregateRecorder):
             self.postgres = False
             self._datastore = recorder.datastore
+            self.schema = ""
             self._prefix = ""
         else:  # pragma: no cover - only the two stores are configured
             raise TypeError(f"no side tables for {type(recorder).__name__}")
 
     def name(self, table: str) -> str:
         return f"{self._prefix}{table}"
+
+    def create(self, table: str, *statements: str) -> None:
+        """Runs the statements that create ``table`` (and its indexes) in one
+        transaction; without ``manage_schema``, checks that the table exists."""
+        if self.manage_schema:
+            self.run(*((statement, ()) for statement in statements))
+        elif not self.exists(table):
+            raise SchemaNotReady(
+                f"the table {table} is missing and this database role may not create "
+                "it: run `trajectory migrate` as the schema's owner"
+            )
+
+    def exists(self, table: str) -> bool:
+        if self.postgres:
+            sql = "SELECT to_regclass(%s) IS NOT NULL"
+            rows = self.run((sql, (self.name(table),)), commit=False)
+        else:
+            sql = "SELECT count(*) > 0 FROM sqlite_master WHERE name = %s"
+            rows = self.run((sql, (table,)), commit=False)
+        return bool(rows[0][0])
+
+    def append_only(self, table: str) -> None:
+        """Installs triggers refusing UPDATE and DELETE on ``table``, and TRUNCATE on
+        PostgreSQL, for every role including the owner. Idempotent; without
+        ``manage_schema``, checks that they are installed."""
+        if not self.manage_schema:
+            if not self._guarded(table):
+                raise SchemaNotReady(
+                    f"the append-only triggers of {table} are missing: run "
+                    "`trajectory migrate` as the schema's owner"
+                )
+            return
+        if self.postgres:
+            self.run(*((s, ()) for s in self._postgres_guard(table)))
+        else:
+            self.run(
+                *(
+                    (
+                        f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_{op.lower()} "
+                        f"BEFORE {op} ON {table} "
+                        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: "
+                        f"{op} refused'); END",
+                        (),
+                    )
+                    for op in ("UPDATE", "DELETE")
+                )
+            )
+
+    def _postgres_guard(self, table: str) -> list[str]:
+        function = self.name("refuse_change_to_stored_events")
+        return [
+            # Serialises concurrent start-ups installing the same triggers.
+            "SELECT pg_advisory_xact_lock(hashtext('trajectory append-only guard'))",
+            f"""
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: % refused on %',
+                    TG_OP, TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+            END
+            $$
+            """,
+            f"""
+            CREATE OR REPLACE TRIGGER {table}_refuse_update_delete
+            BEFORE UPDATE OR DELETE ON {self.name(table)}
+            FOR EACH ROW EXECUTE FUNCTION {function}()
+            """,
+            f"""
+            CREATE OR REPLACE TRIGGER {table}_refuse_truncate
+            BEFORE TRUNCATE ON {self.name(table)}
+            FOR EACH STATEMENT EXECUTE FUNCTION {function}()
+            """,
+        ]
+
+    def _guarded(self, table: str) -> bool:
+        if self.postgres:
+            sql = (
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
+                "AND tgenabled = 'O' AND tgname IN (%s, %s)"
+            )
+            names = (f"{table}_refuse_update_delete", f"{table}_refuse_truncate")
+            rows = self.run((sql, (self.name(table), *names)), commit=False)
+            return bool(rows[0][0] == 2)
+        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s)"
+        names = (f"{table}_refuse_update", f"{table}_refuse_delete")
+        rows = self.run((sql, names), commit=False)
+        return bool(rows[0][0] == 2)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def run(
@@ -115,7 +164,7 @@ class SideTables:
         with self._datastore.transaction(commit=commit) as cursor:
             for sql, params in statements:
                 if self.postgres:
-                    cursor.execute(sql.encode(), params)
+                    cursor.execute(sql.encode(), params or None)
                 else:
                     cursor.execute(sql.replace("%s", "?"), params)
                 if self.postgres and cursor.description is None:

@@ -16,6 +16,7 @@ from interfaces.http.errors import install_error_handlers
 from interfaces.http.limits import BodySizeLimit
 from interfaces.http.observability import Metrics
 from interfaces.http.routes import (
+    audit,
     caseload,
     health,
     outcomes,
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projections.router)
     app.include_router(health.router)
     app.include_router(tokens.router)
+    app.include_router(audit.router)
     return app
 
 
