@@ -149,7 +149,10 @@ class SideTables:
             names = (f"{table}_refuse_update_delete", f"{table}_refuse_truncate")
             rows = self.run((sql, (self.name(table), *names)), commit=False)
             return bool(rows[0][0] == 2)
-        sql = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s)"
+        sql = (
+            "SELECT count(*) FROM sqlite_master "
+            "WHERE type = 'trigger' AND name IN (%s, %s)"
+        )
         names = (f"{table}_refuse_update", f"{table}_refuse_delete")
         rows = self.run((sql, names), commit=False)
         return bool(rows[0][0] == 2)
