@@ -1,11 +1,13 @@
-"""Keeps stored events and snapshots append-only, whatever the code above does.
-
-Installed idempotently each time the application starts.
+"""The store's own tables: append-only guards, side tables, and the recorders that
+write hash-chain links and idempotency records with the events. The guards and
+tables are installed idempotently each time the application starts.
 """
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import (
     InterfaceError,
     OperationalError,
@@ -25,18 +27,44 @@ from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-APPEND_ONLY_MESSAGE = "stored events are append-only"
+from application.audit.stores import PostgresChains, SQLiteChains
+
+APPEND_ONLY_MESSAGE = "append-only"
+ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class SchemaNotReady(RuntimeError):
     """The service's database role may not set up the schema, and it is not set up."""
 
 
-def install_append_only_guard(*recorders: Recorder) -> None:
+def install_append_only_guard(*recorders: Recorder, manage_schema: bool = True) -> None:
     """Refuses UPDATE, DELETE (and on PostgreSQL TRUNCATE) on the recorders' tables."""
     for recorder in recorders:
-        tables = SideTables(recorder)
+        tables = SideTables(recorder, manage_schema=manage_schema)
         tables.append_only(recorder.events_table_name)  # type: ignore[attr-defined]
+
+
+def may_manage_schema(library_env: dict[str, str], events_table: str) -> bool:
+    """Whether this database role sets up the schema: on PostgreSQL, when it owns
+    the stored events (or is a member of the owning role, or a superuser), or when
+    there are none yet. A service role that owns nothing only checks the set-up."""
+    if library_env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return True
+    schema = library_env["POSTGRES_SCHEMA"] or "public"
+    with psycopg.connect(
+        host=library_env["POSTGRES_HOST"],
+        port=library_env["POSTGRES_PORT"],
+        dbname=library_env["POSTGRES_DBNAME"],
+        user=library_env["POSTGRES_USER"],
+        password=library_env["POSTGRES_PASSWORD"],
+        connect_timeout=int(library_env["POSTGRES_CONNECT_TIMEOUT"]),
+    ) as connection:
+        row = connection.execute(
+            "SELECT coalesce((SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
+            "WHERE oid = to_regclass(%s)), true)",
+            (f'"{schema}".{events_table}',),
+        ).fetchone()
+    return bool(row and row[0])
 
 
 # Small plain tables beside the stored events ------------------------------------------
@@ -107,7 +135,7 @@ class SideTables:
                         f"CREATE TRIGGER IF NOT EXISTS {table}_refuse_{op.lower()} "
                         f"BEFORE {op} ON {table} "
                         f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: "
-                        f"{op} refused'); END",
+                        f"{op} refused on {table}'); END",
                         (),
                     )
                     for op in ("UPDATE", "DELETE")
@@ -157,6 +185,29 @@ class SideTables:
         rows = self.run((sql, names), commit=False)
         return bool(rows[0][0] == 2)
 
+    def grant(self, role: str, privileges: dict[str, str]) -> None:
+        """Grants ``role`` the privileges on each table (``{"table": "SELECT,
+        INSERT"}``), use of the schema and its sequences, and the right to create
+        tables (the views build their own), after revoking whatever it had on them:
+        it owns nothing here, so it cannot change a trigger or drop a table."""
+        if not self.postgres:
+            raise ValueError("roles are for PostgreSQL; SQLite has none")
+        if not ROLE_NAME.fullmatch(role):
+            raise ValueError(f"{role!r} is not a plain role name (a-z, 0-9, _)")
+        if not self.run(("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))):
+            raise ValueError(f"there is no database role {role!r}; create it first")
+        schema = f'"{self.schema}"'
+        statements = [f'GRANT USAGE, CREATE ON SCHEMA {schema} TO "{role}"']
+        for table, granted in privileges.items():
+            statements += [
+                f'REVOKE ALL ON {self.name(table)} FROM "{role}"',
+                f'GRANT {granted} ON {self.name(table)} TO "{role}"',
+            ]
+        statements.append(
+            f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO "{role}"'
+        )
+        self.run(*((statement, ()) for statement in statements))
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def run(
         self, *statements: tuple[str, Sequence[Any]], commit: bool = True
@@ -193,16 +244,36 @@ def _idempotency_insert(table: str) -> str:
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
-    """The library's recorder, also writing ``idempotency=[IdempotencyRecord, ...]`` in
-    the same transaction as the events, so an answer is stored if and only if the
-    events it answers for are."""
+    """The library's recorder, also writing in the same transaction as the events
+    their links in the hash chains, and ``idempotency=[IdempotencyRecord, ...]``, so
+    an answer is stored if and only if the events it answers for are."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.datastore.enable_db_functions:  # that path skips _insert_events
             raise ValueError(
-                "idempotency records need POSTGRES_ENABLE_DB_FUNCTIONS off"
+                "hash chains and idempotency records need "
+                "POSTGRES_ENABLE_DB_FUNCTIONS off"
             )
+        self.chains = PostgresChains(self)
+
+    def create_table(self) -> None:
+        super().create_table()
+        self.chains.set_up()
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        """The events are inserted, under the table lock, without a conflict: link
+        them (the lock makes the heads read here the ones they follow)."""
+        positions = super()._fetch_ids_after_insert_events(
+            curs, stored_events, **kwargs
+        )
+        self.chains.write(curs, stored_events)
+        return positions
 
     def _insert_events(
         self,
@@ -223,6 +294,14 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
 class SQLiteEventRecorder(SQLiteApplicationRecorder):
     """As ``PostgresEventRecorder``, on SQLite."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chains = SQLiteChains(self)
+
+    def create_table(self) -> None:
+        super().create_table()
+        self.chains.set_up()
+
     def _insert_events(
         self,
         c: SQLiteCursor,
@@ -235,4 +314,6 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
                 _idempotency_insert(IDEMPOTENCY_TABLE).replace("%s", "?"),
                 [r.row() for r in records],
             )
-        return super()._insert_events(c, stored_events, **kwargs)
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        self.chains.write(c, stored_events)
+        return positions

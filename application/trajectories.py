@@ -33,7 +33,15 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType, register_topic
 
-from application.access import OtherOrganisation, Tokens
+from application.access import TOKENS_TABLE, OtherOrganisation, Tokens
+from application.audit.access_log import ACCESS_LOG_TABLE, AccessLog
+from application.audit.chain import (
+    HEADS_TABLE,
+    LINKS_TABLE,
+    Progress,
+    Verification,
+    verify,
+)
 from application.group_commit import GroupCommit
 from application.idempotency import (
     AlreadyAnswered,
@@ -41,7 +49,12 @@ from application.idempotency import (
     IdempotencyRecords,
 )
 from application.settings import Settings
-from application.storage import SideTables, install_append_only_guard
+from application.storage import (
+    IDEMPOTENCY_TABLE,
+    SideTables,
+    install_append_only_guard,
+    may_manage_schema,
+)
 from domain.enrolment import Enrolment
 from domain.errors import DomainError, NotFound
 from domain.participant import Participant
@@ -85,6 +98,16 @@ class VersionNotFound(NotFound):
         )
 
 
+class VersionsOutOfOrder(DomainError):
+    code = "versions_out_of_order"
+
+    def __init__(self, from_version: int, to_version: int) -> None:
+        super().__init__(
+            f"from_version {from_version} is after to_version {to_version}: a diff "
+            "runs from a version to the same or a later one"
+        )
+
+
 class NotYetReferred(NotFound):
     code = "not_yet_referred"
 
@@ -93,6 +116,15 @@ class NotYetReferred(NotFound):
             f"trajectory {trajectory_id} did not exist on {on}: "
             f"it was referred on {referred_on}"
         )
+
+
+class VerificationRunning(Exception):
+    """A verification reads the whole store: one runs at a time."""
+
+    code = "verification_running"
+
+    def __init__(self) -> None:
+        super().__init__("a verification of the store is running; retry when it ends")
 
 
 class ProgrammeAlreadyRegistered(DomainError):
@@ -174,6 +206,70 @@ def business_date(domain_event: DomainEvent) -> date:
     return value if isinstance(value, date) else domain_event.timestamp.date()
 
 
+# The state as its readers see it (GET /trajectories/{id} shows it, with the id and the
+# version): a diff compares it field by field, lists and placements as whole values.
+STATE_ATTRIBUTES = (
+    "participant_id",
+    "programme",
+    "organisation",
+    "referral_source",
+    "referred_on",
+    "age_band",
+    "gender",
+    "stage",
+    "declined_on",
+    "decline_reason",
+    "intake_on",
+    "coach",
+    "rung_at_intake",
+    "latest_rung",
+    "labour_status",
+    "education_level",
+    "entry_barriers",
+    "disability",
+    "postcode",
+    "open_barriers",
+    "sessions_held",
+    "session_minutes",
+    "last_contact_on",
+    "placements",
+    "suspended_on",
+    "suspension_reason",
+    "exit_on",
+    "destination",
+    "dropout_reason",
+    "exit_result",
+    "exit_result_on",
+    "follow_ups",
+    "reopenings",
+)
+
+
+def public_state(trajectory: Trajectory) -> dict[str, Any]:
+    return {
+        **{name: getattr(trajectory, name) for name in STATE_ATTRIBUTES},
+        "retracted_versions": sorted(int(v) for v in trajectory.retracted),
+    }
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class TrajectoryDiff:
+    """What changed in the state from one version to another, and the events recorded
+    in between (after ``from_version``, up to and including ``to_version``)."""
+
+    from_version: int
+    to_version: int
+    changes: list[FieldChange]
+    events: list[HistoryEntry]
+
+
 @dataclass(frozen=True)
 class Answer:
     """What a write created or changed, and the version it reached; ``replayed``
@@ -215,12 +311,21 @@ class Trajectories(Application[UUID]):
         self._saved_listeners: list[Callable[[list[str]], None]] = []
         self._programmes: dict[str, Programme] = {}
         self._reading = [threading.Lock() for _ in range(64)]
-        super().__init__(env=settings.library_env())
+        self._verifying = threading.Lock()
+        library_env = settings.library_env()
+        events_table = f"{self.name.lower()}_events"
+        self.manages_schema = may_manage_schema(library_env, events_table)
+        super().__init__(env=library_env)
         assert self.snapshots is not None
-        install_append_only_guard(self.recorder, self.snapshots.recorder)
-        tables = SideTables(self.recorder)
+        install_append_only_guard(
+            self.recorder, self.snapshots.recorder, manage_schema=self.manages_schema
+        )
+        tables = SideTables(self.recorder, manage_schema=self.manages_schema)
+        tables.append_only(LINKS_TABLE)
+        tables.create(HEADS_TABLE)
         self.tokens = Tokens(tables)
         self.idempotency = IdempotencyRecords(tables)
+        self.access_log = AccessLog(tables)
         self.idempotency.forget_old()
         self._forgotten_at = time.monotonic()
         self.group_commit = GroupCommit(self) if settings.group_commit else None
@@ -247,7 +352,9 @@ class Trajectories(Application[UUID]):
         """Only our settings configure the library: the process environment is not
         read, so a stray variable (``TRAJECTORIES_PERSISTENCE_MODULE``, say) cannot
         switch the store."""
-        ours = {"IS_SNAPSHOTTING_ENABLED": "y"}
+        # A role that may not set up the schema finds it set up (or fails, saying so).
+        create = "y" if self.manages_schema else "n"
+        ours = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": create}
         if self.settings.aggregate_cache_size > 0:
             # A cached aggregate is fast-forwarded by the events recorded since it
             # was cached, and copied before a command changes it.
@@ -794,6 +901,73 @@ class Trajectories(Application[UUID]):
             )
             for e in stored
         ]
+
+    def diff(
+        self,
+        trajectory_id: UUID,
+        from_version: int,
+        to_version: int,
+        within: str | None = None,
+    ) -> TrajectoryDiff:
+        """The fields whose value differs between the two versions' states, and the
+        events that led from one to the other, retracted ones marked as in the
+        history."""
+        self.trajectory(trajectory_id, within)  # another organisation's: not found
+        if from_version > to_version:
+            raise VersionsOutOfOrder(from_version, to_version)
+        before, after = (
+            public_state(self.trajectory_at_version(trajectory_id, version, within))
+            for version in (from_version, to_version)
+        )
+        return TrajectoryDiff(
+            from_version=from_version,
+            to_version=to_version,
+            changes=[
+                FieldChange(name, before[name], after[name])
+                for name in before
+                if before[name] != after[name]
+            ],
+            events=[
+                entry
+                for entry in self.history(trajectory_id, within)
+                if from_version < entry.version <= to_version
+            ],
+        )
+
+    # Audit ---------------------------------------------------------------------------
+
+    def verify(self, progress: Progress | None = None) -> Verification:
+        """Recomputes every hash chain in one consistent read of the store, and names
+        the first broken link of each aggregate. One verification at a time: it reads
+        the whole store."""
+        if not self._verifying.acquire(blocking=False):
+            raise VerificationRunning()
+        try:
+            chains: Any = getattr(self.recorder, "chains")  # noqa: B009
+            with chains.reading() as source:
+                return verify(source, progress)
+        finally:
+            self._verifying.release()
+
+    def grant_service_role(self, role: str) -> None:
+        """Lets ``role`` run the service on PostgreSQL without owning anything:
+        stored events can be read and added but not deleted or truncated (UPDATE
+        only because the library's table lock needs it; the trigger refuses every
+        update), and the same for the links and the access log."""
+        assert self.snapshots is not None
+        tables = SideTables(self.recorder)
+        tables.grant(
+            role,
+            {
+                self.recorder.events_table_name: "SELECT, INSERT, UPDATE",  # type: ignore[attr-defined]
+                self.snapshots.recorder.events_table_name: "SELECT, INSERT",  # type: ignore[attr-defined]
+                LINKS_TABLE: "SELECT, INSERT",
+                HEADS_TABLE: "SELECT, INSERT, UPDATE",
+                ACCESS_LOG_TABLE: "SELECT, INSERT",
+                TOKENS_TABLE: "SELECT, INSERT, UPDATE",
+                IDEMPOTENCY_TABLE: "SELECT, INSERT, DELETE",
+            },
+        )
 
     # Helpers -------------------------------------------------------------------------
 

@@ -141,8 +141,9 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+@contextlib.contextmanager
+def running_throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    """A started cluster in a fresh folder, stopped and removed afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="trajectory-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
@@ -154,3 +155,9 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
         with contextlib.suppress(subprocess.CalledProcessError):
             cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    with running_throwaway_postgres() as cluster:
+        yield cluster

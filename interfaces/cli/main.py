@@ -1,11 +1,12 @@
 """The ``trajectory`` command; it reads the same ``TRAJECTORY_*`` settings."""
 
+import json
 import logging
 import signal
 import sys
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
@@ -22,13 +23,15 @@ from rich.progress import (
 from rich.table import Table
 
 from application.access import Role, TokenInfo
+from application.audit.chain import Verification
 from application.demo import load_demo
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
 from application.projections.view import RebuildInProgress
 from application.settings import Settings, UnsupportedDatabaseURL
-from application.trajectories import Trajectories
+from application.trajectories import HistoryEntry, Trajectories
 from application.views import VIEW_NAMES, Views
 from domain.errors import DomainError
+from domain.trajectory import Placement
 
 app = typer.Typer(
     help="Record and replay trajectories to work.",
@@ -47,6 +50,10 @@ def fail(message: str) -> NoReturn:
 def plain(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(plain(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {plain(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Placement):
+        return "(" + ", ".join(f"{k}={plain(v)}" for k, v in vars(value).items()) + ")"
     return str(getattr(value, "value", value))
 
 
@@ -103,15 +110,49 @@ def replay(
     as_of_version: Annotated[
         int | None, typer.Option(help="show the state at this version")
     ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="show the state as of this business date; later events are marked "
+            "as not counted",
+        ),
+    ] = None,
+    from_version: Annotated[
+        int | None,
+        typer.Option(min=1, help="with --to-version: what changed from this version"),
+    ] = None,
+    to_version: Annotated[
+        int | None,
+        typer.Option(min=1, help="with --from-version: ... to this one"),
+    ] = None,
 ) -> None:
-    """Print a trajectory's history and its state (now or at a version)."""
+    """Print a trajectory's history and its state (now, at a version or as of a
+    date), or what changed from one version to another and the events between."""
+    if as_of_version is not None and as_of is not None:
+        fail("give --as-of-version or --as-of, not both")
+    if (from_version is None) != (to_version is None):
+        fail("give --from-version and --to-version together")
+    if from_version is not None and to_version is not None:
+        if as_of_version is not None or as_of is not None:
+            fail("--from-version and --to-version take no --as-of-version or --as-of")
+        replay_diff(trajectory_id, from_version, to_version)
+    else:
+        replay_history(trajectory_id, as_of_version, as_of.date() if as_of else None)
+
+
+def replay_history(
+    trajectory_id: UUID, as_of_version: int | None, as_of: date | None
+) -> None:
     service = open_service(load_settings())
     try:
         history = service.history(trajectory_id)
-        if as_of_version is None:
-            state = service.trajectory(trajectory_id)
-        else:
+        if as_of_version is not None:
             state = service.trajectory_at_version(trajectory_id, as_of_version)
+        elif as_of is not None:
+            state = service.trajectory_as_of(trajectory_id, as_of)
+        else:
+            state = service.trajectory(trajectory_id)
     except DomainError as error:
         fail(error.message)
     finally:
@@ -120,25 +161,153 @@ def replay(
     for entry in history:
         if as_of_version is not None and entry.version > as_of_version:
             break
-        retracted = (
-            f"  [retracted by v{entry.retracted_by}]" if entry.retracted_by else ""
-        )
-        out.print(
-            f"v{entry.version} {entry.type} on {entry.business_date.isoformat()}, "
-            f"recorded {entry.recorded_at.isoformat(timespec='seconds')} "
-            f"by {entry.recorded_by}{retracted}",
-            soft_wrap=True,
-            highlight=False,
-        )
-        data = ", ".join(f"{k}={plain(v)}" for k, v in entry.data.items())
-        out.print(f"    {data}", soft_wrap=True, highlight=False, markup=False)
+        after = as_of is not None and entry.business_date > as_of
+        print_entry(entry, f"  [after {as_of}: not counted]" if after else "")
+    moment = f"as of {as_of}" if as_of else f"at version {state.version}"
     summary = (
-        f"state at version {state.version}: stage {state.stage.value}, "
+        f"state {moment}: stage {state.stage.value}, "
         f"coach {state.coach or '-'}, sessions {state.sessions_held}, "
         f"placements {len(state.placements)}, "
         f"rung {state.rung_at_intake or '-'} -> {state.latest_rung or '-'}"
     )
     out.print(summary, soft_wrap=True, highlight=False)
+
+
+def replay_diff(trajectory_id: UUID, from_version: int, to_version: int) -> None:
+    service = open_service(load_settings())
+    try:
+        diff = service.diff(trajectory_id, from_version, to_version)
+    except DomainError as error:
+        fail(error.message)
+    finally:
+        service.close()
+    out.print(
+        f"trajectory {trajectory_id} from version {from_version} to {to_version}",
+        style="bold",
+        soft_wrap=True,
+    )
+    for entry in diff.events:
+        print_entry(entry)
+    out.print("changed fields:" if diff.changes else "no field changed")
+    for change in diff.changes:
+        out.print(
+            f"{change.field}: {plain(change.before)} -> {plain(change.after)}",
+            soft_wrap=True,
+            highlight=False,
+            markup=False,
+        )
+
+
+def print_entry(entry: HistoryEntry, note: str = "") -> None:
+    """The event's version, type, business date, recorder and time, then its data."""
+    retracted = f"  [retracted by v{entry.retracted_by}]" if entry.retracted_by else ""
+    out.print(
+        f"v{entry.version} {entry.type} on {entry.business_date.isoformat()}, "
+        f"recorded {entry.recorded_at.isoformat(timespec='seconds')} "
+        f"by {entry.recorded_by}{retracted}{note}",
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+    )
+    data = ", ".join(f"{k}={plain(v)}" for k, v in entry.data.items())
+    out.print(f"    {data}", soft_wrap=True, highlight=False, markup=False)
+
+
+@app.command()
+def migrate(
+    grant_to: Annotated[
+        str | None,
+        typer.Option(
+            help="on PostgreSQL, the database role the service will run as: it gets "
+            "what the service needs and no DELETE, TRUNCATE or ownership"
+        ),
+    ] = None,
+) -> None:
+    """Set up the store's schema (run it as the schema's owner): tables, append-only
+    triggers, hash chains (linking any events stored before them)."""
+    settings = load_settings()
+    service = open_service(settings)
+    try:
+        if not service.manages_schema:
+            fail(
+                "this database role does not own the stored events: run "
+                "`trajectory migrate` as the schema's owner"
+            )
+        if grant_to is not None:
+            service.grant_service_role(grant_to)
+    except ValueError as refused:
+        fail(str(refused))
+    finally:
+        service.close()
+    granted = f"; {grant_to} may run the service" if grant_to else ""
+    out.print(f"the store at {settings.safe_database_url} is set up{granted}")
+
+
+@app.command()
+def verify(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the report as JSON")
+    ] = False,
+) -> None:
+    """Recompute every hash chain of the store. Exit 0 when every chain holds, 1
+    naming the first broken link of each broken history, 2 when it cannot verify."""
+    try:
+        service = open_service(load_settings())
+    except typer.Exit:
+        raise typer.Exit(code=2) from None
+    try:
+        with Progress(
+            *Progress.get_default_columns()[:-1],
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("verifying", total=None)
+            result = service.verify(
+                progress=lambda done, total: progress.update(
+                    task, completed=done, total=total
+                )
+            )
+    except Exception as error:  # the store went away, say: nothing was verified
+        err.print(f"[bold red]error:[/] cannot verify: {error}", highlight=False)
+        raise typer.Exit(code=2) from None
+    finally:
+        service.close()
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2))
+    else:
+        print_verification(result)
+    raise typer.Exit(code=0 if result.intact else 1)
+
+
+def print_verification(result: Verification) -> None:
+    summary = (
+        f"{result.events:,} events in {result.aggregates:,} histories, up to log "
+        f"position {result.position:,}, in {result.seconds:.2f} s"
+    )
+    if result.intact:
+        out.print(f"every chain holds: {summary}", highlight=False)
+        return
+    for broken in result.broken:
+        out.print(
+            f"BROKEN {broken.aggregate_id} at version {broken.version} "
+            f"({broken.kind.value}): {broken.message}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        if broken.expected:
+            out.print(f"    expected {broken.expected}", highlight=False)
+        if broken.found:
+            out.print(f"    found    {broken.found}", highlight=False)
+    unlisted = result.broken_aggregates - len(result.broken)
+    more = f" ({unlisted:,} not listed)" if unlisted else ""
+    out.print(
+        f"{result.broken_aggregates:,} of {result.aggregates:,} histories are "
+        f"broken{more}: {summary}",
+        highlight=False,
+    )
 
 
 @app.command()

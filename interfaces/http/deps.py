@@ -1,14 +1,17 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
+import functools
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from application.access import Caller, Forbidden, Role, Tokens
+from application.audit.access_log import AccessLog
 from application.idempotency import IdempotencyKey
 from application.trajectories import Trajectories
 from application.views import Views
@@ -119,9 +122,20 @@ async def get_views(request: Request) -> Views:
     return views
 
 
+async def read_recorder(
+    request: Request, caller: Annotated[Caller, Depends(current_caller)]
+) -> Callable[[Iterable[UUID]], None]:
+    """Records in the access log that the caller read these participants' personal
+    data by this route. Call it before answering: it commits, or the read fails."""
+    access_log: AccessLog = request.app.state.service.access_log
+    route = f"{request.method} {request.scope['route'].path}"
+    return functools.partial(access_log.record, caller, route=route)
+
+
 Service = Annotated[Trajectories, Depends(get_service)]
 ViewsDep = Annotated[Views, Depends(get_views)]
 Idempotency = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
+RecordRead = Annotated[Callable[[Iterable[UUID]], None], Depends(read_recorder)]
 
 # Who may call what (the README's table of roles and routes).
 Staff = Annotated[Caller, Depends(allow(Role.STAFF))]
@@ -131,5 +145,6 @@ OutcomeReader = Annotated[
     Caller, Depends(allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN))
 ]
 Operator = Annotated[Caller, Depends(allow(Role.ADMIN, Role.AUDITOR))]
+Auditor = Annotated[Caller, Depends(allow(Role.AUDITOR))]
 Anyone = Annotated[Caller, Depends(current_caller)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.access import Forbidden
 from application.projections.view import RebuildInProgress
-from application.trajectories import VersionConflict
+from application.trajectories import VerificationRunning, VersionConflict
 from application.views import ReplaysBusy
 from domain.errors import DomainError, NotFound
 from domain.participant import ParticipantErasedError
@@ -192,6 +192,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RebuildInProgress)
     async def rebuilding(_: Request, error: RebuildInProgress) -> JSONResponse:
         return problem(409, error.code, str(error))
+
+    @app.exception_handler(VerificationRunning)
+    async def verifying(_: Request, error: VerificationRunning) -> JSONResponse:
+        response = problem(503, error.code, str(error))
+        response.headers["Retry-After"] = "10"
+        return response
 
     @app.exception_handler(ReplaysBusy)
     async def busy(_: Request, error: ReplaysBusy) -> JSONResponse:

@@ -688,6 +688,94 @@ class HistoryEntryOut(BaseModel):
     )
 
 
+class FieldChangeOut(BaseModel):
+    field: str = Field(description="a field of the trajectory's state")
+    before: Any = Field(description="its value at from_version, as the state shows it")
+    after: Any = Field(description="its value at to_version")
+
+    model_config = response_example(
+        {"field": "sessions_held", "before": 0, "after": 1},
+        {"field": "last_contact_on", "before": "2024-02-12", "after": "2024-02-20"},
+    )
+
+
+class TrajectoryDiffOut(BaseModel):
+    from_version: int
+    to_version: int
+    changes: list[FieldChangeOut] = Field(
+        description="each field whose value differs, in the order the state lists them"
+    )
+    events: list[HistoryEntryOut] = Field(
+        description="the events after from_version up to and including to_version, "
+        "retracted ones marked as in the history"
+    )
+
+    model_config = response_example(
+        {
+            "from_version": 2,
+            "to_version": 3,
+            "changes": [
+                {"field": "sessions_held", "before": 0, "after": 1},
+                {"field": "session_minutes", "before": 0, "after": 60},
+                {
+                    "field": "last_contact_on",
+                    "before": "2024-02-12",
+                    "after": "2024-02-20",
+                },
+            ],
+            "events": [
+                {
+                    "version": 3,
+                    "type": "SessionHeld",
+                    "business_date": "2024-02-20",
+                    "recorded_at": "2024-02-20T16:42:08.917350Z",
+                    "recorded_by": "Hilde",
+                    "data": {
+                        "on": "2024-02-20",
+                        "minutes": 60,
+                        "mode": "individual",
+                        "setting": "workplace",
+                        "note": "visited the bakery together",
+                    },
+                    "retracted": True,
+                    "retracted_by": 4,
+                }
+            ],
+        },
+        {
+            "from_version": 3,
+            "to_version": 4,
+            "changes": [
+                {"field": "sessions_held", "before": 1, "after": 0},
+                {"field": "session_minutes", "before": 60, "after": 0},
+                {
+                    "field": "last_contact_on",
+                    "before": "2024-02-20",
+                    "after": "2024-02-12",
+                },
+                {"field": "retracted_versions", "before": [], "after": [3]},
+            ],
+            "events": [
+                {
+                    "version": 4,
+                    "type": "EntryRetracted",
+                    "business_date": "2024-02-21",
+                    "recorded_at": "2024-02-21T09:12:44.031876Z",
+                    "recorded_by": "Hilde",
+                    "data": {
+                        "on": "2024-02-21",
+                        "version": 3,
+                        "reason": "the session was recorded on the wrong "
+                        "participant's trajectory",
+                    },
+                    "retracted": False,
+                    "retracted_by": None,
+                }
+            ],
+        },
+    )
+
+
 # Views --------------------------------------------------------------------------------
 
 
@@ -1067,4 +1155,125 @@ class TokenCreatedOut(TokenOut):
                 }
             ]
         }
+    )
+
+
+# The access log -----------------------------------------------------------------------
+
+
+ACCESS_ENTRY_EXAMPLES: list[dict[str, Any]] = [
+    {
+        "id": 1811,
+        "at": "2026-11-24T08:41:07.312905Z",
+        "token_id": TOKEN_EXAMPLE["id"],
+        "name": TOKEN_EXAMPLE["name"],
+        "role": "staff",
+        "organisation": "Werkburo Oost-Vlaanderen",
+        "participant_id": PARTICIPANT_ID,
+        "route": "GET /participants/{participant_id}",
+    },
+    {
+        "id": 1812,
+        "at": "2026-11-24T10:02:55.080117Z",
+        "token_id": "9c0d4b7a-5e21-4f3b-8a6c-2d1e0f9b8a73",
+        "name": "Inspectie WSE",
+        "role": "auditor",
+        "organisation": None,
+        "participant_id": PARTICIPANT_ID,
+        "route": "GET /trajectories/{trajectory_id}/history",
+    },
+]
+
+
+class AccessEntryOut(BaseModel):
+    id: int = Field(description="increases in the order the entries were recorded")
+    at: datetime
+    token_id: UUID
+    name: str = Field(description="the name of the token that read")
+    role: Role
+    organisation: str | None = Field(description="a staff member's organisation")
+    participant_id: UUID = Field(description="whose personal data was read")
+    route: str = Field(description="the route that answered the data, as declared")
+
+    model_config = response_example(*ACCESS_ENTRY_EXAMPLES)
+
+
+class AccessLogOut(BaseModel):
+    entries: list[AccessEntryOut] = Field(description="oldest first")
+    next_after: int | None = Field(
+        description="`after` for the next page; null on the last page"
+    )
+
+    model_config = response_example(
+        {"entries": ACCESS_ENTRY_EXAMPLES, "next_after": 1812},
+        {"entries": [], "next_after": None},
+    )
+
+
+BROKEN_LINK_EXAMPLE = {
+    "aggregate_id": TRAJECTORY_ID,
+    "version": 4,
+    "kind": "altered",
+    "message": "version 4 does not match its link: the stored event, or one before "
+    "it, was changed",
+    "expected": "9f2c4e51d0b7a3c8e6f1d2b4a5c7e9f0a1b3c5d7e9f1a2b4c6d8e0f2a4b6c8d0",
+    "found": "3a1c5e7f9b2d4f6a8c0e2b4d6f8a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5a",
+}
+
+
+class BrokenLinkOut(BaseModel):
+    aggregate_id: UUID = Field(description="the history (aggregate) that is broken")
+    version: int = Field(description="the first version whose link does not hold")
+    kind: Literal["altered", "deleted", "unchained", "truncated", "reordered"] = Field(
+        description="altered: the event differs from its link; deleted: a version "
+        "is missing; unchained: an event no link or head covers; truncated: the "
+        "chain's head is beyond the last stored event; reordered: the log has the "
+        "versions out of order"
+    )
+    message: str
+    expected: str | None = Field(
+        description="the hash the chain recorded (hex), where there is one"
+    )
+    found: str | None = Field(
+        description="the hash of the event as stored now (hex), where there is one"
+    )
+
+    model_config = response_example(BROKEN_LINK_EXAMPLE)
+
+
+class VerificationOut(BaseModel):
+    intact: bool = Field(description="every chain holds")
+    events: int = Field(description="stored events checked")
+    aggregates: int = Field(description="histories (aggregates) checked")
+    position: int = Field(description="the last log position covered")
+    seconds: float
+    broken_aggregates: int = Field(description="histories with a broken chain")
+    first_broken: BrokenLinkOut | None = Field(
+        description="the first broken link of the first broken history"
+    )
+    broken: list[BrokenLinkOut] = Field(
+        description="the first broken link of each broken history (up to 1,000)"
+    )
+
+    model_config = response_example(
+        {
+            "intact": True,
+            "events": 104_233,
+            "aggregates": 10_412,
+            "position": 104_233,
+            "seconds": 1.42,
+            "broken_aggregates": 0,
+            "first_broken": None,
+            "broken": [],
+        },
+        {
+            "intact": False,
+            "events": 104_232,
+            "aggregates": 10_412,
+            "position": 104_233,
+            "seconds": 1.40,
+            "broken_aggregates": 1,
+            "first_broken": BROKEN_LINK_EXAMPLE,
+            "broken": [BROKEN_LINK_EXAMPLE],
+        },
     )

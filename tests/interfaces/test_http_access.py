@@ -78,6 +78,7 @@ READERS = frozenset({Role.STAFF, Role.AUDITOR})
 OUTCOMES = frozenset({Role.EVALUATOR, Role.AUDITOR, Role.ADMIN})
 OPERATORS = frozenset({Role.ADMIN, Role.AUDITOR})
 ADMIN = frozenset({Role.ADMIN})
+AUDITORS = frozenset({Role.AUDITOR})
 
 
 def _new_token(world: World) -> tuple[str, Any]:
@@ -143,6 +144,16 @@ ROUTES = [
         200,
         lambda w: (f"/trajectories/{w.trajectory_id}/history", None),
     ),
+    Route(
+        "GET",
+        "/trajectories/{trajectory_id}/diff",
+        READERS,
+        200,
+        lambda w: (
+            f"/trajectories/{w.trajectory_id}/diff?from_version=1&to_version=2",
+            None,
+        ),
+    ),
     Route("GET", "/caseload", READERS, 200, lambda w: ("/caseload", None)),
     Route("GET", "/outcomes", OUTCOMES, 200, lambda w: ("/outcomes", None)),
     Route(
@@ -169,6 +180,8 @@ ROUTES = [
     ),
     Route("GET", "/tokens", ADMIN, 200, lambda w: ("/tokens", None)),
     Route("DELETE", "/tokens/{token_id}", ADMIN, 200, _new_token),
+    Route("GET", "/audit/access", AUDITORS, 200, lambda w: ("/audit/access", None)),
+    Route("GET", "/audit/verify", OPERATORS, 200, lambda w: ("/audit/verify", None)),
 ]
 OPEN_ROUTES = {("GET", "/health"), ("GET", "/metrics")}
 
@@ -249,6 +262,8 @@ def test_staff_cannot_read_another_organisations_trajectory_by_any_route(
         f"{trajectory}?as_of_version=1",
         f"{trajectory}?as_of=2024-03-01",
         f"{trajectory}/history",
+        f"{trajectory}/diff?from_version=1&to_version=2",
+        f"{trajectory}/diff?from_version=2&to_version=1",
         f"/participants/{world.participant_id}",
     ]
 

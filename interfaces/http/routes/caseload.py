@@ -11,7 +11,7 @@ from application.projections.caseload.queries import (
     CaseloadPage,
     CaseloadQuery,
 )
-from interfaces.http.deps import NO_NUL, Reader, ViewsDep
+from interfaces.http.deps import NO_NUL, Reader, RecordRead, ViewsDep
 from interfaces.http.errors import ERROR_RESPONSES
 from interfaces.http.routes.trajectories import scoped
 from interfaces.http.schemas import CaseloadEntryOut, CaseloadOut, CoachTotalOut
@@ -23,6 +23,7 @@ router = APIRouter(prefix="/caseload", tags=["views"])
 def caseload(
     views: ViewsDep,
     caller: Reader,
+    record_read: RecordRead,
     coach: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     stage: Annotated[
         str | None, Query(description=f"one of {', '.join(CASELOAD_STAGES)}")
@@ -37,7 +38,7 @@ def caseload(
 ) -> CaseloadOut:
     """Open trajectories (referred, active, suspended) with contact alerts, and the
     active count per coach against the benchmark of 20 (staff see their own
-    organisation's)."""
+    organisation's). Each participant on the page is recorded in the access log."""
     query = CaseloadQuery(
         coach=coach,
         stage=stage,
@@ -47,7 +48,9 @@ def caseload(
         limit=limit,
         offset=offset,
     )
-    return caseload_out(views.caseload_page(query))
+    page = views.caseload_page(query)
+    record_read(entry.participant_id for entry in page.entries)
+    return caseload_out(page)
 
 
 def caseload_out(page: CaseloadPage) -> CaseloadOut:

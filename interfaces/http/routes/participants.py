@@ -3,7 +3,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from domain.participant import Participant
-from interfaces.http.deps import Idempotency, Reader, Service, Staff
+from interfaces.http.deps import Idempotency, Reader, RecordRead, Service, Staff
 from interfaces.http.errors import ERROR_RESPONSES, REPLAYED, ErrorBody
 from interfaces.http.schemas import ParticipantIn, ParticipantOut
 
@@ -74,10 +74,11 @@ def register_participant(
     },
 )
 def get_participant(
-    participant_id: UUID, service: Service, caller: Reader
+    participant_id: UUID, service: Service, caller: Reader, record_read: RecordRead
 ) -> ParticipantOut:
     """A participant's personal data (staff of the participant's organisation,
-    auditors)."""
+    auditors); the read is recorded in the access log."""
     participant = service.participant(participant_id, caller.within)
     participant.check_readable()
+    record_read([participant.id])
     return participant_out(participant)

@@ -1,8 +1,10 @@
+import functools
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
+from pydantic import TypeAdapter
 
 from application.access import Caller, OtherOrganisation
 from application.projections.caseload.queries import (
@@ -11,14 +13,15 @@ from application.projections.caseload.queries import (
     MAX_OFFSET,
     TrajectoryListQuery,
 )
-from application.trajectories import HistoryEntry
-from domain.trajectory import Trajectory
+from application.trajectories import HistoryEntry, TrajectoryDiff
+from domain.trajectory import Placement, Trajectory
 from domain.vocabulary import Stage
 from interfaces.http.deps import (
     NO_NUL,
     ExpectedVersion,
     Idempotency,
     Reader,
+    RecordRead,
     Service,
     Staff,
     ViewsDep,
@@ -34,9 +37,11 @@ from interfaces.http.schemas import (
     Created,
     EventIn,
     EventRecorded,
+    FieldChangeOut,
     HistoryEntryOut,
     PlacementOut,
     ReferralIn,
+    TrajectoryDiffOut,
     TrajectoryListOut,
     TrajectoryOut,
     TrajectorySummaryOut,
@@ -56,11 +61,40 @@ def trajectory_out(trajectory: Trajectory) -> TrajectoryOut:
             if name not in ("id", "placements", "retracted_versions")
         },
         id=trajectory.id,
-        placements=[
-            PlacementOut(**vars(p), competitive=p.competitive)
-            for p in trajectory.placements
-        ],
+        placements=[placement_out(p) for p in trajectory.placements],
         retracted_versions=sorted(int(v) for v in trajectory.retracted),
+    )
+
+
+def placement_out(placement: Placement) -> PlacementOut:
+    return PlacementOut(**vars(placement), competitive=placement.competitive)
+
+
+@functools.cache
+def _state_field(name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(TrajectoryOut.model_fields[name].rebuild_annotation())
+
+
+def state_value(name: str, value: Any) -> Any:
+    """A field of the state as JSON, exactly as ``trajectory_out`` renders it."""
+    if name == "placements":
+        value = [placement_out(p) for p in value]
+    return _state_field(name).dump_python(value, mode="json")
+
+
+def diff_out(diff: TrajectoryDiff) -> TrajectoryDiffOut:
+    return TrajectoryDiffOut(
+        from_version=diff.from_version,
+        to_version=diff.to_version,
+        changes=[
+            FieldChangeOut(
+                field=change.field,
+                before=state_value(change.field, change.before),
+                after=state_value(change.field, change.after),
+            )
+            for change in diff.changes
+        ],
+        events=[history_entry_out(e) for e in diff.events],
     )
 
 
@@ -179,6 +213,7 @@ def get_trajectory(
     trajectory_id: UUID,
     service: Service,
     caller: Reader,
+    record_read: RecordRead,
     response: Response,
     as_of_version: Annotated[
         int | None, Query(ge=1, description="replay up to this version")
@@ -188,7 +223,9 @@ def get_trajectory(
         Query(description="replay the events whose business date is on or before it"),
     ] = None,
 ) -> TrajectoryOut:
-    """The trajectory's current state, or its state at a version or a date."""
+    """The trajectory's current state, or its state at a version or a date. It
+    holds personal data (disability, postcode): the read is recorded in the access
+    log."""
     if as_of_version is not None and as_of is not None:
         raise InvalidParameter("query.as_of", "give as_of_version or as_of, not both")
     if as_of_version is not None:
@@ -199,6 +236,7 @@ def get_trajectory(
         trajectory = service.trajectory_as_of(trajectory_id, as_of, caller.within)
     else:
         trajectory = service.trajectory(trajectory_id, caller.within)
+    record_read([trajectory.participant_id])
     response.headers["ETag"] = f'"{trajectory.version}"'
     return trajectory_out(trajectory)
 
@@ -209,10 +247,35 @@ def get_trajectory(
     responses=ERROR_RESPONSES,
 )
 def get_history(
-    trajectory_id: UUID, service: Service, caller: Reader
+    trajectory_id: UUID, service: Service, caller: Reader, record_read: RecordRead
 ) -> list[HistoryEntryOut]:
-    """Every stored event, oldest first; retracted ones are marked, never removed."""
-    return [history_entry_out(e) for e in service.history(trajectory_id, caller.within)]
+    """Every stored event, oldest first; retracted ones are marked, never removed.
+    The read is recorded in the access log."""
+    entries = service.history(trajectory_id, caller.within)
+    record_read([service.trajectory(trajectory_id).participant_id])
+    return [history_entry_out(e) for e in entries]
+
+
+@router.get(
+    "/{trajectory_id}/diff",
+    response_model=TrajectoryDiffOut,
+    responses=ERROR_RESPONSES,
+)
+def get_diff(
+    trajectory_id: UUID,
+    service: Service,
+    caller: Reader,
+    record_read: RecordRead,
+    from_version: Annotated[int, Query(ge=1, description="the earlier version")],
+    to_version: Annotated[
+        int, Query(ge=1, description="the later version, or the same one")
+    ],
+) -> TrajectoryDiffOut:
+    """The state's fields that changed from one version to another, and the events
+    recorded in between. The read is recorded in the access log."""
+    diff = service.diff(trajectory_id, from_version, to_version, caller.within)
+    record_read([service.trajectory(trajectory_id).participant_id])
+    return diff_out(diff)
 
 
 def scoped(caller: Caller, organisation: str | None) -> str | None:

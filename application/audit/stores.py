@@ -1,0 +1,293 @@
+"""The hash chains on each store: the tables, the write path, the consistent read.
+
+The recorders in ``application.storage`` call ``write`` inside the events'
+transaction; ``reading()`` gives a verification its snapshot of the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.rows import tuple_row
+
+from application.audit.chain import (
+    HEADS_TABLE,
+    LINKS_TABLE,
+    ChainOutOfStep,
+    ChainSource,
+    EventRow,
+    LinkRow,
+    chain,
+)
+
+FETCH = 5_000  # rows per round trip when streaming a verification
+ABORT = b"DO $$ BEGIN RAISE EXCEPTION 'hash chain out of step: save refused'; END $$"
+
+
+class PostgresChains:
+    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
+        self.datastore = recorder.datastore
+        schema = f'"{recorder.datastore.schema}".'
+        self.events = f"{schema}{recorder.events_table_name}"
+        self.links = f"{schema}{LINKS_TABLE}"
+        self.heads = f"{schema}{HEADS_TABLE}"
+
+    def write(self, curs: Any, stored_events: Sequence[StoredEvent]) -> None:
+        """Links the events just inserted; runs under the events table's lock, so
+        the heads read here are the ones the links follow."""
+        ids = list({e.originator_id for e in stored_events})
+        curs.execute(
+            f"SELECT originator_id, version, hash FROM {self.heads} "
+            "WHERE originator_id = ANY(%s)".encode(),
+            (ids,),
+        )
+        heads = {
+            row["originator_id"]: (row["version"], bytes(row["hash"]))
+            for row in curs.fetchall()
+        }
+        try:
+            linked = chain(stored_events, heads)
+        except ChainOutOfStep:
+            # The library commits its transaction block even when the insert
+            # raises (it relies on a failed statement having aborted it): fail
+            # one here, so nothing of this save is committed.
+            with contextlib.suppress(psycopg.Error):
+                curs.execute(ABORT)
+                curs.fetchall()
+            raise
+        curs.execute(
+            f"INSERT INTO {self.links} (originator_id, originator_version, hash) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bytea[])".encode(),
+            _columns(linked.links),
+        )
+        curs.execute(
+            f"INSERT INTO {self.heads} (originator_id, version, hash) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bytea[]) "
+            "ON CONFLICT (originator_id) DO UPDATE "
+            "SET version = EXCLUDED.version, hash = EXCLUDED.hash".encode(),
+            _columns(linked.heads),
+        )
+
+    def set_up(self) -> None:
+        """Creates the tables; a store that has events but no chains yet (written
+        before the chains existed) is linked once, under the table lock."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(b"SELECT pg_advisory_xact_lock(hashtext('trajectory chains'))")
+            curs.execute(
+                b"SELECT to_regclass(%s) IS NOT NULL AS present", (self.links,)
+            )
+            present: Any = curs.fetchone()
+            if present["present"]:
+                return
+            curs.execute(
+                f"CREATE TABLE {self.links} (originator_id uuid NOT NULL, "
+                "originator_version bigint NOT NULL, hash bytea NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))".encode()
+            )
+            curs.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.heads} (originator_id uuid PRIMARY "
+                "KEY, version bigint NOT NULL, hash bytea NOT NULL)".encode()
+            )
+            curs.execute(f"LOCK TABLE {self.events} IN EXCLUSIVE MODE".encode())
+            curs.execute(
+                f"SELECT originator_id, originator_version, topic, state FROM "
+                f"{self.events} ORDER BY originator_id, originator_version".encode()
+            )
+            existing = [
+                StoredEvent(
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+            if existing:
+                self.write(curs, existing)
+
+    @contextmanager
+    def reading(self) -> Iterator[ChainSource]:
+        """One repeatable-read transaction: the events, links and heads a
+        verification reads are of one moment, however long it takes."""
+        with self.datastore.get_connection() as conn, conn.transaction():
+            conn.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield _PostgresSource(conn, self)
+
+
+class _PostgresSource(ChainSource):
+    def __init__(self, conn: Any, chains: PostgresChains) -> None:
+        self.conn, self.chains = conn, chains
+        self._cursors = 0
+
+    def count(self) -> int:
+        row = self.conn.execute(
+            f"SELECT count(*) AS n FROM {self.chains.events}".encode()
+        ).fetchone()
+        return int(row["n"])
+
+    def events(self) -> Generator[EventRow, None, None]:
+        for row in self._stream(
+            f"SELECT originator_id, originator_version, topic, state, notification_id "
+            f"FROM {self.chains.events} ORDER BY originator_id, originator_version"
+        ):
+            yield EventRow(row[0], row[1], _text(row[2]), _bytes(row[3]), row[4])
+
+    def links(self) -> Generator[LinkRow, None, None]:
+        for row in self._stream(
+            f"SELECT originator_id, originator_version, hash FROM {self.chains.links} "
+            "ORDER BY originator_id, originator_version"
+        ):
+            yield LinkRow(row[0], row[1], bytes(row[2]))
+
+    def heads(self) -> Generator[LinkRow, None, None]:
+        for row in self._stream(
+            f"SELECT originator_id, version, hash FROM {self.chains.heads} "
+            "ORDER BY originator_id"
+        ):
+            yield LinkRow(row[0], row[1], bytes(row[2]))
+
+    def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        self._cursors += 1
+        name = f"trajectory_verify_{self._cursors}"
+        with self.conn.cursor(name, row_factory=tuple_row) as cursor:
+            cursor.itersize = FETCH
+            cursor.execute(sql.encode())
+            yield from cursor
+
+
+class SQLiteChains:
+    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
+        self.datastore = recorder.datastore
+        self.events = recorder.events_table_name
+
+    def write(self, c: Any, stored_events: Sequence[StoredEvent]) -> None:
+        ids = list({_hex(e.originator_id) for e in stored_events})
+        heads: dict[UUID, tuple[int, bytes]] = {}
+        for start in range(0, len(ids), 500):  # SQLite limits the parameters
+            chunk = ids[start : start + 500]
+            c.execute(
+                f"SELECT originator_id, version, hash FROM {HEADS_TABLE} "
+                f"WHERE originator_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            heads.update(
+                (UUID(row[0]), (row[1], bytes(row[2]))) for row in c.fetchall()
+            )
+        linked = chain(stored_events, heads)
+        c.executemany(
+            f"INSERT INTO {LINKS_TABLE} (originator_id, originator_version, hash) "
+            "VALUES (?, ?, ?)",
+            [(a.hex, v, h) for a, v, h in linked.links],
+        )
+        c.executemany(
+            f"INSERT INTO {HEADS_TABLE} (originator_id, version, hash) "
+            "VALUES (?, ?, ?) ON CONFLICT (originator_id) DO UPDATE "
+            "SET version = excluded.version, hash = excluded.hash",
+            [(a.hex, v, h) for a, v, h in linked.heads],
+        )
+
+    def set_up(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = ?", (LINKS_TABLE,)
+            )
+            if c.fetchone()[0]:
+                return
+            c.execute(
+                f"CREATE TABLE {LINKS_TABLE} (originator_id TEXT NOT NULL, "
+                "originator_version INTEGER NOT NULL, hash BLOB NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID"
+            )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (originator_id TEXT "
+                "PRIMARY KEY, version INTEGER NOT NULL, hash BLOB NOT NULL) "
+                "WITHOUT ROWID"
+            )
+            c.execute(
+                f"SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.events} ORDER BY originator_id, originator_version"
+            )
+            existing = [
+                StoredEvent(UUID(row[0]), row[1], row[2], bytes(row[3]))
+                for row in c.fetchall()
+            ]
+            if existing:
+                self.write(c, existing)
+
+    @contextmanager
+    def reading(self) -> Iterator[ChainSource]:
+        with self.datastore.transaction(commit=False) as c:
+            yield _SQLiteSource(c.sqlite_cursor.connection, self.events)
+
+
+class _SQLiteSource(ChainSource):
+    def __init__(self, connection: Any, events: str) -> None:
+        self.connection, self.table = connection, events
+
+    def count(self) -> int:
+        return int(
+            self.connection.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
+        )
+
+    def events(self) -> Generator[EventRow, None, None]:
+        for row in self._stream(
+            f"SELECT originator_id, originator_version, topic, state, rowid "
+            f"FROM {self.table} ORDER BY originator_id, originator_version"
+        ):
+            yield EventRow(UUID(row[0]), row[1], _text(row[2]), _bytes(row[3]), row[4])
+
+    def links(self) -> Generator[LinkRow, None, None]:
+        for row in self._stream(
+            f"SELECT originator_id, originator_version, hash FROM {LINKS_TABLE} "
+            "ORDER BY originator_id, originator_version"
+        ):
+            yield LinkRow(UUID(row[0]), row[1], bytes(row[2]))
+
+    def heads(self) -> Generator[LinkRow, None, None]:
+        for row in self._stream(
+            f"SELECT originator_id, version, hash FROM {HEADS_TABLE} "
+            "ORDER BY originator_id"
+        ):
+            yield LinkRow(UUID(row[0]), row[1], bytes(row[2]))
+
+    def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(FETCH):
+                yield from rows
+        finally:
+            cursor.close()
+
+
+def _columns(rows: list[tuple[UUID, int, bytes]]) -> tuple[list[Any], ...]:
+    return (
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+    )
+
+
+def _hex(value: UUID | str) -> str:
+    return value.hex if isinstance(value, UUID) else UUID(value).hex
+
+
+def _text(value: Any) -> str:
+    """A stored topic; whatever someone put there instead is hashed as text."""
+    return value if isinstance(value, str) else str(value)
+
+
+def _bytes(value: Any) -> bytes:
+    """A stored state; a value of another type (SQLite keeps what it is given) is
+    hashed as its text, so it fails its link instead of failing the verification."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()

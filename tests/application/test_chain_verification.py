@@ -1,0 +1,374 @@
+"""Verification finds every change made to the stored events behind the service's
+back, and names the first broken link.
+
+The tampering is done as a database superuser would: on PostgreSQL, in a throwaway
+cluster of the test's own, with the append-only triggers disabled for the change;
+on SQLite, with the triggers dropped (anyone holding the file can).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from application.audit.chain import HEADS_TABLE, LINKS_TABLE, Break, BrokenLink
+from application.settings import Settings
+from application.trajectories import Trajectories, VerificationRunning
+from domain.vocabulary import SessionMode, SessionSetting
+from tests.conftest import ThrowawayPostgres, running_throwaway_postgres
+from tests.service_builders import INTAKE_ON, register_buso_programme, taken_in
+
+SESSIONS = 3  # versions 3, 4 and 5 after the referral and the intake
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[ThrowawayPostgres]:
+    with running_throwaway_postgres() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator["Store"]:
+    if request.param == "postgres":
+        cluster: ThrowawayPostgres = request.getfixturevalue("cluster")
+        schema = f"tamper_{uuid4().hex[:8]}"
+        with psycopg.connect(cluster.url, autocommit=True) as connection:
+            connection.execute(f"CREATE SCHEMA {schema}")
+        url = f"{cluster.url}?schema={schema}"
+    else:
+        url = f"sqlite:///{tmp_path}/trajectory.db"
+    service = Trajectories(Settings(database_url=url, snapshot_interval=100))
+    try:
+        yield Store(service)
+    finally:
+        service.close()
+
+
+class Store:
+    """The service, a trajectory of five versions, and a superuser's hands."""
+
+    def __init__(self, service: Trajectories) -> None:
+        self.service = service
+        register_buso_programme(service)
+        self.trajectory_id = taken_in(service)
+        for day in range(SESSIONS):
+            service.hold_session(
+                self.trajectory_id,
+                on=INTAKE_ON + timedelta(days=7 * (day + 1)),
+                minutes=45,
+                mode=SessionMode.INDIVIDUAL,
+                setting=SessionSetting.OFFICE,
+                note=f"session {day + 1}",
+                recorded_by="Hilde",
+            )
+        self.postgres = service.settings.is_postgres
+        recorder: Any = service.recorder
+        self.events = recorder.events_table_name
+        if self.postgres:
+            schema = recorder.datastore.schema
+            self.events = f'"{schema}".{self.events}'
+            self.links = f'"{schema}".{LINKS_TABLE}'
+            self.heads = f'"{schema}".{HEADS_TABLE}'
+        else:
+            self.links, self.heads = LINKS_TABLE, HEADS_TABLE
+        self._datastore = recorder.datastore
+
+    def id(self, aggregate_id: UUID) -> Any:
+        return aggregate_id if self.postgres else aggregate_id.hex
+
+    @contextmanager
+    def untriggered(self, *tables: str) -> Iterator[Any]:
+        """A transaction in which the append-only triggers of ``tables`` are off."""
+        with self._datastore.transaction(commit=True) as cursor:
+            for table in tables:
+                if self.postgres:
+                    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+                else:
+                    for operation in ("update", "delete"):
+                        cursor.execute(
+                            f"DROP TRIGGER IF EXISTS {table}_refuse_{operation}"
+                        )
+            yield cursor
+            if self.postgres:
+                for table in tables:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+    def sql(self, statement: str) -> str:
+        return statement if self.postgres else statement.replace("%s", "?")
+
+    def state(self, aggregate_id: UUID, version: int) -> bytes:
+        with self._datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                self.sql(
+                    f"SELECT state FROM {self.events} "
+                    "WHERE originator_id = %s AND originator_version = %s"
+                ),
+                (self.id(aggregate_id), version),
+            )
+            row = cursor.fetchone()
+        return bytes(row["state"] if self.postgres else row[0])
+
+    def flip_byte(self, aggregate_id: UUID, version: int, position: int) -> None:
+        state = bytearray(self.state(aggregate_id, version))
+        state[position % len(state)] ^= 0x01
+        with self.untriggered(self.events) as cursor:
+            cursor.execute(
+                self.sql(
+                    f"UPDATE {self.events} SET state = %s "
+                    "WHERE originator_id = %s AND originator_version = %s"
+                ),
+                (bytes(state), self.id(aggregate_id), version),
+            )
+
+    def delete(self, table: str, aggregate_id: UUID, version: int) -> None:
+        column = "version" if table == self.heads else "originator_version"
+        with self.untriggered(table) as cursor:
+            cursor.execute(
+                self.sql(
+                    f"DELETE FROM {table} WHERE originator_id = %s AND {column} = %s"
+                ),
+                (self.id(aggregate_id), version),
+            )
+
+    def swap_versions(self, aggregate_id: UUID, one: int, other: int) -> None:
+        statement = self.sql(
+            f"UPDATE {self.events} SET originator_version = %s "
+            "WHERE originator_id = %s AND originator_version = %s"
+        )
+        with self.untriggered(self.events) as cursor:
+            for new, old in ((-1, one), (one, other), (other, -1)):
+                cursor.execute(statement, (new, self.id(aggregate_id), old))
+
+    def insert_event(self, aggregate_id: UUID, version: int) -> None:
+        with self._datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                self.sql(
+                    f"INSERT INTO {self.events} "
+                    "(originator_id, originator_version, topic, state) "
+                    "VALUES (%s, %s, %s, %s)"
+                ),
+                (self.id(aggregate_id), version, "trajectory:Forged", b"{}"),
+            )
+
+
+def only_break(store: Store) -> BrokenLink:
+    result = store.service.verify()
+    assert not result.intact
+    assert result.broken_aggregates == 1, result.broken
+    return result.broken[0]
+
+
+def test_an_untouched_store_verifies(store: Store) -> None:
+    progress: list[tuple[int, int]] = []
+
+    result = store.service.verify(
+        progress=lambda done, total: progress.append((done, total))
+    )
+
+    assert result.intact and result.broken == [] and result.first_broken is None
+    # the programme, its log, the participant, the trajectory and the enrolment
+    assert result.aggregates == 5
+    assert result.events == progress[-1][0] == progress[-1][1]
+    assert result.events == store.service.recorder.max_notification_id()
+
+
+def test_a_byte_changed_in_an_event_is_named_with_both_hashes(store: Store) -> None:
+    recorded = store.service.verify()
+    store.flip_byte(store.trajectory_id, 4, position=10)
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        store.trajectory_id,
+        4,
+        Break.ALTERED,
+    )
+    assert broken.expected is not None and broken.found is not None
+    assert broken.expected != broken.found
+    assert recorded.intact
+
+
+def test_a_deleted_event_is_named(store: Store) -> None:
+    store.delete(store.events, store.trajectory_id, 3)
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        store.trajectory_id,
+        3,
+        Break.DELETED,
+    )
+    assert "version 3 is missing" in broken.message
+
+
+def test_two_swapped_versions_are_found_at_the_first(store: Store) -> None:
+    store.swap_versions(store.trajectory_id, 3, 4)
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        store.trajectory_id,
+        3,
+        Break.ALTERED,
+    )
+
+
+def test_a_tail_cut_with_its_links_is_found_by_the_head(store: Store) -> None:
+    for version in (5, 4):
+        store.delete(store.events, store.trajectory_id, version)
+        store.delete(store.links, store.trajectory_id, version)
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        store.trajectory_id,
+        4,
+        Break.TRUNCATED,
+    )
+    assert "head is at version 5" in broken.message
+    assert "end at version 3" in broken.message
+
+
+def test_a_tail_cut_without_its_links_is_a_deleted_event(store: Store) -> None:
+    store.delete(store.events, store.trajectory_id, 5)
+
+    broken = only_break(store)
+
+    assert (broken.version, broken.kind) == (5, Break.DELETED)
+
+
+def test_an_event_inserted_past_the_service_belongs_to_no_chain(store: Store) -> None:
+    store.insert_event(store.trajectory_id, 6)
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        store.trajectory_id,
+        6,
+        Break.UNCHAINED,
+    )
+
+
+def test_an_aggregate_inserted_past_the_service_belongs_to_no_chain(
+    store: Store,
+) -> None:
+    forged = uuid4()
+    store.insert_event(forged, 1)
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        forged,
+        1,
+        Break.UNCHAINED,
+    )
+
+
+def test_every_broken_aggregate_is_counted_and_the_intact_ones_pass(
+    store: Store,
+) -> None:
+    other = taken_in(store.service)
+    store.flip_byte(store.trajectory_id, 2, position=3)
+    store.flip_byte(other, 1, position=3)
+
+    result = store.service.verify()
+
+    assert result.broken_aggregates == 2
+    assert {b.aggregate_id for b in result.broken} == {store.trajectory_id, other}
+    assert result.aggregates == 5 + 3  # another participant, trajectory, enrolment
+
+
+def test_a_write_after_a_cut_tail_is_refused_and_stores_nothing(store: Store) -> None:
+    store.delete(store.events, store.trajectory_id, 5)
+    before = store.service.verify()
+
+    with pytest.raises(Exception, match="hash chain .* ends at version 5"):
+        store.service.hold_session(
+            store.trajectory_id,
+            on=date(2024, 6, 3),
+            minutes=30,
+            mode=SessionMode.INDIVIDUAL,
+            setting=SessionSetting.OFFICE,
+            note="after the cut",
+            recorded_by="Hilde",
+        )
+
+    after = store.service.verify()
+    assert (after.events, after.broken) == (before.events, before.broken)
+
+
+def test_events_written_before_the_chains_existed_are_linked_once(
+    store: Store,
+) -> None:
+    url = store.service.settings.database_url
+    with store._datastore.transaction(commit=True) as cursor:
+        cursor.execute(f"DROP TABLE {store.links}")
+        cursor.execute(f"DROP TABLE {store.heads}")
+
+    reopened = Trajectories(Settings(database_url=url))
+    try:
+        result = reopened.verify()
+    finally:
+        reopened.close()
+
+    assert result.intact
+    assert result.events == store.service.recorder.max_notification_id()
+
+
+def test_one_verification_runs_at_a_time(store: Store) -> None:
+    inside: list[Exception] = []
+
+    def progress(done: int, total: int) -> None:
+        if not inside:
+            try:
+                store.service.verify()
+            except VerificationRunning as running:
+                inside.append(running)
+
+    assert store.service.verify(progress=progress).intact
+    assert len(inside) == 1
+    assert store.service.verify().intact
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    folder = tmp_path_factory.mktemp("chains")
+    service = Trajectories(Settings(database_url=f"sqlite:///{folder}/t.db"))
+    try:
+        yield Store(service)
+    finally:
+        service.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_any_byte_flipped_in_any_stored_event_is_named(
+    sqlite_store: Store, data: st.DataObject
+) -> None:
+    store = sqlite_store
+    events = store.service.recorder.select_notifications(start=1, limit=100)
+    event = data.draw(st.sampled_from(events), label="event")
+    aggregate_id = event.originator_id
+    aggregate_id = (
+        aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
+    )
+    position = data.draw(st.integers(0, len(event.state) - 1), label="byte")
+
+    store.flip_byte(aggregate_id, event.originator_version, position)
+    try:
+        broken = only_break(store)
+    finally:
+        store.flip_byte(aggregate_id, event.originator_version, position)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        aggregate_id,
+        event.originator_version,
+        Break.ALTERED,
+    )
+    assert store.service.verify().intact
