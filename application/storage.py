@@ -4,6 +4,7 @@ tables are installed idempotently each time the application starts.
 """
 
 import re
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -256,10 +257,23 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 "POSTGRES_ENABLE_DB_FUNCTIONS off"
             )
         self.chains = PostgresChains(self)
+        self._saving = threading.local()  # the heads cursor of this thread's save
 
     def create_table(self) -> None:
         super().create_table()
         self.chains.set_up()
+
+    def _insert_stored_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)  # locks first
+        stale = getattr(self._saving, "heads", None)  # of a save that failed
+        if stale is not None:
+            stale.close()
+        self._saving.heads = self.chains.ask_heads(curs.connection, stored_events)
 
     def _fetch_ids_after_insert_events(
         self,
@@ -268,11 +282,15 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         """The events are inserted, under the table lock, without a conflict: link
-        them (the lock makes the heads read here the ones they follow)."""
+        them to the heads read under that lock."""
         positions = super()._fetch_ids_after_insert_events(
             curs, stored_events, **kwargs
         )
-        self.chains.write(curs, stored_events)
+        heads, self._saving.heads = self._saving.heads, None
+        try:
+            self.chains.link(heads, stored_events)
+        finally:
+            heads.close()
         return positions
 
     def _insert_events(

@@ -42,6 +42,7 @@ from application.audit.chain import (
     Verification,
     verify,
 )
+from application.audit.snapshots import check_snapshots
 from application.group_commit import GroupCommit
 from application.idempotency import (
     AlreadyAnswered,
@@ -943,11 +944,36 @@ class Trajectories(Application[UUID]):
         if not self._verifying.acquire(blocking=False):
             raise VerificationRunning()
         try:
-            chains: Any = getattr(self.recorder, "chains")  # noqa: B009
-            with chains.reading() as source:
-                return verify(source, progress)
+            recorder: Any = self.recorder
+            with recorder.chains.reading() as source:
+                result = verify(source, progress)
+            started = time.perf_counter()
+            self._verify_snapshots(result)
+            result.seconds += time.perf_counter() - started
+            return result
         finally:
             self._verifying.release()
+
+    def _verify_snapshots(self, result: Verification) -> None:
+        """Each snapshot must equal the state replayed from the events up to it."""
+        assert self.snapshots is not None
+        snapshots = self.snapshots
+        tables = SideTables(snapshots.recorder)
+        table = tables.name(snapshots.recorder.events_table_name)  # type: ignore[attr-defined]
+        rows = tables.run(
+            (f"SELECT DISTINCT originator_id FROM {table} ORDER BY 1", ()),
+            commit=False,
+        )
+        ids = [UUID(str(row[0])) for row in rows]
+        result.snapshotted = len(ids)
+        for broken in check_snapshots(
+            ids,
+            lambda aggregate_id: iter(snapshots.get(aggregate_id)),
+            lambda aggregate_id, last: iter(
+                self.repository.event_store.get(aggregate_id, lte=last)
+            ),
+        ):
+            result.add(broken)
 
     def grant_service_role(self, role: str) -> None:
         """Lets ``role`` run the service on PostgreSQL without owning anything:

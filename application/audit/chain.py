@@ -99,6 +99,7 @@ class Break(Enum):
     UNCHAINED = "unchained"
     TRUNCATED = "truncated"
     REORDERED = "reordered"
+    SNAPSHOT = "snapshot"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,17 @@ class Verification:
     broken: list[BrokenLink] = field(default_factory=list)
     position: int = 0
     seconds: float = 0.0
+    snapshotted: int = 0  # histories whose snapshots were checked against a replay
+    _broken_ids: set[UUID] = field(default_factory=set, repr=False)
+
+    def add(self, broken: BrokenLink) -> None:
+        """Counts a broken history once, listing its first broken link found."""
+        if broken.aggregate_id in self._broken_ids:
+            return
+        self._broken_ids.add(broken.aggregate_id)
+        self.broken_aggregates += 1
+        if len(self.broken) < MAX_LISTED:
+            self.broken.append(broken)
 
     @property
     def intact(self) -> bool:
@@ -143,6 +155,7 @@ class Verification:
             "events": self.events,
             "aggregates": self.aggregates,
             "position": self.position,
+            "snapshotted": self.snapshotted,
             "seconds": round(self.seconds, 3),
             "broken_aggregates": self.broken_aggregates,
             "first_broken": _link_dict(self.first_broken),
@@ -230,9 +243,7 @@ def _verify_groups(
             result.position = max(result.position, max(e.position for e in events))
         broken = _check(aggregate_id, events, links, head)
         if broken is not None:
-            result.broken_aggregates += 1
-            if len(result.broken) < MAX_LISTED:
-                result.broken.append(broken)
+            result.add(broken)
         if progress is not None and result.events - reported >= PROGRESS_EVERY:
             reported = result.events
             progress(result.events, total)

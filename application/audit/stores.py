@@ -40,15 +40,23 @@ class PostgresChains:
         self.links = f"{schema}{LINKS_TABLE}"
         self.heads = f"{schema}{HEADS_TABLE}"
 
-    def write(self, curs: Any, stored_events: Sequence[StoredEvent]) -> None:
-        """Links the events just inserted; runs under the events table's lock, so
-        the heads read here are the ones the links follow."""
+    def ask_heads(self, connection: Any, stored_events: Sequence[StoredEvent]) -> Any:
+        """Queues the read of the heads the events follow, on a cursor of its own,
+        after the events table's lock: in the library's pipeline it travels with
+        the insert, in the same round trip."""
+        heads = connection.cursor()
         ids = list({e.originator_id for e in stored_events})
-        curs.execute(
+        heads.execute(
             f"SELECT originator_id, version, hash FROM {self.heads} "
             "WHERE originator_id = ANY(%s)".encode(),
             (ids,),
         )
+        return heads
+
+    def link(self, heads_cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
+        """Links the events to the heads asked for, and queues the links and the new
+        heads: in a pipeline they travel with the commit."""
+        curs = heads_cursor
         heads = {
             row["originator_id"]: (row["version"], bytes(row["hash"]))
             for row in curs.fetchall()
@@ -111,7 +119,7 @@ class PostgresChains:
                 for row in curs.fetchall()
             ]
             if existing:
-                self.write(curs, existing)
+                self.link(self.ask_heads(curs.connection, existing), existing)
 
     @contextmanager
     def reading(self) -> Iterator[ChainSource]:

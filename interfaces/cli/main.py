@@ -285,7 +285,8 @@ def verify(
 def print_verification(result: Verification) -> None:
     summary = (
         f"{result.events:,} events in {result.aggregates:,} histories, up to log "
-        f"position {result.position:,}, in {result.seconds:.2f} s"
+        f"position {result.position:,}, and the snapshots of {result.snapshotted:,} "
+        f"histories against their replay, in {result.seconds:.2f} s"
     )
     if result.intact:
         out.print(f"every chain holds: {summary}", highlight=False)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.access import Forbidden
+from application.audit.chain import ChainOutOfStep
 from application.projections.view import RebuildInProgress
 from application.trajectories import VerificationRunning, VersionConflict
 from application.views import ReplaysBusy
@@ -218,6 +219,12 @@ def install_error_handlers(app: FastAPI) -> None:
             error.status_code, "http_error"
         )
         return problem(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(ChainOutOfStep)
+    async def out_of_step(request: Request, error: ChainOutOfStep) -> JSONResponse:
+        # Not the caller's doing: the store was changed outside the service.
+        log.error("refused a write on %s: %s", request.url.path, error)
+        return problem(500, "history_out_of_step", str(error))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

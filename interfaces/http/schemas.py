@@ -1224,11 +1224,14 @@ BROKEN_LINK_EXAMPLE = {
 class BrokenLinkOut(BaseModel):
     aggregate_id: UUID = Field(description="the history (aggregate) that is broken")
     version: int = Field(description="the first version whose link does not hold")
-    kind: Literal["altered", "deleted", "unchained", "truncated", "reordered"] = Field(
+    kind: Literal[
+        "altered", "deleted", "unchained", "truncated", "reordered", "snapshot"
+    ] = Field(
         description="altered: the event differs from its link; deleted: a version "
         "is missing; unchained: an event no link or head covers; truncated: the "
         "chain's head is beyond the last stored event; reordered: the log has the "
-        "versions out of order"
+        "versions out of order; snapshot: a snapshot differs from the state "
+        "replayed from the events"
     )
     message: str
     expected: str | None = Field(
@@ -1246,6 +1249,9 @@ class VerificationOut(BaseModel):
     events: int = Field(description="stored events checked")
     aggregates: int = Field(description="histories (aggregates) checked")
     position: int = Field(description="the last log position covered")
+    snapshotted: int = Field(
+        description="histories whose snapshots were checked against a replay"
+    )
     seconds: float
     broken_aggregates: int = Field(description="histories with a broken chain")
     first_broken: BrokenLinkOut | None = Field(
@@ -1261,6 +1267,7 @@ class VerificationOut(BaseModel):
             "events": 104_233,
             "aggregates": 10_412,
             "position": 104_233,
+            "snapshotted": 212,
             "seconds": 1.42,
             "broken_aggregates": 0,
             "first_broken": None,
@@ -1271,6 +1278,7 @@ class VerificationOut(BaseModel):
             "events": 104_232,
             "aggregates": 10_412,
             "position": 104_233,
+            "snapshotted": 212,
             "seconds": 1.40,
             "broken_aggregates": 1,
             "first_broken": BROKEN_LINK_EXAMPLE,

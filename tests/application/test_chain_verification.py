@@ -372,3 +372,44 @@ def test_any_byte_flipped_in_any_stored_event_is_named(
         Break.ALTERED,
     )
     assert store.service.verify().intact
+
+
+def test_a_changed_snapshot_is_named_though_every_chain_holds(store: Store) -> None:
+    store.service.take_snapshot(store.trajectory_id)
+    recorder: Any = store.service.snapshots.recorder  # type: ignore[union-attr]
+    table = recorder.events_table_name
+    if store.postgres:
+        table = f'"{recorder.datastore.schema}".{table}'
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT state FROM {table}")
+        row = cursor.fetchone()
+        state = bytes(row["state"] if store.postgres else row[0])
+    assert b'"postcode":"9300"' in state
+    with store.untriggered(table) as cursor:
+        cursor.execute(
+            store.sql(f"UPDATE {table} SET state = %s"),
+            (state.replace(b'"postcode":"9300"', b'"postcode":"1000"'),),
+        )
+    reader = Trajectories(store.service.settings)  # no cached copy: the snapshot
+    try:
+        assert reader.trajectory(store.trajectory_id).postcode == "1000"
+    finally:
+        reader.close()
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.version, broken.kind) == (
+        store.trajectory_id,
+        2 + SESSIONS,
+        Break.SNAPSHOT,
+    )
+    assert "differs from the state replayed" in broken.message
+
+
+def test_untouched_snapshots_verify(store: Store) -> None:
+    store.service.take_snapshot(store.trajectory_id, version=3)
+    store.service.take_snapshot(store.trajectory_id)
+
+    result = store.service.verify()
+
+    assert result.intact and result.snapshotted == 1

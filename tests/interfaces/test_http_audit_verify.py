@@ -18,6 +18,22 @@ from tests.interfaces.helpers import (
 
 def change_a_stored_byte(client: TestClient, trajectory_id: str, version: int) -> None:
     """What someone with the database in hand could do, past the triggers."""
+    behind_the_service(
+        client,
+        "UPDATE {table} SET state = state || {mark}",
+        b" ",
+        trajectory_id,
+        version,
+    )
+
+
+def delete_a_stored_event(client: TestClient, trajectory_id: str, version: int) -> None:
+    behind_the_service(client, "DELETE FROM {table}", None, trajectory_id, version)
+
+
+def behind_the_service(
+    client: TestClient, change: str, value: Any, trajectory_id: str, version: int
+) -> None:
     service: Any = client.app.state.service  # type: ignore[attr-defined]
     recorder = service.recorder
     table = recorder.events_table_name
@@ -31,11 +47,13 @@ def change_a_stored_byte(client: TestClient, trajectory_id: str, version: int) -
         if postgres:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
-            cursor.execute(f"DROP TRIGGER {table}_refuse_update")
+            for operation in ("update", "delete"):
+                cursor.execute(f"DROP TRIGGER {table}_refuse_{operation}")
+        values = (key, version) if value is None else (value, key, version)
         cursor.execute(
-            f"UPDATE {table} SET state = state || {mark} "
-            f"WHERE originator_id = {mark} AND originator_version = {mark}",
-            (b" ", key, version),
+            change.format(table=table, mark=mark)
+            + f" WHERE originator_id = {mark} AND originator_version = {mark}",
+            values,
         )
         if postgres:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
@@ -104,3 +122,19 @@ def test_a_second_verification_at_once_is_told_to_retry(client: TestClient) -> N
     assert response.status_code == 503
     assert response.json()["detail"]["code"] == "verification_running"
     assert response.headers["Retry-After"] == "10"
+
+
+def test_a_write_after_a_cut_tail_is_refused_and_names_the_cause(
+    client: TestClient,
+) -> None:
+    trajectory_id = a_history(client)
+    delete_a_stored_event(client, trajectory_id, 4)
+    before = client.get("/audit/verify", headers=as_role(client, Role.AUDITOR)).json()
+
+    response = client.post(f"/trajectories/{trajectory_id}/events", json=session())
+
+    assert response.status_code == 500
+    assert response.json()["detail"]["code"] == "history_out_of_step"
+    assert "run `trajectory verify`" in response.json()["detail"]["message"]
+    after = client.get("/audit/verify", headers=as_role(client, Role.AUDITOR)).json()
+    assert after["events"] == before["events"]
