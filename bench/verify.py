@@ -100,7 +100,8 @@ def run(url: str, schema: str, args: argparse.Namespace) -> None:
         service.close()
     raw = best["raw read of events, links, heads"]
     print(
-        f"\n{result.events:,} events in {result.aggregates:,} histories, "
+        f"\n{result.events:,} events in {result.aggregates:,} histories "
+        f"({result.snapshotted:,} with snapshots, each replayed), "
         f"best of {args.rounds} rounds\n"
     )
     print(f"| {'measure':<38} | seconds | events/s | × raw read |")
