@@ -490,6 +490,9 @@ def test_on_postgresql_concurrent_writers_never_make_the_runner_skip_an_event(
         for name in views.projections:
             views.rebuild(name)
         assert [rows_of(p.view) for p in projections_of(views)] == live
+        # and the writers, racing, linked every event to the one before it
+        verification = writers[0].verify()
+        assert verification.intact, verification.broken
     finally:
         database.close()
 

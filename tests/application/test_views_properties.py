@@ -702,6 +702,9 @@ def test_views_fed_in_random_batches_through_crashes_equal_their_rebuild_and_fol
     except AssertionError:
         note_histories(world.service, staff.trajectory_ids)
         raise
+    # and every event is linked to the one before it in its history's chain
+    verification = world.service.verify()
+    assert verification.intact, verification.broken
 
 
 def test_a_retraction_leaves_the_row_as_its_rebuild_folds_it(database_url: str) -> None:
