@@ -45,10 +45,11 @@ def install_append_only_guard(*recorders: Recorder, manage_schema: bool = True) 
         tables.append_only(recorder.events_table_name)  # type: ignore[attr-defined]
 
 
-def may_manage_schema(library_env: dict[str, str], events_table: str) -> bool:
+def may_manage_schema(library_env: dict[str, str]) -> bool:
     """Whether this database role sets up the schema: on PostgreSQL, when it owns
-    the stored events (or is a member of the owning role, or a superuser), or when
-    there are none yet. A service role that owns nothing only checks the set-up."""
+    the schema (or is a member of the owning role, or a superuser). A service role
+    that owns nothing only checks the set-up, even in an empty schema: creating the
+    tables would make it their owner, free to drop their triggers."""
     if library_env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         return True
     schema = library_env["POSTGRES_SCHEMA"] or "public"
@@ -61,11 +62,11 @@ def may_manage_schema(library_env: dict[str, str], events_table: str) -> bool:
         connect_timeout=int(library_env["POSTGRES_CONNECT_TIMEOUT"]),
     ) as connection:
         row = connection.execute(
-            "SELECT coalesce((SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
-            "WHERE oid = to_regclass(%s)), true)",
-            (f'"{schema}".{events_table}',),
+            "SELECT pg_has_role(nspowner, 'USAGE') FROM pg_namespace "
+            "WHERE nspname = %s",
+            (schema,),
         ).fetchone()
-    return bool(row and row[0])
+    return row is None or bool(row[0])  # no schema: the library says so
 
 
 # Small plain tables beside the stored events ------------------------------------------

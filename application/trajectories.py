@@ -314,8 +314,7 @@ class Trajectories(Application[UUID]):
         self._reading = [threading.Lock() for _ in range(64)]
         self._verifying = threading.Lock()
         library_env = settings.library_env()
-        events_table = f"{self.name.lower()}_events"
-        self.manages_schema = may_manage_schema(library_env, events_table)
+        self.manages_schema = may_manage_schema(library_env)
         super().__init__(env=library_env)
         assert self.snapshots is not None
         install_append_only_guard(
@@ -964,7 +963,9 @@ class Trajectories(Application[UUID]):
             (f"SELECT DISTINCT originator_id FROM {table} ORDER BY 1", ()),
             commit=False,
         )
+        # A history whose chain is broken is named already, and may not decode.
         ids = [UUID(str(row[0])) for row in rows]
+        ids = [i for i in ids if not result.is_broken(i)]
         result.snapshotted = len(ids)
         for broken in check_snapshots(
             ids,

@@ -131,6 +131,9 @@ class Verification:
     snapshotted: int = 0  # histories whose snapshots were checked against a replay
     _broken_ids: set[UUID] = field(default_factory=set, repr=False)
 
+    def is_broken(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self._broken_ids
+
     def add(self, broken: BrokenLink) -> None:
         """Counts a broken history once, listing its first broken link found."""
         if broken.aggregate_id in self._broken_ids:
@@ -346,14 +349,16 @@ def _check(
             )
         previous, expected_version, position = found, event.version + 1, event.position
     last = expected_version - 1
-    if last + 1 in links:
+    beyond = [version for version in links if version > last]
+    if beyond:
+        missing = min(beyond)
         return BrokenLink(
             aggregate_id,
-            last + 1,
+            missing,
             Break.DELETED,
-            f"version {last + 1} is missing: a link was recorded for it, but the "
+            f"version {missing} is missing: a link was recorded for it, but the "
             f"stored events end at version {last}",
-            expected=links[last + 1].hex(),
+            expected=links[missing].hex(),
         )
     if head is None:
         return BrokenLink(

@@ -25,7 +25,12 @@ def check_snapshots(
 ) -> Iterator[BrokenLink]:
     """The first snapshot of each history that differs from its replay."""
     for aggregate_id in aggregate_ids:
-        broken = _check(aggregate_id, snapshots_of, events_of)
+        try:
+            broken = _check(aggregate_id, snapshots_of, events_of)
+        except Exception as error:  # an event changed beyond decoding, say
+            broken = _broken(
+                aggregate_id, 0, f"the history cannot be replayed: {error}"
+            )
         if broken is not None:
             yield broken
 
@@ -35,10 +40,7 @@ def _check(
     snapshots_of: Callable[[UUID], Iterator[Any]],
     events_of: Callable[[UUID, int], Iterator[Any]],
 ) -> BrokenLink | None:
-    try:
-        snapshots = list(snapshots_of(aggregate_id))
-    except Exception as error:  # a snapshot changed beyond decoding
-        return _broken(aggregate_id, 0, f"a snapshot cannot be read: {error}")
+    snapshots = list(snapshots_of(aggregate_id))
     if not snapshots:
         return None
     pending = iter(snapshots)

@@ -46,10 +46,13 @@ class PostgresChains:
         the insert, in the same round trip."""
         heads = connection.cursor()
         ids = list({e.originator_id for e in stored_events})
+        # Not prepared: a statement skipped when the insert before it fails would
+        # be counted as prepared by psycopg, and fail the connection's next save.
         heads.execute(
             f"SELECT originator_id, version, hash FROM {self.heads} "
             "WHERE originator_id = ANY(%s)".encode(),
             (ids,),
+            prepare=False,
         )
         return heads
 
@@ -68,13 +71,14 @@ class PostgresChains:
             # raises (it relies on a failed statement having aborted it): fail
             # one here, so nothing of this save is committed.
             with contextlib.suppress(psycopg.Error):
-                curs.execute(ABORT)
+                curs.execute(ABORT, prepare=False)
                 curs.fetchall()
             raise
         curs.execute(
             f"INSERT INTO {self.links} (originator_id, originator_version, hash) "
             "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bytea[])".encode(),
             _columns(linked.links),
+            prepare=False,
         )
         curs.execute(
             f"INSERT INTO {self.heads} (originator_id, version, hash) "
@@ -82,6 +86,7 @@ class PostgresChains:
             "ON CONFLICT (originator_id) DO UPDATE "
             "SET version = EXCLUDED.version, hash = EXCLUDED.hash".encode(),
             _columns(linked.heads),
+            prepare=False,
         )
 
     def set_up(self) -> None:
@@ -247,8 +252,11 @@ class _SQLiteSource(ChainSource):
 
     def events(self) -> Generator[EventRow, None, None]:
         for row in self._stream(
-            f"SELECT originator_id, originator_version, topic, state, rowid "
-            f"FROM {self.table} ORDER BY originator_id, originator_version"
+            # By the canonical id: a row forged with another spelling of an id
+            # (upper case, hyphens) then meets the history it pretends to join.
+            f"SELECT lower(replace(originator_id, '-', '')), originator_version, "
+            f"topic, state, rowid FROM {self.table} "
+            "ORDER BY 1, originator_version"
         ):
             yield EventRow(UUID(row[0]), row[1], _text(row[2]), _bytes(row[3]), row[4])
 

@@ -184,3 +184,19 @@ def test_migrate_names_a_role_it_cannot_grant_to(
 
     assert result.exit_code == 1
     assert refusal in " ".join(result.output.split())
+
+
+def test_the_service_role_does_not_set_up_an_empty_schema(roles: Roles) -> None:
+    with roles.raw(roles.superuser) as connection:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS empty AUTHORIZATION {OWNER}")
+        connection.execute(f"GRANT USAGE, CREATE ON SCHEMA empty TO {SERVICE}")
+    url = roles.service.replace("schema=store", "schema=empty")
+
+    with pytest.raises(SchemaNotReady, match="run `trajectory migrate`"):
+        Trajectories(Settings(database_url=url))
+
+    with roles.raw(roles.superuser) as connection:
+        owned = connection.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'empty'"
+        ).fetchone()
+    assert owned is not None and owned[0] == 0
