@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from application.audit.chain import HEADS_TABLE, LINKS_TABLE, Break, BrokenLink
 from application.settings import Settings
 from application.trajectories import Trajectories, VerificationRunning
+from domain.trajectory import Trajectory
 from domain.vocabulary import SessionMode, SessionSetting
 from tests.conftest import ThrowawayPostgres, running_throwaway_postgres
 from tests.service_builders import INTAKE_ON, register_buso_programme, taken_in
@@ -456,7 +457,7 @@ def test_a_conflicting_save_leaves_the_connection_fit_for_the_next(
     try:
         for week in range(saves_before):
             hold(service, store.trajectory_id, date(2024, 4, 1) + timedelta(weeks=week))
-        stale = service.repository.get(store.trajectory_id)
+        stale: Trajectory = service.repository.get(store.trajectory_id)
         hold(service, store.trajectory_id, date(2024, 6, 3))
         stale.hold_session(
             on=date(2024, 6, 4),
