@@ -39,6 +39,7 @@ from application.audit.chain import (
     HEADS_TABLE,
     LINKS_TABLE,
     Progress,
+    Seal,
     Verification,
     verify,
 )
@@ -936,16 +937,19 @@ class Trajectories(Application[UUID]):
 
     # Audit ---------------------------------------------------------------------------
 
-    def verify(self, progress: Progress | None = None) -> Verification:
+    def verify(
+        self, progress: Progress | None = None, kept_seal: Seal | None = None
+    ) -> Verification:
         """Recomputes every hash chain in one consistent read of the store, and names
-        the first broken link of each aggregate. One verification at a time: it reads
+        the first broken link of each aggregate; seals what it read, and checks a
+        seal kept from an earlier verification. One verification at a time: it reads
         the whole store."""
         if not self._verifying.acquire(blocking=False):
             raise VerificationRunning()
         try:
             recorder: Any = self.recorder
             with recorder.chains.reading() as source:
-                result = verify(source, progress)
+                result = verify(source, progress, kept_seal)
             started = time.perf_counter()
             self._verify_snapshots(result)
             result.seconds += time.perf_counter() - started

@@ -129,6 +129,9 @@ class Verification:
     position: int = 0
     seconds: float = 0.0
     snapshotted: int = 0  # histories whose snapshots were checked against a replay
+    seal: Seal | None = None  # of the store as read
+    kept_seal: Seal | None = None  # given by the auditor, as of an earlier position
+    kept_seal_holds: bool | None = None
     _broken_ids: set[UUID] = field(default_factory=set, repr=False)
 
     def is_broken(self, aggregate_id: UUID) -> bool:
@@ -145,7 +148,7 @@ class Verification:
 
     @property
     def intact(self) -> bool:
-        return self.broken_aggregates == 0
+        return self.broken_aggregates == 0 and self.kept_seal_holds is not False
 
     @property
     def first_broken(self) -> BrokenLink | None:
@@ -160,6 +163,9 @@ class Verification:
             "position": self.position,
             "snapshotted": self.snapshotted,
             "seconds": round(self.seconds, 3),
+            "seal": str(self.seal) if self.seal else None,
+            "kept_seal": str(self.kept_seal) if self.kept_seal else None,
+            "kept_seal_holds": self.kept_seal_holds,
             "broken_aggregates": self.broken_aggregates,
             "first_broken": _link_dict(self.first_broken),
             "broken": [_link_dict(link) for link in self.broken],
@@ -177,6 +183,63 @@ def _link_dict(broken: BrokenLink | None) -> dict[str, Any] | None:
         "expected": broken.expected,
         "found": broken.found,
     }
+
+
+class InvalidSeal(ValueError):
+    code = "invalid_seal"
+
+
+@dataclass(frozen=True)
+class Seal:
+    """The store as of a log position, in one digest: SHA-256 over each history's
+    id, version and link as of its last event at or before the position, in id
+    order. A verification reports the seal of what it read; an auditor keeps it,
+    and a later verification given it recomputes the store as of that position:
+    any event at or before it since changed, removed or added, or any chain
+    rewritten, gives another digest."""
+
+    position: int
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.digest}"
+
+    @classmethod
+    def parse(cls, text: str) -> Seal:
+        position, _, digest = text.strip().partition(":")
+        if not (position.isdigit() and len(digest) == 64):
+            raise InvalidSeal(
+                f"{text!r} is not a seal: it reads POSITION:DIGEST, as a verification "
+                "printed it (e.g. 104233:9f2c...; 64 hex digits)"
+            )
+        try:
+            bytes.fromhex(digest)
+        except ValueError:
+            raise InvalidSeal(
+                f"{text!r} is not a seal: the digest is not hex"
+            ) from None
+        return cls(int(position), digest.lower())
+
+
+class _Sealer:
+    """Feeds each history's last link at or before ``position`` (any, if None)."""
+
+    def __init__(self, position: int | None) -> None:
+        self.position = position
+        self._digest = hashlib.sha256()
+
+    def add(self, aggregate_id: UUID, computed: list[tuple[int, int, bytes]]) -> None:
+        last = None
+        for version, position, hashed in computed:
+            if self.position is None or position <= self.position:
+                last = (version, hashed)
+        if last is not None:
+            self._digest.update(aggregate_id.bytes)
+            self._digest.update(last[0].to_bytes(8, "big", signed=True))
+            self._digest.update(last[1])
+
+    def seal(self, position: int) -> Seal:
+        return Seal(position, self._digest.hexdigest())
 
 
 @dataclass(frozen=True)
@@ -217,15 +280,26 @@ Progress = Callable[[int, int], None]  # (events checked, events in the store)
 PROGRESS_EVERY = 10_000
 
 
-def verify(source: ChainSource, progress: Progress | None = None) -> Verification:
-    """Recomputes every chain, streaming: memory holds one aggregate at a time."""
+def verify(
+    source: ChainSource,
+    progress: Progress | None = None,
+    kept_seal: Seal | None = None,
+) -> Verification:
+    """Recomputes every chain, streaming: memory holds one aggregate at a time. It
+    seals what it read and, given a seal kept from an earlier verification, checks
+    that the store as of that seal's position still gives it."""
     started = time.perf_counter()
-    result = Verification()
+    result = Verification(kept_seal=kept_seal)
     total = source.count()
     if progress is not None:
         progress(0, total)
+    now = _Sealer(None)
+    then = _Sealer(kept_seal.position) if kept_seal else None
     with contextlib.closing(_by_aggregate(source)) as groups:
-        _verify_groups(groups, result, total, progress)
+        _verify_groups(groups, result, total, progress, [now, then])
+    result.seal = now.seal(result.position)
+    if kept_seal is not None and then is not None:
+        result.kept_seal_holds = then.seal(kept_seal.position) == kept_seal
     if progress is not None:
         progress(result.events, total)
     result.seconds = time.perf_counter() - started
@@ -237,6 +311,7 @@ def _verify_groups(
     result: Verification,
     total: int,
     progress: Progress | None,
+    sealers: list[_Sealer | None],
 ) -> None:
     reported = 0
     for aggregate_id, events, links, head in groups:
@@ -244,12 +319,28 @@ def _verify_groups(
         result.events += len(events)
         if events:
             result.position = max(result.position, max(e.position for e in events))
-        broken = _check(aggregate_id, events, links, head)
+        computed = _links_of(aggregate_id, events)
+        broken = _check(aggregate_id, events, computed, links, head)
         if broken is not None:
             result.add(broken)
+        for sealer in sealers:
+            if sealer is not None:
+                sealer.add(aggregate_id, computed)
         if progress is not None and result.events - reported >= PROGRESS_EVERY:
             reported = result.events
             progress(result.events, total)
+
+
+def _links_of(
+    aggregate_id: UUID, events: list[EventRow]
+) -> list[tuple[int, int, bytes]]:
+    """(version, position, link) of each stored event, chained as stored."""
+    computed = []
+    previous = GENESIS
+    for event in events:
+        previous = link(previous, aggregate_id, event.version, event.topic, event.state)
+        computed.append((event.version, event.position, previous))
+    return computed
 
 
 # One aggregate: its events, its links by version, its head.
@@ -304,11 +395,12 @@ def _grouped(rows: Iterable[Any]) -> Iterator[tuple[UUID, list[Any]]]:
 def _check(
     aggregate_id: UUID,
     events: list[EventRow],
+    computed: list[tuple[int, int, bytes]],
     links: dict[int, bytes],
     head: LinkRow | None,
 ) -> BrokenLink | None:
     previous, expected_version, position = GENESIS, 1, 0
-    for event in events:
+    for event, (_, _, found) in zip(events, computed, strict=True):
         if event.version != expected_version:
             return BrokenLink(
                 aggregate_id,
@@ -318,7 +410,6 @@ def _check(
                 f"version {expected_version - 1} to {event.version}",
                 expected=_hex(links.get(expected_version)),
             )
-        found = link(previous, aggregate_id, event.version, event.topic, event.state)
         recorded = links.get(event.version)
         if recorded is None:
             return BrokenLink(

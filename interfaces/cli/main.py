@@ -23,7 +23,7 @@ from rich.progress import (
 from rich.table import Table
 
 from application.access import Role, TokenInfo
-from application.audit.chain import Verification
+from application.audit.chain import InvalidSeal, Seal, Verification
 from application.demo import load_demo
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
 from application.projections.view import RebuildInProgress
@@ -248,9 +248,22 @@ def verify(
     as_json: Annotated[
         bool, typer.Option("--json", help="print the report as JSON")
     ] = False,
+    seal: Annotated[
+        str | None,
+        typer.Option(
+            help="a seal an earlier verification printed (POSITION:DIGEST): check "
+            "that the store as of that position still gives it"
+        ),
+    ] = None,
 ) -> None:
-    """Recompute every hash chain of the store. Exit 0 when every chain holds, 1
-    naming the first broken link of each broken history, 2 when it cannot verify."""
+    """Recompute every hash chain of the store. Exit 0 when every chain (and the
+    kept seal) holds, 1 naming the first broken link of each broken history, 2 when
+    it cannot verify."""
+    try:
+        kept_seal = Seal.parse(seal) if seal is not None else None
+    except InvalidSeal as invalid:
+        err.print(f"[bold red]error:[/] {invalid}", highlight=False)
+        raise typer.Exit(code=2) from None
     try:
         service = open_service(load_settings())
     except typer.Exit:
@@ -268,7 +281,8 @@ def verify(
             result = service.verify(
                 progress=lambda done, total: progress.update(
                     task, completed=done, total=total
-                )
+                ),
+                kept_seal=kept_seal,
             )
     except Exception as error:  # the store went away, say: nothing was verified
         err.print(f"[bold red]error:[/] cannot verify: {error}", highlight=False)
@@ -287,6 +301,22 @@ def print_verification(result: Verification) -> None:
         f"{result.events:,} events in {result.aggregates:,} histories, up to log "
         f"position {result.position:,}, and the snapshots of {result.snapshotted:,} "
         f"histories against their replay, in {result.seconds:.2f} s"
+    )
+    kept = result.kept_seal
+    if kept is not None and result.kept_seal_holds:
+        out.print(f"the kept seal holds: {kept}", highlight=False, soft_wrap=True)
+    elif kept is not None:
+        out.print(
+            f"BROKEN: the store as of position {kept.position:,} no longer gives the "
+            f"kept seal {kept}: events at or before it were changed, removed or "
+            "added, or chains rewritten",
+            highlight=False,
+            soft_wrap=True,
+        )
+    out.print(
+        f"seal: {result.seal} (keep it to check this moment later: --seal)",
+        highlight=False,
+        soft_wrap=True,
     )
     if result.intact:
         out.print(f"every chain holds: {summary}", highlight=False)

@@ -1210,6 +1210,7 @@ class AccessLogOut(BaseModel):
     )
 
 
+SEAL_EXAMPLE = "104233:5d0c2b7e9a41f3c68e2d7b5a9c1f0e3d4b6a8c2e7f9d1b3a5c7e9f0a2b4d6c8e"
 BROKEN_LINK_EXAMPLE = {
     "aggregate_id": TRAJECTORY_ID,
     "version": 4,
@@ -1252,6 +1253,14 @@ class VerificationOut(BaseModel):
     snapshotted: int = Field(
         description="histories whose snapshots were checked against a replay"
     )
+    seal: str = Field(
+        description="POSITION:DIGEST of the store as read: keep it with the audit "
+        "report, and pass it as `seal` later to check that moment still holds"
+    )
+    kept_seal: str | None = Field(description="the seal given as `seal`, if any")
+    kept_seal_holds: bool | None = Field(
+        description="whether the store as of the kept seal's position still gives it"
+    )
     seconds: float
     broken_aggregates: int = Field(description="histories with a broken chain")
     first_broken: BrokenLinkOut | None = Field(
@@ -1268,6 +1277,9 @@ class VerificationOut(BaseModel):
             "aggregates": 10_412,
             "position": 104_233,
             "snapshotted": 212,
+            "seal": SEAL_EXAMPLE,
+            "kept_seal": None,
+            "kept_seal_holds": None,
             "seconds": 1.42,
             "broken_aggregates": 0,
             "first_broken": None,
@@ -1279,6 +1291,10 @@ class VerificationOut(BaseModel):
             "aggregates": 10_412,
             "position": 104_233,
             "snapshotted": 212,
+            "seal": SEAL_EXAMPLE,
+            "kept_seal": "98012:0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+            "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+            "kept_seal_holds": False,
             "seconds": 1.40,
             "broken_aggregates": 1,
             "first_broken": BROKEN_LINK_EXAMPLE,

@@ -18,7 +18,14 @@ from eventsourcing.persistence import IntegrityError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from application.audit.chain import HEADS_TABLE, LINKS_TABLE, Break, BrokenLink
+from application.audit.chain import (
+    HEADS_TABLE,
+    LINKS_TABLE,
+    Break,
+    BrokenLink,
+    InvalidSeal,
+    Seal,
+)
 from application.settings import Settings
 from application.trajectories import Trajectories, VerificationRunning
 from domain.trajectory import Trajectory
@@ -512,3 +519,68 @@ def test_sqlite_a_forged_id_in_another_spelling_joins_its_history(
         6,
     )
     assert not any(result.is_broken(other) for other in others)
+
+
+# Seals: what an auditor keeps ---------------------------------------------------------
+
+
+def test_a_kept_seal_holds_while_the_store_only_grows(store: Store) -> None:
+    first = store.service.verify()
+    assert first.seal is not None and first.seal.position == first.position
+
+    hold(store.service, store.trajectory_id, date(2024, 6, 3))
+    later = store.service.verify(kept_seal=first.seal)
+
+    assert later.seal != first.seal
+    assert later.kept_seal_holds is True and later.intact
+    assert store.service.verify().seal == later.seal  # the same store, the same seal
+
+
+def test_a_tail_cut_with_its_head_rewound_breaks_the_kept_seal(store: Store) -> None:
+    kept = store.service.verify().seal
+    # Cut version 5 with its link and point the head at version 4's link: every
+    # chain holds, and only a kept seal can tell.
+    with store.untriggered(store.events, store.links) as cursor:
+        for table in (store.events, store.links):
+            cursor.execute(
+                store.sql(
+                    f"DELETE FROM {table} WHERE originator_id = %s "
+                    "AND originator_version = 5"
+                ),
+                (store.id(store.trajectory_id),),
+            )
+        cursor.execute(
+            store.sql(
+                f"UPDATE {store.heads} SET version = 4, hash = (SELECT hash FROM "
+                f"{store.links} WHERE originator_id = %s AND originator_version = 4) "
+                "WHERE originator_id = %s"
+            ),
+            (store.id(store.trajectory_id), store.id(store.trajectory_id)),
+        )
+
+    result = store.service.verify(kept_seal=kept)
+
+    assert result.broken_aggregates == 0  # the chains alone cannot see it
+    assert result.kept_seal_holds is False and not result.intact
+
+
+def test_a_history_removed_whole_breaks_the_kept_seal(store: Store) -> None:
+    kept = store.service.verify().seal
+    for table in (store.events, store.links, store.heads):
+        with store.untriggered(table) as cursor:
+            cursor.execute(
+                store.sql(f"DELETE FROM {table} WHERE originator_id = %s"),
+                (store.id(store.trajectory_id),),
+            )
+
+    result = store.service.verify(kept_seal=kept)
+
+    assert result.broken_aggregates == 0 and result.kept_seal_holds is False
+
+
+@pytest.mark.parametrize(
+    "text", ["", "12", "12:abc", "x:" + "0" * 64, "12:" + "g" * 64, "-1:" + "0" * 64]
+)
+def test_a_malformed_seal_is_refused_naming_the_form(text: str) -> None:
+    with pytest.raises(InvalidSeal, match="POSITION:DIGEST|not hex"):
+        Seal.parse(text)

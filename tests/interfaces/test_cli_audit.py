@@ -83,3 +83,27 @@ def test_a_store_it_cannot_reach_exits_2() -> None:
 
     assert result.exit_code == 2
     assert "cannot open the store" in " ".join(result.output.split())
+
+
+def test_a_kept_seal_that_no_longer_holds_exits_1(store: str) -> None:
+    trajectory_id = a_store(store)
+    first = runner.invoke(app, ["verify", "--json"])
+    kept = json.loads(first.stdout)["seal"]
+    with sqlite3.connect(store.removeprefix("sqlite:///")) as connection:
+        for table in ("stored_events", "event_links", "event_chain_heads"):
+            connection.execute(f"DROP TRIGGER IF EXISTS {table}_refuse_delete")
+            connection.execute(
+                f"DELETE FROM {table} WHERE originator_id = ?", (trajectory_id.hex,)
+            )
+
+    result = runner.invoke(app, ["verify", "--seal", kept])
+
+    assert result.exit_code == 1
+    assert "BROKEN: the store as of position" in " ".join(result.output.split())
+
+
+def test_a_malformed_seal_exits_2(store: str) -> None:
+    result = runner.invoke(app, ["verify", "--seal", "nonsense"])
+
+    assert result.exit_code == 2
+    assert "is not a seal" in result.output

@@ -138,3 +138,18 @@ def test_a_write_after_a_cut_tail_is_refused_and_names_the_cause(
     assert "run `trajectory verify`" in response.json()["detail"]["message"]
     after = client.get("/audit/verify", headers=as_role(client, Role.AUDITOR)).json()
     assert after["events"] == before["events"]
+
+
+def test_a_kept_seal_is_checked_and_a_malformed_one_refused(client: TestClient) -> None:
+    trajectory_id = a_history(client)
+    auditor = as_role(client, Role.AUDITOR)
+    kept = client.get("/audit/verify", headers=auditor).json()["seal"]
+    recorded(client, trajectory_id, session(on="2024-03-11"))
+
+    holds = client.get("/audit/verify", params={"seal": kept}, headers=auditor)
+    malformed = client.get("/audit/verify", params={"seal": "12:zz"}, headers=auditor)
+
+    assert holds.json()["kept_seal"] == kept and holds.json()["kept_seal_holds"]
+    assert holds.json()["seal"] != kept
+    assert malformed.status_code == 422
+    assert "POSITION:DIGEST" in malformed.text and "seal" in malformed.text

@@ -12,10 +12,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from application.audit.access_log import DEFAULT_LIMIT, MAX_LIMIT, AccessLogPage
-from application.audit.chain import Verification
+from application.audit.chain import InvalidSeal, Seal, Verification
 from application.trajectories import Trajectories
 from interfaces.http.deps import Auditor, Operator, Service
-from interfaces.http.errors import ERROR_RESPONSES
+from interfaces.http.errors import ERROR_RESPONSES, InvalidParameter
 from interfaces.http.schemas import AccessEntryOut, AccessLogOut, VerificationOut
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -78,21 +78,36 @@ def verify(
     service: Service,
     _: Operator,
     accept: Annotated[str | None, Header()] = None,
+    seal: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="a seal an earlier verification reported (POSITION:DIGEST): "
+            "check that the store as of that position still gives it",
+        ),
+    ] = None,
 ) -> Any:
     """Recompute every hash chain of the store and name the first broken link of
     each broken history (auditors, admins). A long verification can stream: send
     `Accept: application/x-ndjson` to get a line `{"checked": n, "total": m}` every
     10,000 events, then `{"result": {...}}` (or `{"error": {...}}`)."""
+    try:
+        kept_seal = Seal.parse(seal) if seal is not None else None
+    except InvalidSeal as invalid:
+        raise InvalidParameter("query.seal", str(invalid)) from None
     if accept is not None and NDJSON in accept:
-        return StreamingResponse(verification_lines(service), media_type=NDJSON)
-    return verification_out(service.verify())
+        lines = verification_lines(service, kept_seal)
+        return StreamingResponse(lines, media_type=NDJSON)
+    return verification_out(service.verify(kept_seal=kept_seal))
 
 
 def verification_out(result: Verification) -> VerificationOut:
     return VerificationOut.model_validate(result.as_dict())
 
 
-def verification_lines(service: Trajectories) -> Iterator[bytes]:
+def verification_lines(
+    service: Trajectories, kept_seal: Seal | None
+) -> Iterator[bytes]:
     """Runs the verification in a thread of its own and yields its progress as it
     comes, then its report."""
     lines: queue.Queue[bytes | None] = queue.Queue()
@@ -105,7 +120,8 @@ def verification_lines(service: Trajectories) -> Iterator[bytes]:
             result = service.verify(
                 progress=lambda done, total: lines.put(
                     line({"checked": done, "total": total})
-                )
+                ),
+                kept_seal=kept_seal,
             )
             report = verification_out(result).model_dump(mode="json")
             lines.put(line({"result": report}))
