@@ -124,7 +124,11 @@ class PostgresChains:
                 for row in curs.fetchall()
             ]
             if existing:
-                self.link(self.ask_heads(curs.connection, existing), existing)
+                heads = self.ask_heads(curs.connection, existing)
+                try:
+                    self.link(heads, existing)
+                finally:
+                    heads.close()
 
     @contextmanager
     def reading(self) -> Iterator[ChainSource]:
