@@ -30,6 +30,7 @@ from application.audit.chain import HEADS_TABLE, LINKS_TABLE
 from application.demo import load_demo
 from application.settings import Settings
 from application.trajectories import Trajectories
+from bench.rebuild import Database
 
 DEFAULT_DATABASE_URL = os.environ.get(
     "TRAJECTORY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -49,16 +50,17 @@ def main() -> None:
     schema = f"bench_verify_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.database_url, autocommit=True) as connection:
         connection.execute(f"CREATE SCHEMA {schema}")
-    url = f"{args.database_url}?schema={schema}"
+    database = Database(args.database_url, schema)
     try:
-        run(url, schema, args)
+        run(database, args)
     finally:
         if not args.keep:
             with psycopg.connect(args.database_url, autocommit=True) as connection:
                 connection.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-def run(url: str, schema: str, args: argparse.Namespace) -> None:
+def run(database: Database, args: argparse.Namespace) -> None:
+    url, schema = database.schema_url, database.schema
     service = Trajectories(Settings(database_url=url, group_commit=False))
     try:
         started = time.perf_counter()
@@ -81,8 +83,8 @@ def run(url: str, schema: str, args: argparse.Namespace) -> None:
         env = {**os.environ, "TRAJECTORY_DATABASE_URL": url}
         command = [sys.executable, "-m", "interfaces.cli.main", "verify"]
         measures: dict[str, Callable[[], Any]] = {
-            "raw read of events, links, heads": lambda: read(url, queries, False),
-            "raw read + SHA-256 of each event": lambda: read(url, queries, True),
+            "raw read of events, links, heads": lambda: read(database, queries, False),
+            "raw read + SHA-256 of each event": lambda: read(database, queries, True),
             "Trajectories.verify()": service.verify,
             "`trajectory verify` (a new process)": lambda: subprocess.run(
                 command, env=env, check=True, capture_output=True
@@ -113,17 +115,10 @@ def run(url: str, schema: str, args: argparse.Namespace) -> None:
         )
 
 
-def read(url: str, queries: list[str], hashing: bool) -> int:
+def read(database: Database, queries: list[str], hashing: bool) -> int:
     """Streams the rows as a verification does, in one repeatable-read transaction."""
     rows = 0
-    env = Settings(database_url=url).library_env()
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-    ) as connection:
+    with database.connect() as connection:
         connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         for number, query in enumerate(queries):
             with connection.cursor(f"bench_{number}") as cursor:

@@ -637,6 +637,24 @@ class TrajectoryOut(BaseModel):
     )
 
 
+RETRACTED_SESSION_EXAMPLE = {
+    "version": 3,
+    "type": "SessionHeld",
+    "business_date": "2024-02-20",
+    "recorded_at": "2024-02-20T16:42:08.917350Z",
+    "recorded_by": "Hilde",
+    "data": {
+        "on": "2024-02-20",
+        "minutes": 60,
+        "mode": "individual",
+        "setting": "workplace",
+        "note": "visited the bakery together",
+    },
+    "retracted": True,
+    "retracted_by": 4,
+}
+
+
 class HistoryEntryOut(BaseModel):
     version: int
     type: str
@@ -669,22 +687,7 @@ class HistoryEntryOut(BaseModel):
             "retracted": False,
             "retracted_by": None,
         },
-        {
-            "version": 3,
-            "type": "SessionHeld",
-            "business_date": "2024-02-20",
-            "recorded_at": "2024-02-20T16:42:08.917350Z",
-            "recorded_by": "Hilde",
-            "data": {
-                "on": "2024-02-20",
-                "minutes": 60,
-                "mode": "individual",
-                "setting": "workplace",
-                "note": "visited the bakery together",
-            },
-            "retracted": True,
-            "retracted_by": 4,
-        },
+        RETRACTED_SESSION_EXAMPLE,
     )
 
 
@@ -723,24 +726,7 @@ class TrajectoryDiffOut(BaseModel):
                     "after": "2024-02-20",
                 },
             ],
-            "events": [
-                {
-                    "version": 3,
-                    "type": "SessionHeld",
-                    "business_date": "2024-02-20",
-                    "recorded_at": "2024-02-20T16:42:08.917350Z",
-                    "recorded_by": "Hilde",
-                    "data": {
-                        "on": "2024-02-20",
-                        "minutes": 60,
-                        "mode": "individual",
-                        "setting": "workplace",
-                        "note": "visited the bakery together",
-                    },
-                    "retracted": True,
-                    "retracted_by": 4,
-                }
-            ],
+            "events": [RETRACTED_SESSION_EXAMPLE],
         },
         {
             "from_version": 3,

@@ -34,6 +34,13 @@ from tests.conftest import ThrowawayPostgres, running_throwaway_postgres
 from tests.service_builders import INTAKE_ON, register_buso_programme, taken_in
 
 SESSIONS = 3  # versions 3, 4 and 5 after the referral and the intake
+SESSION: dict[str, Any] = {
+    "minutes": 30,
+    "mode": SessionMode.INDIVIDUAL,
+    "setting": SessionSetting.OFFICE,
+    "note": "weekly",
+    "recorded_by": "Hilde",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +73,8 @@ class Store:
         self.service = service
         register_buso_programme(service)
         self.trajectory_id = taken_in(service)
-        for day in range(SESSIONS):
-            service.hold_session(
-                self.trajectory_id,
-                on=INTAKE_ON + timedelta(days=7 * (day + 1)),
-                minutes=45,
-                mode=SessionMode.INDIVIDUAL,
-                setting=SessionSetting.OFFICE,
-                note=f"session {day + 1}",
-                recorded_by="Hilde",
-            )
+        for week in range(SESSIONS):
+            hold(service, self.trajectory_id, INTAKE_ON + timedelta(weeks=week + 1))
         self.postgres = service.settings.is_postgres
         recorder: Any = service.recorder
         self.events = recorder.events_table_name
@@ -298,15 +297,7 @@ def test_a_write_after_a_cut_tail_is_refused_and_stores_nothing(store: Store) ->
     before = store.service.verify()
 
     with pytest.raises(Exception, match="hash chain .* ends at version 5"):
-        store.service.hold_session(
-            store.trajectory_id,
-            on=date(2024, 6, 3),
-            minutes=30,
-            mode=SessionMode.INDIVIDUAL,
-            setting=SessionSetting.OFFICE,
-            note="after the cut",
-            recorded_by="Hilde",
-        )
+        hold(store.service, store.trajectory_id, date(2024, 6, 3))
 
     after = store.service.verify()
     assert (after.events, after.broken) == (before.events, before.broken)
@@ -466,14 +457,7 @@ def test_a_conflicting_save_leaves_the_connection_fit_for_the_next(
             hold(service, store.trajectory_id, date(2024, 4, 1) + timedelta(weeks=week))
         stale: Trajectory = service.repository.get(store.trajectory_id)
         hold(service, store.trajectory_id, date(2024, 6, 3))
-        stale.hold_session(
-            on=date(2024, 6, 4),
-            minutes=30,
-            mode=SessionMode.INDIVIDUAL,
-            setting=SessionSetting.OFFICE,
-            note="stale",
-            recorded_by="Hilde",
-        )
+        stale.hold_session(**SESSION, on=date(2024, 6, 4))
         with pytest.raises(IntegrityError):
             service.save(stale)
 
@@ -484,15 +468,7 @@ def test_a_conflicting_save_leaves_the_connection_fit_for_the_next(
 
 
 def hold(service: Trajectories, trajectory_id: UUID, on: date) -> None:
-    service.hold_session(
-        trajectory_id,
-        on=on,
-        minutes=30,
-        mode=SessionMode.INDIVIDUAL,
-        setting=SessionSetting.OFFICE,
-        note="weekly",
-        recorded_by="Hilde",
-    )
+    service.hold_session(trajectory_id, **SESSION, on=on)
 
 
 def test_sqlite_a_forged_id_in_another_spelling_joins_its_history(
