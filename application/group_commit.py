@@ -108,13 +108,13 @@ class GroupCommit:
 
     def _commit(self, group: list[_Save]) -> None:
         shared = ProcessingEvent[UUID]()
-        idempotency: list[Any] = []
         for save in group:
             shared.events.extend(save.processing.events)
             shared.aggregates.update(save.processing.aggregates)
-            idempotency.extend(save.processing.saved_kwargs.get("idempotency") or ())
-        if idempotency:
-            shared.saved_kwargs["idempotency"] = idempotency
+            # What each save writes beside its events (idempotency records, keys
+            # to shred: lists of rows) is written by the shared transaction.
+            for name, rows in save.processing.saved_kwargs.items():
+                shared.saved_kwargs.setdefault(name, []).extend(rows or ())
         try:
             recordings = self.app._record(shared)
         except (OperationalError, InterfaceError) as error:

@@ -8,7 +8,6 @@ text: a retry is answered from it, and no personal data is copied into it.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -22,19 +21,11 @@ KEPT_FOR = timedelta(days=7)  # a retry later than this is a new request
 @dataclass(frozen=True)
 class IdempotencyKey:
     """A caller's key for one request: ``scope`` keeps callers' keys apart and
-    ``fingerprint`` identifies what was asked."""
+    ``fingerprint`` identifies what was asked (``Keyring.fingerprint``)."""
 
     scope: str
     key: str
     fingerprint: str
-
-    @staticmethod
-    def fingerprint_of(*parts: str | bytes) -> str:
-        digest = hashlib.sha256()
-        for part in parts:
-            digest.update(part.encode() if isinstance(part, str) else part)
-            digest.update(b"\x00")
-        return digest.hexdigest()
 
     def answered(self, aggregate_id: UUID, version: int) -> IdempotencyRecord:
         return IdempotencyRecord(

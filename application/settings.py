@@ -1,9 +1,10 @@
 """One place for configuration: ``TRAJECTORY_*`` environment variables."""
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RECORDERS = "application.storage"  # the library's recorders, writing idempotency too
@@ -20,6 +21,29 @@ class Settings(BaseSettings):
         default="sqlite:///var/trajectory.db",
         description="sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB"
         "[?schema=SCHEMA]",
+    )
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="production: a master key must be configured (no development "
+        "key is made)",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="the master key that wraps each participant's data key: 32 random "
+        "bytes in base64 (`trajectory keygen` makes one)",
+    )
+    master_key_file: Path | None = Field(
+        default=None,
+        description="a file holding the master key instead (in development, "
+        "var/master.key is made and used when neither is set)",
+    )
+    previous_master_key: SecretStr | None = Field(
+        default=None,
+        description="while rotating: the master key being replaced, so that data keys "
+        "it wrapped still open until `trajectory rotate-master-key` re-wraps them",
+    )
+    previous_master_key_file: Path | None = Field(
+        default=None, description="a file holding the previous master key instead"
     )
     host: str = "127.0.0.1"
     port: int = 8000

@@ -5,7 +5,8 @@ tables are installed idempotently each time the application starts.
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -210,6 +211,37 @@ class SideTables:
         )
         self.run(*((statement, ()) for statement in statements))
 
+    @contextmanager
+    def transaction(self) -> Iterator[Callable[[str, Sequence[Any]], list[Any]]]:
+        """A transaction for statements that depend on what earlier ones read: yields
+        ``run(sql, params)``, which gives the statement's rows; commits at the end."""
+        with self._datastore.transaction(commit=True) as cursor:
+
+            def run(sql: str, params: Sequence[Any]) -> list[Any]:
+                if self.postgres:
+                    cursor.execute(sql.encode(), params or None)
+                else:
+                    cursor.execute(sql.replace("%s", "?"), params)
+                if cursor.description is None:
+                    return []
+                return [
+                    tuple(row.values()) if isinstance(row, dict) else tuple(row)
+                    for row in cursor.fetchall()
+                ]
+
+            yield run
+
+    def checkpoint(self) -> bool:
+        """On SQLite, copies the write-ahead log into the database file and empties
+        it; whether it could (a reader of an older snapshot keeps it)."""
+        if self.postgres:
+            return True
+        with self._datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = cursor.fetchone()[0]
+        return not busy
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def run(
         self, *statements: tuple[str, Sequence[Any]], commit: bool = True
@@ -233,9 +265,11 @@ class SideTables:
         return rows
 
 
-# Recorders that also write idempotency records, in the events' transaction -------
+# Recorders that also write idempotency records and participants' data keys, in the
+# events' transaction ---------------------------------------------------------------
 
 IDEMPOTENCY_TABLE = "idempotency_records"
+KEYS_TABLE = "participant_keys"
 
 
 def _idempotency_insert(table: str) -> str:
@@ -245,10 +279,36 @@ def _idempotency_insert(table: str) -> str:
     )
 
 
+def _side_writes(prefix: str, kwargs: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+    """The statements a save adds to its events' transaction, each with its rows:
+    ``idempotency=[IdempotencyRecord, ...]``; ``data_keys=[(participant_id, wrapped,
+    master_key_id), ...]``, the data keys of participants registered by the save;
+    and ``shred=[participant_id, ...]``, whose data keys (and idempotency records)
+    the save deletes as it records their erasure."""
+    writes: list[tuple[str, list[Any]]] = []
+    if records := kwargs.get("idempotency"):
+        table = prefix + IDEMPOTENCY_TABLE
+        writes.append((_idempotency_insert(table), [r.row() for r in records]))
+    if data_keys := kwargs.get("data_keys"):
+        insert = (
+            f"INSERT INTO {prefix}{KEYS_TABLE} (participant_id, wrapped, master_key) "
+            "VALUES (%s, %s, %s)"
+        )
+        writes.append((insert, list(data_keys)))
+    if shred := kwargs.get("shred"):
+        ids = [(str(participant_id),) for participant_id in shred]
+        writes += [
+            (f"DELETE FROM {prefix}{KEYS_TABLE} WHERE participant_id = %s", ids),
+            (f"DELETE FROM {prefix}{IDEMPOTENCY_TABLE} WHERE aggregate_id = %s", ids),
+        ]
+    return writes
+
+
 class PostgresEventRecorder(PostgresApplicationRecorder):
     """The library's recorder, also writing in the same transaction as the events
-    their links in the hash chains, and ``idempotency=[IdempotencyRecord, ...]``, so
-    an answer is stored if and only if the events it answers for are."""
+    their links in the hash chains, and what ``_side_writes`` lists: so an answer is
+    stored if and only if the events it answers for are, a participant's data key if
+    and only if their registration is, and an erasure with its key's deletion."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -300,13 +360,9 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,
     ) -> None:
-        records: Sequence[Any] = kwargs.get("idempotency") or ()
-        if records:
-            schema = self.datastore.schema
-            table = f'"{schema}".{IDEMPOTENCY_TABLE}' if schema else IDEMPOTENCY_TABLE
-            curs.executemany(
-                _idempotency_insert(table).encode(), [r.row() for r in records]
-            )
+        schema = self.datastore.schema
+        for sql, rows in _side_writes(f'"{schema}".' if schema else "", kwargs):
+            curs.executemany(sql.encode(), rows)
         super()._insert_events(curs, stored_events, **kwargs)
 
 
@@ -327,12 +383,11 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        records: Sequence[Any] = kwargs.get("idempotency") or ()
-        if records:
-            c.executemany(
-                _idempotency_insert(IDEMPOTENCY_TABLE).replace("%s", "?"),
-                [r.row() for r in records],
-            )
+        if kwargs.get("shred"):
+            # Deleted rows are overwritten with zeros, not left in free pages.
+            c.execute("PRAGMA secure_delete = ON")
+        for sql, rows in _side_writes("", kwargs):
+            c.executemany(sql.replace("%s", "?"), rows)
         positions = super()._insert_events(c, stored_events, **kwargs)
         self.chains.write(c, stored_events)
         return positions

@@ -23,15 +23,17 @@ from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
     EventSourcedLog,
+    ProcessingEvent,
 )
 from eventsourcing.domain import Aggregate, DomainEvent
 from eventsourcing.persistence import (
     IntegrityError,
     JSONTranscoder,
+    Mapper,
     Recording,
     Transcoding,
 )
-from eventsourcing.utils import Environment, EnvType, register_topic
+from eventsourcing.utils import Environment, EnvType, get_topic, register_topic
 
 from application.access import TOKENS_TABLE, OtherOrganisation, Tokens
 from application.audit.access_log import ACCESS_LOG_TABLE, AccessLog
@@ -50,9 +52,17 @@ from application.idempotency import (
     IdempotencyKey,
     IdempotencyRecords,
 )
+from application.privacy.keys import Keyring, master_keys
+from application.privacy.sealing import (
+    NOTES,
+    PERSONAL,
+    SealedAsDict,
+    SealingMapper,
+)
 from application.settings import Settings
 from application.storage import (
     IDEMPOTENCY_TABLE,
+    KEYS_TABLE,
     SideTables,
     install_append_only_guard,
     may_manage_schema,
@@ -117,6 +127,20 @@ class NotYetReferred(NotFound):
         super().__init__(
             f"trajectory {trajectory_id} did not exist on {on}: "
             f"it was referred on {referred_on}"
+        )
+
+
+class DataKeyMissing(Exception):
+    """A participant who was not erased has no data key: the key table was damaged
+    or restored apart from the events."""
+
+    code = "data_key_missing"
+
+    def __init__(self, participant_id: UUID) -> None:
+        super().__init__(
+            f"participant {participant_id} has no data key although they were not "
+            "erased: their personal data cannot be opened (was the key table "
+            "restored apart from the events?)"
         )
 
 
@@ -315,6 +339,7 @@ class Trajectories(Application[UUID]):
         self._reading = [threading.Lock() for _ in range(64)]
         self._verifying = threading.Lock()
         library_env = settings.library_env()
+        self._master_key, self._previous_master_key = master_keys(settings)
         self.manages_schema = may_manage_schema(library_env)
         super().__init__(env=library_env)
         assert self.snapshots is not None
@@ -324,6 +349,9 @@ class Trajectories(Application[UUID]):
         tables = SideTables(self.recorder, manage_schema=self.manages_schema)
         tables.append_only(LINKS_TABLE)
         tables.create(HEADS_TABLE)
+        self.keyring = Keyring(
+            self._master_key, tables, previous=self._previous_master_key
+        )
         self.tokens = Tokens(tables)
         self.idempotency = IdempotencyRecords(tables)
         self.access_log = AccessLog(tables)
@@ -338,6 +366,32 @@ class Trajectories(Application[UUID]):
         if self.group_commit is not None:
             self.group_commit.close()
         super().close()
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Records the events with the data keys of the participants they register,
+        in their transaction, each participant's personal data sealed under the key
+        of their own."""
+        owners: dict[UUID, UUID] = {}
+        for domain_event in processing_event.events:
+            topic = get_topic(type(domain_event))
+            if topic in PERSONAL:
+                owners[domain_event.originator_id] = domain_event.originator_id
+            elif topic in NOTES:
+                trajectory: Any = processing_event.aggregates[
+                    domain_event.originator_id
+                ]
+                owners[domain_event.originator_id] = trajectory.participant_id
+        if not owners:
+            return super()._record(processing_event)
+        new_keys = self.keyring.new_keys(set(owners.values()))
+        kwargs = processing_event.saved_kwargs
+        kwargs["data_keys"] = [new_key.row() for new_key in new_keys]
+        keys = self.keyring.fetch(set(owners.values()))
+        mapper: Any = self.mapper
+        with mapper.sealing({a: (p, keys.get(p)) for a, p in owners.items()}):
+            recordings = super()._record(processing_event)
+        self.keyring.stored(new_keys)
+        return recordings
 
     def on_saved(self, listener: Callable[[list[str]], None]) -> None:
         """Calls ``listener`` after each save with the type names of the events it
@@ -363,8 +417,15 @@ class Trajectories(Application[UUID]):
             ours["AGGREGATE_CACHE_FASTFORWARD"] = "y"
         return Environment(name, {**ours, **(env or {})})
 
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Seals personal data before it is stored (``application.privacy``)."""
+        return SealingMapper(
+            self.construct_transcoder(), lambda ids: self.keyring.fetch(ids)
+        )
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
+        transcoder.register(SealedAsDict())
         transcoder.register(DateAsISO())
         transcoder.register(PlacementAsDict())
         for enum_class in ALL_ENUMS:
@@ -511,6 +572,7 @@ class Trajectories(Application[UUID]):
             organisation=organisation,
             recorded_by=recorded_by,
         )
+        self.keyring.create(participant.id)  # stored with the registration
         self._save_or_conflict(participant.id, None, participant)
         return participant
 
@@ -518,13 +580,37 @@ class Trajectories(Application[UUID]):
         self, participant_id: UUID, within: str | None = None
     ) -> Participant:
         """The participant; ``within`` an organisation, another's is not found."""
-        try:
-            participant = self._get(participant_id, Participant)
-        except AggregateNotFoundError:
-            raise ParticipantNotFound(participant_id) from None
-        if within is not None and participant.organisation != within:
-            raise ParticipantNotFound(participant_id)
-        return participant
+        for _ in range(2):
+            try:
+                participant = self._get(participant_id, Participant)
+            except AggregateNotFoundError:
+                raise ParticipantNotFound(participant_id) from None
+            if within is not None and participant.organisation != within:
+                raise ParticipantNotFound(participant_id)
+            if participant.erased or participant.birth_date is not None:
+                return participant
+            # The key was gone when the events were opened: an erasure committed
+            # between reading them and opening them. Read again, with its event.
+        raise DataKeyMissing(participant_id)
+
+    def erase_participant(self, participant_id: UUID, *, recorded_by: str) -> Answer:
+        """Erases the participant's personal data: records ``ParticipantErased`` and,
+        in the same transaction, destroys their data key, after which nothing sealed
+        for them (their details, their sessions' notes) can be opened. Their events
+        stay as they were stored, so every history stays complete and verifiable,
+        and the views, which hold no personal data, stay as they were. Erasing again
+        records nothing."""
+        participant = self.participant(participant_id)
+        already = participant.erased
+        participant.erase(recorded_by=recorded_by)
+        if not already:
+            self._save_or_conflict(
+                participant_id, None, participant, shred=[participant_id]
+            )
+        # A no-op unless a key was left (by a store written before erasure did
+        # this in one transaction); on SQLite it also empties the write-ahead log.
+        self.keyring.destroy(participant_id)
+        return Answer(participant_id, participant.version, replayed=already)
 
     # Trajectory commands -------------------------------------------------------------
 
@@ -886,6 +972,11 @@ class Trajectories(Application[UUID]):
             for e in stored
             if type(e).__name__ == "EntryRetracted"
         }
+        # Notes are opened here, where they are shown, with the participant's key;
+        # "erased" once it is destroyed.
+        mapper: Any = self.mapper
+        participant_id: UUID = vars(stored[0])["participant_id"]
+        keys = self.keyring.fetch([participant_id])
         return [
             HistoryEntry(
                 version=e.originator_version,
@@ -894,7 +985,7 @@ class Trajectories(Application[UUID]):
                 recorded_at=e.timestamp,
                 recorded_by=vars(e).get("recorded_by", ""),
                 data={
-                    k: v
+                    k: mapper.open_note(v, keys)
                     for k, v in vars(e).items()
                     if k not in HIDDEN_FIELDS and k != "recorded_by"
                 },
@@ -995,6 +1086,8 @@ class Trajectories(Application[UUID]):
                 LINKS_TABLE: "SELECT, INSERT",
                 HEADS_TABLE: "SELECT, INSERT, UPDATE",
                 ACCESS_LOG_TABLE: "SELECT, INSERT",
+                # Keys are made at registration and deleted by erasure.
+                KEYS_TABLE: "SELECT, INSERT, DELETE",
                 TOKENS_TABLE: "SELECT, INSERT, UPDATE",
                 IDEMPOTENCY_TABLE: "SELECT, INSERT, DELETE",
             },
@@ -1061,19 +1154,29 @@ class Trajectories(Application[UUID]):
         return trajectory.version
 
     def _save_or_conflict(
-        self, aggregate_id: UUID, expected_version: int | None, *aggregates: Aggregate
+        self,
+        aggregate_id: UUID,
+        expected_version: int | None,
+        *aggregates: Aggregate,
+        **writes: list[Any],
     ) -> None:
+        """Saves the aggregates, with ``writes`` for the recorder (``shred=[...]``);
+        a conflict on ``aggregate_id`` is a ``VersionConflict``."""
         batched = self._batched()
-        if batched is not None:
+        if batched is not None and not writes:
             batched.update((aggregate.id, aggregate) for aggregate in aggregates)
             return
+        if batched is not None:
+            raise RuntimeError("an erasure is not recorded in a batch")
         try:
-            self._store(*aggregates)
+            self._store(aggregates[0], *aggregates[1:], **writes)
         except IntegrityError:
             current = self._version_of(aggregate_id)
             raise VersionConflict(aggregate_id, expected_version, current) from None
 
-    def _store(self, first: Aggregate, *others: Aggregate | DomainEvent) -> None:
+    def _store(
+        self, first: Aggregate, *others: Aggregate | DomainEvent, **writes: list[Any]
+    ) -> None:
         """Saves, with the idempotency record answering for ``first`` if the block
         runs under a key, through the group commit when it is on."""
         key: IdempotencyKey | None = getattr(
@@ -1082,7 +1185,7 @@ class Trajectories(Application[UUID]):
         records = [key.answered(first.id, first.version)] if key else []
         save = self.group_commit.save if self.group_commit else self.save
         try:
-            save(first, *others, idempotency=records)
+            save(first, *others, idempotency=records, **writes)
         except IntegrityError:
             answer = self.idempotency.find(key) if key else None
             if answer is not None:

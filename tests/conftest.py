@@ -22,6 +22,11 @@ import pytest
 from application.settings import Settings
 from application.trajectories import Trajectories
 
+# Every store a test opens, in this process or in a command it starts, has this
+# master key (a test of the development key or of a missing one unsets it).
+TEST_MASTER_KEY = "dGVzdHMgb2YgdGhlIHRyYWplY3Rvcnkgc2VydmljZSE="
+os.environ["TRAJECTORY_MASTER_KEY"] = TEST_MASTER_KEY
+
 POSTGRES_URL = os.environ.get(
     "TRAJECTORY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

@@ -88,7 +88,10 @@ async def idempotency_key(
 ) -> IdempotencyKey | None:
     if idempotency_key is None:
         return None
-    fingerprint = IdempotencyKey.fingerprint_of(
+    service: Trajectories = request.app.state.service
+    # Keyed by the master key: the record does not hold a hash of the body (its
+    # personal data) that anyone could recompute from a guess.
+    fingerprint = service.keyring.fingerprint(
         request.method,
         request.url.path,
         request.headers.get("if-match", ""),

@@ -1,0 +1,1 @@
+"""Personal data: sealed per participant, erased by destroying their key."""

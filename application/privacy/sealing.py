@@ -1,0 +1,210 @@
+"""Personal data sealed in the stored events, each participant's under their own key.
+
+The mapper seals, before an event is stored:
+- the personal fields of a participant's events (names, birth date, gender, national
+  register number, email, phone; the changes of ``ParticipantDetailsChanged``) into
+  one ``personal`` value, leaving in clear who recorded it and for which organisation;
+- the note of a ``SessionHeld``, under the key of the trajectory's participant; the
+  session's date, minutes, mode and setting stay in clear for the views.
+
+Each seal is AES-256-GCM with a fresh nonce, bound to its event (aggregate id and
+version): a sealed value copied into another event does not open. A participant's
+events are opened as they are read; once the key is destroyed their personal fields
+read as absent, and the ``ParticipantErased`` that destroyed it marks the aggregate.
+A note is opened only where it is shown (``Trajectories.history``): views and replays
+never need a key.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder, Transcoding
+from eventsourcing.utils import get_topic
+
+from domain.participant import ParticipantErasedError
+
+NONCE_BYTES = 12
+ERASED = "erased"  # what a note reads as once its participant's key is destroyed
+
+# The personal fields of each participant event, and what they read as once erased.
+PERSONAL: dict[str, dict[str, Any]] = {
+    "trajectory:ParticipantRegistered": {
+        "given_name": "",
+        "family_name": "",
+        "birth_date": None,
+        "gender": None,
+        "national_register_number": None,
+        "email": None,
+        "phone": None,
+    },
+    "trajectory:ParticipantDetailsChanged": {"changes": {}},
+}
+NOTES = {"trajectory:SessionHeld": "note"}
+NEVER_STORED = {
+    "trajectory:Participant.Snapshot": "a participant is never snapshotted: the "
+    "snapshot would hold their personal data outside the sealed events"
+}
+
+
+class SealBroken(RuntimeError):
+    """A sealed value does not open with its participant's key: it was altered."""
+
+    code = "seal_broken"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Personal data sealed under ``participant_id``'s key; ``bound_to`` is the
+    event it belongs to, set when read."""
+
+    participant_id: UUID
+    data: bytes
+    bound_to: bytes = b""
+
+
+class SealedAsDict(Transcoding):
+    type = Sealed
+    name = "sealed"
+
+    def encode(self, obj: Sealed) -> dict[str, str]:
+        return {
+            "participant": str(obj.participant_id),
+            "data": base64.b64encode(obj.data).decode(),
+        }
+
+    def decode(self, data: dict[str, str]) -> Sealed:
+        return Sealed(UUID(data["participant"]), base64.b64decode(data["data"]))
+
+
+def bound(originator_id: UUID, version: int) -> bytes:
+    return b"trajectory event\x00" + originator_id.bytes + version.to_bytes(8, "big")
+
+
+def seal(participant_id: UUID, key: bytes, plain: bytes, bound_to: bytes) -> Sealed:
+    nonce = os.urandom(NONCE_BYTES)
+    data = nonce + AESGCM(key).encrypt(nonce, plain, bound_to)
+    return Sealed(participant_id, data)
+
+
+def open_sealed(sealed: Sealed, key: bytes) -> bytes:
+    try:
+        return AESGCM(key).decrypt(
+            sealed.data[:NONCE_BYTES], sealed.data[NONCE_BYTES:], sealed.bound_to
+        )
+    except InvalidTag:
+        raise SealBroken(
+            f"personal data of participant {sealed.participant_id} does not open "
+            "with their key: the stored event was altered"
+        ) from None
+
+
+class SealingMapper(Mapper[UUID]):
+    """The library's mapper, sealing and opening personal data (see the module).
+
+    ``keys(participant_ids)`` gives the data keys of those participants that still
+    have one. To seal a note the mapper must know the trajectory's participant: the
+    application says so for each save with ``sealing(owners)``, a map from the id of
+    each aggregate whose events are sealed to its participant's id and key."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        keys: Callable[[list[UUID]], dict[UUID, bytes]],
+    ) -> None:
+        super().__init__(transcoder)
+        self.keys = keys
+        self._saving = threading.local()
+
+    @contextmanager
+    def sealing(self, owners: dict[UUID, tuple[UUID, bytes | None]]) -> Iterator[None]:
+        self._saving.owners = owners
+        try:
+            yield
+        finally:
+            self._saving.owners = None
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        topic = get_topic(type(domain_event))
+        if topic in NEVER_STORED:
+            raise TypeError(NEVER_STORED[topic])
+        state = dict(vars(domain_event))
+        if topic in PERSONAL:
+            name = "personal"
+            plain: Any = {f: state.pop(f) for f in PERSONAL[topic] if f in state}
+        elif topic in NOTES:
+            name = NOTES[topic]
+            plain = state[name]
+        else:
+            return super().to_stored_event(domain_event)
+        if isinstance(plain, Sealed):  # read sealed, stored again as it was
+            return super().to_stored_event(domain_event)
+        participant_id, key = self._owner(domain_event.originator_id, topic in PERSONAL)
+        state[name] = seal(
+            participant_id,
+            key,
+            self.transcoder.encode(plain),
+            bound(domain_event.originator_id, domain_event.originator_version),
+        )
+        sealed = object.__new__(type(domain_event))
+        object.__setattr__(sealed, "__dict__", state)
+        return super().to_stored_event(sealed)
+
+    def _owner(self, originator_id: UUID, is_participant: bool) -> tuple[UUID, bytes]:
+        owners = getattr(self._saving, "owners", None) or {}
+        if originator_id in owners:
+            participant_id, key = owners[originator_id]
+        elif is_participant:
+            participant_id = originator_id
+            key = self.keys([participant_id]).get(participant_id)
+        else:
+            raise RuntimeError(
+                f"the note of {originator_id} cannot be sealed: its participant is "
+                "not known to this save"
+            )
+        if key is None:  # erased: nothing more is recorded about them
+            raise ParticipantErasedError()
+        return participant_id, key
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        domain_event = super().to_domain_event(stored_event)
+        topic = stored_event.topic
+        if topic not in PERSONAL and topic not in NOTES:
+            return domain_event
+        state = vars(domain_event)
+        bound_to = bound(domain_event.originator_id, domain_event.originator_version)
+        if topic in NOTES:  # opened where shown: see ``open_note``
+            note = NOTES[topic]
+            if isinstance(state.get(note), Sealed):
+                state[note] = replace(state[note], bound_to=bound_to)
+            return domain_event
+        sealed = state.pop("personal", None)
+        if not isinstance(sealed, Sealed):  # stored in clear, before sealing was
+            return domain_event
+        key = self.keys([sealed.participant_id]).get(sealed.participant_id)
+        if key is None:  # erased
+            state.update(PERSONAL[topic])
+        else:
+            plain = open_sealed(replace(sealed, bound_to=bound_to), key)
+            state.update(self.transcoder.decode(plain))
+        return domain_event
+
+    def open_note(self, value: Any, keys: dict[UUID, bytes | None]) -> Any:
+        """A note as it reads: opened with its participant's key from ``keys``, or
+        ``ERASED`` once that key is destroyed; a note stored in clear as it is."""
+        if not isinstance(value, Sealed):
+            return value
+        key = keys.get(value.participant_id)
+        if key is None:
+            return ERASED
+        return self.transcoder.decode(open_sealed(value, key))
