@@ -222,7 +222,7 @@ class SideTables:
                     cursor.execute(sql.encode(), params or None)
                 else:
                     cursor.execute(sql.replace("%s", "?"), params)
-                if cursor.description is None:
+                if self.postgres and cursor.description is None:
                     return []
                 return [
                     tuple(row.values()) if isinstance(row, dict) else tuple(row)

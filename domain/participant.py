@@ -12,7 +12,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.domain import Snapshot as BaseSnapshot
 
-from domain.errors import DateInFuture, DomainError, InvalidValue
+from domain.errors import DomainError, InvalidValue
 from domain.vocabulary import AgeBand, Gender
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -33,6 +33,13 @@ class ParticipantErasedError(DomainError):
 
     def __init__(self) -> None:
         super().__init__("the participant's personal data was erased")
+
+
+class BirthDateInFuture(DomainError):
+    code = "date_in_future"
+
+    def __init__(self, today: date) -> None:
+        super().__init__(f"the birth date is after today ({today})")
 
 
 def check_national_register_number(number: str) -> None:
@@ -157,15 +164,16 @@ def _checked(
 ) -> dict[str, Any]:
     if not given_name.strip() or not family_name.strip():
         raise InvalidValue("a participant needs a given name and a family name")
+    # Messages name the problem, never the value: they may reach a log.
     today = date.today()
     if birth_date > today:
-        raise DateInFuture("birth", birth_date, today)
+        raise BirthDateInFuture(today)
     if birth_date.year < 1900:
-        raise InvalidValue(f"birth date {birth_date} is before 1900")
+        raise InvalidValue("the birth date is before 1900")
     if national_register_number is not None:
         check_national_register_number(national_register_number)
     if email is not None and not EMAIL.match(email):
-        raise InvalidValue(f"{email!r} is not an email address")
+        raise InvalidValue("the email address is not one: it needs a name, @, a domain")
     if phone is not None and not PHONE.match(phone):
         raise InvalidValue("the phone number has characters a phone number cannot have")
     return {

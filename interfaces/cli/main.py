@@ -1,5 +1,6 @@
 """The ``trajectory`` command; it reads the same ``TRAJECTORY_*`` settings."""
 
+import getpass
 import json
 import logging
 import signal
@@ -7,6 +8,7 @@ import sys
 import threading
 import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from uuid import UUID
 
@@ -25,6 +27,7 @@ from rich.table import Table
 from application.access import Role, TokenInfo
 from application.audit.chain import InvalidSeal, Seal, Verification
 from application.demo import load_demo
+from application.privacy.keys import MasterKeyError, new_key_text, write_key_file
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
 from application.projections.view import RebuildInProgress
 from application.settings import Settings, UnsupportedDatabaseURL
@@ -69,6 +72,8 @@ def load_settings(**overrides: Any) -> Settings:
 def open_service(settings: Settings) -> Trajectories:
     try:
         return Trajectories(settings)
+    except MasterKeyError as error:
+        fail(str(error))
     except Exception as error:  # any connection failure, named for the operator
         fail(f"cannot open the store at {settings.safe_database_url}: {error}")
 
@@ -241,6 +246,71 @@ def migrate(
         service.close()
     granted = f"; {grant_to} may run the service" if grant_to else ""
     out.print(f"the store at {settings.safe_database_url} is set up{granted}")
+
+
+@app.command()
+def erase(
+    participant_id: Annotated[UUID, typer.Argument(help="the participant's id")],
+    by: Annotated[
+        str | None,
+        typer.Option(help="who erases, as the history will show (default: cli:USER)"),
+    ] = None,
+) -> None:
+    """Erase a participant's personal data: destroy their data key and record
+    ParticipantErased, in one transaction. Their history stays complete and
+    verifiable; erasing again records nothing."""
+    service = open_service(load_settings())
+    try:
+        answer = service.erase_participant(
+            participant_id, recorded_by=by or f"cli:{getpass.getuser()}"
+        )
+    except DomainError as error:
+        fail(error.message)
+    finally:
+        service.close()
+    if answer.replayed:
+        print(f"participant {participant_id} was erased already; nothing recorded")
+    else:
+        print(f"erased participant {participant_id} (version {answer.version})")
+
+
+@app.command()
+def keygen(
+    file: Annotated[
+        Path | None,
+        typer.Option(help="write it to this new file (readable by you only)"),
+    ] = None,
+) -> None:
+    """Make a master key (32 random bytes, base64): for TRAJECTORY_MASTER_KEY, or a
+    file for TRAJECTORY_MASTER_KEY_FILE. Printed, unless written to --file."""
+    if file is None:
+        print(new_key_text())
+        return
+    try:
+        written = write_key_file(file)
+    except OSError as error:
+        fail(f"cannot write {file}: {error.strerror}")
+    if not written:
+        fail(f"{file} exists already; a key file is never overwritten")
+    err.print(f"wrote a new master key to {file}", highlight=False)
+
+
+@app.command("rotate-master-key")
+def rotate_master_key() -> None:
+    """Re-wrap every participant's data key with the configured master key, opening
+    those wrapped by the previous one (TRAJECTORY_PREVIOUS_MASTER_KEY or _FILE), in
+    one transaction. No event is touched. Afterwards the previous key can go."""
+    settings = load_settings()
+    service = open_service(settings)
+    try:
+        rewrapped = service.keyring.rotate()
+    except MasterKeyError as error:
+        fail(str(error))
+    finally:
+        service.close()
+    print(
+        f"re-wrapped {rewrapped} data keys with master key {service.keyring.master.id}"
+    )
 
 
 @app.command()

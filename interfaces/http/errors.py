@@ -13,8 +13,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.access import Forbidden
 from application.audit.chain import ChainOutOfStep
+from application.privacy.keys import MasterKeyError
+from application.privacy.sealing import SealBroken
 from application.projections.view import RebuildInProgress
-from application.trajectories import VerificationRunning, VersionConflict
+from application.trajectories import (
+    DataKeyMissing,
+    VerificationRunning,
+    VersionConflict,
+)
 from application.views import ReplaysBusy
 from domain.errors import DomainError, NotFound
 from domain.participant import ParticipantErasedError
@@ -225,6 +231,14 @@ def install_error_handlers(app: FastAPI) -> None:
         # Not the caller's doing: the store was changed outside the service.
         log.error("refused a write on %s: %s", request.url.path, error)
         return problem(500, "history_out_of_step", str(error))
+
+    @app.exception_handler(MasterKeyError)
+    @app.exception_handler(SealBroken)
+    @app.exception_handler(DataKeyMissing)
+    async def keys_broken(request: Request, error: Exception) -> JSONResponse:
+        # Not the caller's doing: the keys or the store need an operator.
+        log.error("cannot open personal data on %s: %s", request.url.path, error)
+        return problem(500, getattr(error, "code", "master_key_error"), str(error))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

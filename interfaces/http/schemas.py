@@ -138,6 +138,19 @@ class ParticipantIn(Request):
     )
 
 
+class ErasureOut(BaseModel):
+    id: UUID
+    version: int = Field(description="the participant's version with the erasure")
+    erased_now: bool = Field(
+        description="false when the participant had been erased already: nothing "
+        "was recorded"
+    )
+
+    model_config = response_example(
+        {"id": PARTICIPANT_ID, "version": 2, "erased_now": True}
+    )
+
+
 class ParticipantOut(BaseModel):
     id: UUID
     version: int

@@ -3,9 +3,16 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from domain.participant import Participant
-from interfaces.http.deps import Idempotency, Reader, RecordRead, Service, Staff
+from interfaces.http.deps import (
+    Admin,
+    Idempotency,
+    Reader,
+    RecordRead,
+    Service,
+    Staff,
+)
 from interfaces.http.errors import ERROR_RESPONSES, REPLAYED, ErrorBody
-from interfaces.http.schemas import ParticipantIn, ParticipantOut
+from interfaces.http.schemas import ErasureOut, ParticipantIn, ParticipantOut
 
 router = APIRouter(prefix="/participants", tags=["participants"])
 
@@ -52,26 +59,26 @@ def register_participant(
     return participant_out(participant)
 
 
+ERASED = {
+    "model": ErrorBody,
+    "description": "The participant was erased",
+    "content": {
+        "application/json": {
+            "example": {
+                "detail": {
+                    "code": "participant_erased",
+                    "message": "the participant's personal data was erased",
+                }
+            }
+        }
+    },
+}
+
+
 @router.get(
     "/{participant_id}",
     response_model=ParticipantOut,
-    responses={
-        **ERROR_RESPONSES,
-        410: {
-            "model": ErrorBody,
-            "description": "The participant was erased",
-            "content": {
-                "application/json": {
-                    "example": {
-                        "detail": {
-                            "code": "participant_erased",
-                            "message": "the participant's personal data was erased",
-                        }
-                    }
-                }
-            },
-        },
-    },
+    responses={**ERROR_RESPONSES, 410: ERASED},
 )
 def get_participant(
     participant_id: UUID, service: Service, caller: Reader, record_read: RecordRead
@@ -82,3 +89,22 @@ def get_participant(
     participant.check_readable()
     record_read([participant.id])
     return participant_out(participant)
+
+
+@router.delete(
+    "/{participant_id}", response_model=ErasureOut, responses=ERROR_RESPONSES
+)
+def erase_participant(
+    participant_id: UUID, service: Service, caller: Admin
+) -> ErasureOut:
+    """Erase a participant's personal data (admin), as the right to be forgotten
+    asks: their data key is destroyed and ``ParticipantErased`` recorded, in one
+    transaction. Their details and their sessions' notes can no longer be read by
+    anyone (``GET`` answers 410; caseload rows and histories show "erased"), while
+    every history stays complete and verifiable and the outcome figures, which hold
+    no personal data, stay as they were. Erasing again is harmless: it records
+    nothing and answers the same, with ``erased_now`` false."""
+    answer = service.erase_participant(participant_id, recorded_by=caller.name)
+    return ErasureOut(
+        id=participant_id, version=answer.version, erased_now=not answer.replayed
+    )

@@ -1,0 +1,327 @@
+"""Erasure end to end, over HTTP: after a participant is erased, nothing in the
+database (a full ``pg_dump``; the SQLite file and its write-ahead log, byte for byte)
+holds any of their values or the key that opened them, while everyone else's are
+still read through the API, also after a restart, and every history still verifies.
+
+Stored events are ``bytea`` on PostgreSQL, which ``pg_dump`` writes in hex: every
+value is searched for as text and as hex, and a value stored in clear (the employer
+of a placement) is found that way, so the search is known to work.
+"""
+
+import contextlib
+import logging
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from application.access import Role
+from application.settings import Settings
+from application.storage import IDEMPOTENCY_TABLE, KEYS_TABLE
+from interfaces.http.app import create_app
+from tests.interfaces.conftest import signed_in
+from tests.interfaces.helpers import (
+    UNKNOWN_ID,
+    ApiClient,
+    as_role,
+    created,
+    history,
+    intake,
+    placement,
+    recorded,
+    referral_body,
+    register_programme,
+    session,
+)
+
+
+def national_number(born: str, serial: str) -> str:
+    """A valid national register number of someone born in 2000 or later."""
+    base = born[2:4] + born[5:7] + born[8:10] + serial
+    return base + f"{97 - int('2' + base) % 97:02d}"
+
+
+@dataclass(frozen=True)
+class Person:
+    given_name: str
+    family_name: str
+    birth_date: str
+    phone: str
+    note: str
+
+    @property
+    def email(self) -> str:
+        return f"{self.given_name}.{self.family_name}@example.org".lower()
+
+    @property
+    def national_register_number(self) -> str:
+        return national_number(self.birth_date, "517")
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "birth_date": self.birth_date,
+            "gender": "X",
+            "national_register_number": self.national_register_number,
+            "email": self.email,
+            "phone": self.phone,
+        }
+
+    def values(self) -> list[str]:
+        return [
+            self.given_name,
+            self.family_name,
+            self.birth_date,
+            self.national_register_number,
+            self.email,
+            self.phone,
+            self.note,
+        ]
+
+
+ERASED = Person(
+    "Zoltanabelle",
+    "Vercruysse-Oplinter",
+    "2003-11-29",
+    "+32 475 90 12 34",
+    "Zoltanabelle vertelde over haar schulden bij het OCMW van Oplinter",
+)
+KEPT = [
+    Person(
+        "Quirijntje",
+        "Baeckelandt",
+        "2004-02-17",
+        "+32 486 11 22 33",
+        "Quirijntje zoekt werk in de tuinbouw, liefst in Sint-Truiden",
+    ),
+    Person(
+        "Wannesius",
+        "Ooghe-Daelemans",
+        "2002-09-08",
+        "+32 499 44 55 66",
+        "Wannesius heeft een rijbewijs B en een attest van de VDAB-opleiding",
+    ),
+]
+CLEAR_EMPLOYER = "Bakkerij Kwatongebakske"  # stored in clear: the search finds it
+
+
+@dataclass
+class Store:
+    url: str
+    dump: Callable[[], bytes]
+    keys: Callable[[], dict[str, bytes]]
+
+
+def _postgres_store(server: str) -> Iterator[Store]:
+    name = f"erasure_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = server.rsplit("/", 1)[0] + f"/{name}"
+
+    def dump() -> bytes:
+        return subprocess.run(
+            ["pg_dump", "--dbname", url], check=True, capture_output=True, timeout=120
+        ).stdout
+
+    def keys() -> dict[str, bytes]:
+        with psycopg.connect(url) as connection:
+            rows = connection.execute(
+                f"SELECT participant_id, wrapped FROM {KEYS_TABLE}"
+            ).fetchall()
+        return {str(row[0]): bytes(row[1]) for row in rows}
+
+    try:
+        yield Store(url, dump, keys)
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def _sqlite_store(folder: Path) -> Store:
+    path = folder / "trajectory.db"
+
+    def dump() -> bytes:
+        files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+        return b"".join(f.read_bytes() for f in files if f.exists())
+
+    def keys() -> dict[str, bytes]:
+        import sqlite3
+
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute(
+                f"SELECT participant_id, wrapped FROM {KEYS_TABLE}"
+            ).fetchall()
+        return {str(row[0]): bytes(row[1]) for row in rows}
+
+    return Store(f"sqlite:///{path}", dump, keys)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        yield _sqlite_store(tmp_path)
+        return
+    server: str = request.getfixturevalue("postgres_server")
+    yield from _postgres_store(server)
+
+
+@contextlib.contextmanager
+def serving(store: Store) -> Iterator[ApiClient]:
+    app = create_app(Settings(database_url=store.url, snapshot_interval=5))
+    with ApiClient(app, raise_server_exceptions=False) as client:
+        yield signed_in(client)
+
+
+def found(dump: bytes, value: str | bytes) -> bool:
+    """Whether the value is in the dump, as it is or hex-encoded (bytea)."""
+    raw = value.encode() if isinstance(value, str) else value
+    return raw in dump or raw.hex().encode() in dump
+
+
+def enrol(client: TestClient, person: Person) -> tuple[str, str]:
+    """Registers the person (with an idempotency key), refers them, takes them in,
+    and records a session with their note and a placement."""
+    participant_id = created(
+        client.post(
+            "/participants",
+            json=person.body(),
+            headers={"Idempotency-Key": f"register-{person.family_name}"},
+        )
+    )["id"]
+    trajectory_id = created(
+        client.post("/trajectories", json=referral_body(participant_id))
+    )["id"]
+    recorded(
+        client,
+        trajectory_id,
+        intake(),
+        session(note=person.note),
+        placement(employer=CLEAR_EMPLOYER),
+    )
+    return participant_id, trajectory_id
+
+
+def note_of(client: TestClient, trajectory_id: str) -> Any:
+    [entry] = [e for e in history(client, trajectory_id) if e["type"] == "SessionHeld"]
+    return entry["data"]["note"]
+
+
+def test_an_erased_participant_is_nowhere_in_the_database_and_the_others_still_read(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with serving(store) as client:
+        register_programme(client)
+        erased_id, erased_trajectory = enrol(client, ERASED)
+        kept = [enrol(client, person) for person in KEPT]
+        # Reads that leave traces: the access log, metrics; a refused write.
+        assert client.get(f"/participants/{erased_id}").status_code == 200
+        assert note_of(client, erased_trajectory) == ERASED.note
+        client.app.state.views.wait()  # type: ignore[attr-defined]
+        names = {
+            e["participant_name"] for e in client.get("/caseload").json()["entries"]
+        }
+        assert f"{ERASED.given_name} {ERASED.family_name}" in names
+        refused = client.post(
+            "/participants", json={**ERASED.body(), "email": ERASED.email + "@"}
+        )
+        assert refused.status_code == 422
+        evaluator = as_role(client, Role.EVALUATOR)
+        outcomes_before = client.get("/outcomes", headers=evaluator).json()
+        wrapped = store.keys()
+        assert found(store.dump(), wrapped[erased_id])  # the search finds a key
+
+        erasure = client.delete(
+            f"/participants/{erased_id}", headers=as_role(client, Role.ADMIN)
+        )
+        again = client.delete(
+            f"/participants/{erased_id}", headers=as_role(client, Role.ADMIN)
+        )
+
+        assert erasure.status_code == 200, erasure.text
+        assert erasure.json()["erased_now"] is True
+        assert again.status_code == 200
+        assert again.json() == {**erasure.json(), "erased_now": False}
+        assert client.get(f"/participants/{erased_id}").status_code == 410
+        assert note_of(client, erased_trajectory) == "erased"
+        client.app.state.views.wait()  # type: ignore[attr-defined]
+        entries = client.get("/caseload").json()["entries"]
+        by_trajectory = {e["trajectory_id"]: e["participant_name"] for e in entries}
+        assert by_trajectory[erased_trajectory] == "erased"
+        assert client.get("/outcomes", headers=evaluator).json() == outcomes_before
+        verification = client.get(
+            "/audit/verify", headers=as_role(client, Role.AUDITOR)
+        ).json()
+        assert verification["intact"] is True
+        metrics = client.get("/metrics").text
+        access_log = client.get(
+            "/audit/access", headers=as_role(client, Role.AUDITOR)
+        ).text
+
+        dump = store.dump()
+        for value in ERASED.values():
+            assert not found(dump, value), f"{value!r} is still in the database"
+        assert not found(dump, wrapped[erased_id]), "the erased key is still there"
+        assert found(dump, CLEAR_EMPLOYER)  # what is stored in clear is found
+        for (participant_id, _), person in zip(kept, KEPT, strict=True):
+            assert found(dump, wrapped[participant_id])
+        for text in (metrics, access_log, caplog.text):
+            for person in [ERASED, *KEPT]:
+                for value in person.values():
+                    assert value not in text, f"{value!r} in metrics or logs"
+
+    # A restart opens the others' keys again; the erased one stays erased.
+    with serving(store) as client:
+        for (participant_id, trajectory_id), person in zip(kept, KEPT, strict=True):
+            read = client.get(f"/participants/{participant_id}")
+            assert read.status_code == 200
+            assert read.json()["national_register_number"] == (
+                person.national_register_number
+            )
+            assert note_of(client, trajectory_id) == person.note
+        assert client.get(f"/participants/{erased_id}").status_code == 410
+
+
+def test_erasure_takes_the_erased_participants_idempotency_records_with_it(
+    database_url: str,
+) -> None:
+    store = Store(database_url, bytes, dict)
+    with serving(store) as client:
+        register_programme(client)
+        erased_id, _ = enrol(client, ERASED)
+        kept_id, _ = enrol(client, KEPT[0])
+
+        client.delete(f"/participants/{erased_id}", headers=as_role(client, Role.ADMIN))
+
+        service = client.app.state.service  # type: ignore[attr-defined]
+        rows = service.idempotency.tables.run(
+            (f"SELECT aggregate_id FROM {service.idempotency.table}", ()),
+            commit=False,
+        )
+        assert IDEMPOTENCY_TABLE in service.idempotency.table
+        assert {str(row[0]) for row in rows} == {kept_id}
+
+
+def test_only_an_admin_erases_and_an_unknown_participant_is_not_found(
+    client: TestClient,
+) -> None:
+    participant_id = created(client.post("/participants", json=KEPT[0].body()))["id"]
+
+    by_staff = client.delete(f"/participants/{participant_id}")
+    by_auditor = client.delete(
+        f"/participants/{participant_id}", headers=as_role(client, Role.AUDITOR)
+    )
+    unknown = client.delete(
+        f"/participants/{UNKNOWN_ID}", headers=as_role(client, Role.ADMIN)
+    )
+
+    assert (by_staff.status_code, by_auditor.status_code) == (403, 403)
+    assert unknown.status_code == 404
+    assert client.get(f"/participants/{participant_id}").status_code == 200
