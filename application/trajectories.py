@@ -383,15 +383,35 @@ class Trajectories(Application[UUID]):
                 owners[domain_event.originator_id] = trajectory.participant_id
         if not owners:
             return super()._record(processing_event)
-        new_keys = self.keyring.new_keys(set(owners.values()))
+        participants = set(owners.values())
+        keys = self.keyring.fetch(participants)
+        for participant_id in participants - set(keys):
+            if self._registered_in_clear(participant_id):
+                self.keyring.create(participant_id)
+        new_keys = self.keyring.new_keys(participants)
+        keys.update((new_key.participant_id, new_key.key) for new_key in new_keys)
         kwargs = processing_event.saved_kwargs
         kwargs["data_keys"] = [new_key.row() for new_key in new_keys]
-        keys = self.keyring.fetch(set(owners.values()))
         mapper: Any = self.mapper
         with mapper.sealing({a: (p, keys.get(p)) for a, p in owners.items()}):
             recordings = super()._record(processing_event)
         self.keyring.stored(new_keys)
         return recordings
+
+    def _registered_in_clear(self, participant_id: UUID) -> bool:
+        """Whether the participant, who has no data key, was registered before
+        personal data was sealed (what they recorded then stays in clear; what they
+        record now is sealed under a key made for them). Without a key, one who was
+        not erased and not registered in clear has lost it: ``DataKeyMissing``."""
+        try:
+            participant = self._get(participant_id, Participant)
+        except AggregateNotFoundError:
+            return False
+        if participant.erased:
+            return False  # the mapper refuses to record more about them
+        if participant.birth_date is None:
+            raise DataKeyMissing(participant_id)
+        return True
 
     def on_saved(self, listener: Callable[[list[str]], None]) -> None:
         """Calls ``listener`` after each save with the type names of the events it

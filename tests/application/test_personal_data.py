@@ -10,9 +10,9 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from application.privacy.keys import MasterKey, MasterKeyError, new_key_text
-from application.privacy.sealing import ERASED
+from application.privacy.sealing import ERASED, PERSONAL
 from application.settings import Settings
-from application.trajectories import Trajectories
+from application.trajectories import DataKeyMissing, Trajectories
 from domain.participant import ParticipantErasedError
 from domain.vocabulary import (
     Barrier,
@@ -307,3 +307,35 @@ def test_rotation_rewraps_every_data_key_and_leaves_the_events_as_they_were(
     service.close()
     with pytest.raises(MasterKeyError, match="wrapped by master key"):
         opened(store_url)  # the old key alone no longer opens the store
+
+
+def test_a_participant_registered_before_sealing_gets_a_key_for_what_comes_next(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as before_sealing:
+        before_sealing.delitem(PERSONAL, "trajectory:ParticipantRegistered")
+        old = Trajectories(Settings(database_url=database_url))
+        participant_id = register(old)
+        old.close()
+    service = Trajectories(Settings(database_url=database_url))
+
+    trajectory_id = taken_in_with_a_note(service, participant_id)
+
+    [registered] = stored(service, participant_id)
+    assert GIVEN.encode() in registered.state  # as it was stored then
+    assert service.participant(participant_id).given_name == GIVEN
+    assert NOTE.encode() not in stored(service, trajectory_id)[-1].state
+    [entry] = [e for e in service.history(trajectory_id) if e.type == "SessionHeld"]
+    assert entry.data["note"] == NOTE
+    service.close()
+
+
+def test_a_key_lost_without_an_erasure_is_named_not_taken_for_one(
+    service: Trajectories,
+) -> None:
+    participant_id = register(service)
+    service.keyring.destroy(participant_id)  # as a key table restored apart would
+    service.repository.cache.clear()  # type: ignore[union-attr]
+
+    with pytest.raises(DataKeyMissing, match=str(participant_id)):
+        service.participant(participant_id)
