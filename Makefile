@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# In development the service makes var/master.key at its first start (the key that
+# wraps each participant's data key) unless TRAJECTORY_MASTER_KEY[_FILE] is set.
 run: $(STAMP)
 	mkdir -p var
 	TRAJECTORY_DEMO=$${TRAJECTORY_DEMO:-true} $(BIN)/trajectory serve

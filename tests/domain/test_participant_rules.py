@@ -5,8 +5,12 @@ from typing import Any
 
 import pytest
 
-from domain.errors import DateInFuture, InvalidValue
-from domain.participant import Participant, ParticipantErasedError
+from domain.errors import InvalidValue
+from domain.participant import (
+    BirthDateInFuture,
+    Participant,
+    ParticipantErasedError,
+)
 from domain.vocabulary import AgeBand, Gender
 
 BIRTH_DATE = date(2001, 5, 14)
@@ -80,11 +84,11 @@ def test_a_birth_date_of_today_is_accepted() -> None:
 def test_a_birth_date_in_the_future_is_refused() -> None:
     tomorrow = date.today() + timedelta(days=1)
 
-    with pytest.raises(DateInFuture) as refused:
+    with pytest.raises(BirthDateInFuture) as refused:
         registered(birth_date=tomorrow)
 
     assert refused.value.code == "date_in_future"
-    assert str(tomorrow) in refused.value.message
+    assert refused.value.message == f"the birth date is after today ({date.today()})"
 
 
 def test_a_birth_date_before_1900_is_refused() -> None:
@@ -92,7 +96,7 @@ def test_a_birth_date_before_1900_is_refused() -> None:
         registered(birth_date=date(1899, 12, 31))
 
     assert refused.value.code == "invalid_value"
-    assert "1899-12-31" in refused.value.message
+    assert refused.value.message == "the birth date is before 1900"  # not the date
 
 
 @pytest.mark.parametrize(
@@ -133,7 +137,8 @@ def test_an_email_that_is_not_an_address_is_refused(email: str) -> None:
         registered(email=email)
 
     assert refused.value.code == "invalid_value"
-    assert repr(email) in refused.value.message
+    assert "email address is not one" in refused.value.message
+    assert email not in refused.value.message  # personal data is never echoed
 
 
 @pytest.mark.parametrize("phone", ["0470 12 34 56", "+32 (0)9 123-45-67"])
@@ -181,7 +186,8 @@ def test_changed_details_are_checked_like_new_ones() -> None:
         participant.change_details(recorded_by="Hilde", email="not-an-address")
 
     assert refused.value.code == "invalid_value"
-    assert "'not-an-address'" in refused.value.message
+    assert "email address is not one" in refused.value.message
+    assert "not-an-address" not in refused.value.message  # never echoed
     assert participant.email == "anna.peeters@example.be"
     assert participant.collect_events() == []
 
@@ -191,11 +197,11 @@ def test_a_change_to_a_birth_date_in_the_future_is_refused() -> None:
     participant.collect_events()
     tomorrow = date.today() + timedelta(days=1)
 
-    with pytest.raises(DateInFuture) as refused:
+    with pytest.raises(BirthDateInFuture) as refused:
         participant.change_details(recorded_by="Hilde", birth_date=tomorrow)
 
     assert refused.value.code == "date_in_future"
-    assert str(tomorrow) in refused.value.message
+    assert str(tomorrow) not in refused.value.message
     assert participant.collect_events() == []
 
 

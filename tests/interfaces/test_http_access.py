@@ -87,6 +87,10 @@ def _new_token(world: World) -> tuple[str, Any]:
     return f"/tokens/{info.id}", None
 
 
+def _new_participant(world: World) -> tuple[str, Any]:
+    return f"/participants/{register_participant(world.client)}", None
+
+
 def _event(world: World) -> tuple[str, Any]:
     return f"/trajectories/{world.trajectory_id}/events", session()
 
@@ -121,6 +125,7 @@ ROUTES = [
         200,
         lambda w: (f"/participants/{w.participant_id}", None),
     ),
+    Route("DELETE", "/participants/{participant_id}", ADMIN, 200, _new_participant),
     Route(
         "POST",
         "/trajectories",
