@@ -4,6 +4,7 @@ tables are installed idempotently each time the application starts.
 """
 
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -233,13 +234,22 @@ class SideTables:
 
     def checkpoint(self) -> bool:
         """On SQLite, copies the write-ahead log into the database file and empties
-        it; whether it could (a reader of an older snapshot keeps it)."""
+        it; whether it could. It waits at most 0.1 s for readers of older snapshots
+        (writers wait meanwhile), and gives up if they are still reading."""
         if self.postgres:
             return True
         with self._datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            busy = cursor.fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout")
+            waits = cursor.fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout = 100")
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+            except sqlite3.OperationalError:  # locked: as busy
+                busy = 1
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout = {int(waits)}")
         return not busy
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -281,10 +291,10 @@ def _idempotency_insert(table: str) -> str:
 
 def _side_writes(prefix: str, kwargs: dict[str, Any]) -> list[tuple[str, list[Any]]]:
     """The statements a save adds to its events' transaction, each with its rows:
-    ``idempotency=[IdempotencyRecord, ...]``; ``data_keys=[(participant_id, wrapped,
-    master_key_id), ...]``, the data keys of participants registered by the save;
-    and ``shred=[participant_id, ...]``, whose data keys (and idempotency records)
-    the save deletes as it records their erasure."""
+    ``idempotency=[IdempotencyRecord, ...]``; ``data_keys=[NewDataKey, ...]``, the
+    data keys of the participants it registers; ``shred=[participant_id, ...]``, whose
+    data keys it deletes as it records their erasure; and ``forget=[aggregate_id,
+    ...]``, whose idempotency records it deletes with them."""
     writes: list[tuple[str, list[Any]]] = []
     if records := kwargs.get("idempotency"):
         table = prefix + IDEMPOTENCY_TABLE
@@ -292,15 +302,15 @@ def _side_writes(prefix: str, kwargs: dict[str, Any]) -> list[tuple[str, list[An
     if data_keys := kwargs.get("data_keys"):
         insert = (
             f"INSERT INTO {prefix}{KEYS_TABLE} (participant_id, wrapped, master_key) "
-            "VALUES (%s, %s, %s)"
+            "VALUES (%s, %s, %s) ON CONFLICT (participant_id) DO NOTHING"
         )
-        writes.append((insert, list(data_keys)))
+        writes.append((insert, [new_key.row() for new_key in data_keys]))
     if shred := kwargs.get("shred"):
-        ids = [(str(participant_id),) for participant_id in shred]
-        writes += [
-            (f"DELETE FROM {prefix}{KEYS_TABLE} WHERE participant_id = %s", ids),
-            (f"DELETE FROM {prefix}{IDEMPOTENCY_TABLE} WHERE aggregate_id = %s", ids),
-        ]
+        delete = f"DELETE FROM {prefix}{KEYS_TABLE} WHERE participant_id = %s"
+        writes.append((delete, [(str(i),) for i in shred]))
+    if forget := kwargs.get("forget"):
+        delete = f"DELETE FROM {prefix}{IDEMPOTENCY_TABLE} WHERE aggregate_id = %s"
+        writes.append((delete, [(str(i),) for i in forget]))
     return writes
 
 

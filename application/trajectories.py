@@ -54,7 +54,7 @@ from application.idempotency import (
 )
 from application.privacy.keys import Keyring, master_keys
 from application.privacy.sealing import (
-    NOTES,
+    FREE_TEXT,
     PERSONAL,
     SealedAsDict,
     SealingMapper,
@@ -139,8 +139,9 @@ class DataKeyMissing(Exception):
     def __init__(self, participant_id: UUID) -> None:
         super().__init__(
             f"participant {participant_id} has no data key although they were not "
-            "erased: their personal data cannot be opened (was the key table "
-            "restored apart from the events?)"
+            "erased: their personal data cannot be opened or recorded (was the key "
+            "table restored apart from the events, or the participant registered by "
+            "a version that did not seal personal data?)"
         )
 
 
@@ -328,7 +329,9 @@ HIDDEN_FIELDS = frozenset(
 class Trajectories(Application[UUID]):
     """Trajectories, participants and programmes in one event store."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, keys: bool = True) -> None:
+        """``keys=False`` opens the store without a master key (to set up the
+        schema): nothing personal can then be read or recorded."""
         self.settings = settings
         interval = settings.snapshot_interval
         self.snapshotting_intervals = {Trajectory: interval}  # type: ignore[misc]
@@ -339,7 +342,7 @@ class Trajectories(Application[UUID]):
         self._reading = [threading.Lock() for _ in range(64)]
         self._verifying = threading.Lock()
         library_env = settings.library_env()
-        self._master_key, self._previous_master_key = master_keys(settings)
+        master, previous = master_keys(settings) if keys else (None, None)
         self.manages_schema = may_manage_schema(library_env)
         super().__init__(env=library_env)
         assert self.snapshots is not None
@@ -349,9 +352,7 @@ class Trajectories(Application[UUID]):
         tables = SideTables(self.recorder, manage_schema=self.manages_schema)
         tables.append_only(LINKS_TABLE)
         tables.create(HEADS_TABLE)
-        self.keyring = Keyring(
-            self._master_key, tables, previous=self._previous_master_key
-        )
+        self.keyring = Keyring(master, tables, previous=previous)
         self.tokens = Tokens(tables)
         self.idempotency = IdempotencyRecords(tables)
         self.access_log = AccessLog(tables)
@@ -365,53 +366,48 @@ class Trajectories(Application[UUID]):
     def close(self) -> None:
         if self.group_commit is not None:
             self.group_commit.close()
+        self.keyring.after_write()
         super().close()
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
-        """Records the events with the data keys of the participants they register,
-        in their transaction, each participant's personal data sealed under the key
-        of their own."""
+        """Records the events, each participant's personal data and free text sealed
+        under their own key: the key a registration made (stored by this save, in
+        its transaction) or the stored one."""
         owners: dict[UUID, UUID] = {}
         for domain_event in processing_event.events:
             topic = get_topic(type(domain_event))
             if topic in PERSONAL:
                 owners[domain_event.originator_id] = domain_event.originator_id
-            elif topic in NOTES:
+            elif topic in FREE_TEXT:
                 trajectory: Any = processing_event.aggregates[
                     domain_event.originator_id
                 ]
                 owners[domain_event.originator_id] = trajectory.participant_id
         if not owners:
-            return super()._record(processing_event)
-        participants = set(owners.values())
-        keys = self.keyring.fetch(participants)
-        for participant_id in participants - set(keys):
-            if self._registered_in_clear(participant_id):
-                self.keyring.create(participant_id)
-        new_keys = self.keyring.new_keys(participants)
-        keys.update((new_key.participant_id, new_key.key) for new_key in new_keys)
-        kwargs = processing_event.saved_kwargs
-        kwargs["data_keys"] = [new_key.row() for new_key in new_keys]
+            recordings = super()._record(processing_event)
+            self.keyring.after_write()
+            return recordings
+        made = processing_event.saved_kwargs.get("data_keys") or ()
+        keys = {new.participant_id: new.key for new in made}
+        keys.update(self.keyring.fetch(set(owners.values()) - set(keys)))
+        for participant_id in set(owners.values()) - set(keys):
+            self._check_erased(participant_id)  # then the mapper refuses: 410
         mapper: Any = self.mapper
         with mapper.sealing({a: (p, keys.get(p)) for a, p in owners.items()}):
             recordings = super()._record(processing_event)
-        self.keyring.stored(new_keys)
+        self.keyring.after_write()
         return recordings
 
-    def _registered_in_clear(self, participant_id: UUID) -> bool:
-        """Whether the participant, who has no data key, was registered before
-        personal data was sealed (what they recorded then stays in clear; what they
-        record now is sealed under a key made for them). Without a key, one who was
-        not erased and not registered in clear has lost it: ``DataKeyMissing``."""
+    def _check_erased(self, participant_id: UUID) -> None:
+        """A participant without a data key must have been erased; one who was not
+        lost their key (or was registered before personal data was sealed, in a
+        store from an earlier version): nothing more is recorded about them."""
         try:
             participant = self._get(participant_id, Participant)
         except AggregateNotFoundError:
-            return False
-        if participant.erased:
-            return False  # the mapper refuses to record more about them
-        if participant.birth_date is None:
+            return
+        if not participant.erased:
             raise DataKeyMissing(participant_id)
-        return True
 
     def on_saved(self, listener: Callable[[list[str]], None]) -> None:
         """Calls ``listener`` after each save with the type names of the events it
@@ -460,12 +456,14 @@ class Trajectories(Application[UUID]):
         if self._batched() is not None:
             raise RuntimeError("batches do not nest")
         self._unit_of_work.aggregates = {}
+        self._unit_of_work.writes = {}
         try:
             yield
             changed = list(self._unit_of_work.aggregates.values())
+            writes = self._unit_of_work.writes
         finally:
-            self._unit_of_work.aggregates = None
-        self.save(*changed)
+            self._unit_of_work.aggregates = self._unit_of_work.writes = None
+        self.save(*changed, **writes)
 
     def once(
         self, key: IdempotencyKey | None, command: Callable[[], Aggregate | int]
@@ -592,8 +590,10 @@ class Trajectories(Application[UUID]):
             organisation=organisation,
             recorded_by=recorded_by,
         )
-        self.keyring.create(participant.id)  # stored with the registration
-        self._save_or_conflict(participant.id, None, participant)
+        # The participant's data key is stored with the registration, in its
+        # transaction, with the row that tells which master key wraps the keys.
+        data_keys = [self.keyring.check, self.keyring.new_key(participant.id)]
+        self._save_or_conflict(participant.id, None, participant, data_keys=data_keys)
         return participant
 
     def participant(
@@ -615,22 +615,53 @@ class Trajectories(Application[UUID]):
 
     def erase_participant(self, participant_id: UUID, *, recorded_by: str) -> Answer:
         """Erases the participant's personal data: records ``ParticipantErased`` and,
-        in the same transaction, destroys their data key, after which nothing sealed
-        for them (their details, their sessions' notes) can be opened. Their events
-        stay as they were stored, so every history stays complete and verifiable,
-        and the views, which hold no personal data, stay as they were. Erasing again
-        records nothing."""
-        participant = self.participant(participant_id)
-        already = participant.erased
-        participant.erase(recorded_by=recorded_by)
-        if not already:
-            self._save_or_conflict(
-                participant_id, None, participant, shred=[participant_id]
+        in the same transaction, destroys their data key (after which nothing sealed
+        for them, their details or the free text of their trajectories, can be
+        opened) and forgets the answers kept for retries of writes about them. Their
+        events stay as they were stored, so every history stays complete and
+        verifiable, and the views, which hold no personal data, stay as they were.
+        Erasing again records nothing."""
+        if self._batched() is not None:
+            raise RuntimeError(
+                "an erasure is not recorded in a batch: it destroys a key"
             )
-        # A no-op unless a key was left (by a store written before erasure did
-        # this in one transaction); on SQLite it also empties the write-ahead log.
-        self.keyring.destroy(participant_id)
-        return Answer(participant_id, participant.version, replayed=already)
+        for _ in range(5):
+            try:  # not ``participant()``: a participant whose key is lost is erased too
+                participant = self._get(participant_id, Participant)
+            except AggregateNotFoundError:
+                raise ParticipantNotFound(participant_id) from None
+            if participant.erased:
+                # A no-op unless a key was left behind (by a store from before
+                # erasures destroyed the key in their own transaction).
+                self.keyring.destroy(participant_id)
+                return Answer(participant_id, participant.version, replayed=True)
+            participant.erase(recorded_by=recorded_by)
+            answered_for = [participant_id, *self._trajectory_ids_of(participant_id)]
+            try:
+                self._save_or_conflict(
+                    participant_id,
+                    None,
+                    participant,
+                    shred=[participant_id],
+                    forget=answered_for,
+                )
+            except VersionConflict:
+                continue  # changed meanwhile (erased by another request?): look again
+            self.keyring.after_shredding()
+            return Answer(participant_id, participant.version, replayed=False)
+        raise VersionConflict(participant_id, None, self._version_of(participant_id))
+
+    def _trajectory_ids_of(self, participant_id: UUID) -> list[UUID]:
+        ids: list[UUID] = []
+        for programme in self.programmes():
+            try:
+                enrolment = self._get(
+                    Enrolment.id_for(participant_id, programme.code), Enrolment
+                )
+            except AggregateNotFoundError:
+                continue
+            ids += enrolment.trajectory_ids
+        return ids
 
     # Trajectory commands -------------------------------------------------------------
 
@@ -992,11 +1023,12 @@ class Trajectories(Application[UUID]):
             for e in stored
             if type(e).__name__ == "EntryRetracted"
         }
-        # Notes are opened here, where they are shown, with the participant's key;
+        # Free text is opened here, where it is shown, with the participant's key;
         # "erased" once it is destroyed.
         mapper: Any = self.mapper
         participant_id: UUID = vars(stored[0])["participant_id"]
-        keys = self.keyring.fetch([participant_id])
+        key = self.keyring.fetch([participant_id]).get(participant_id)
+        erased = key is None and self.participant(participant_id).erased
         return [
             HistoryEntry(
                 version=e.originator_version,
@@ -1005,7 +1037,7 @@ class Trajectories(Application[UUID]):
                 recorded_at=e.timestamp,
                 recorded_by=vars(e).get("recorded_by", ""),
                 data={
-                    k: mapper.open_note(v, keys)
+                    k: mapper.open_text(v, key, erased)
                     for k, v in vars(e).items()
                     if k not in HIDDEN_FIELDS and k != "recorded_by"
                 },
@@ -1183,11 +1215,11 @@ class Trajectories(Application[UUID]):
         """Saves the aggregates, with ``writes`` for the recorder (``shred=[...]``);
         a conflict on ``aggregate_id`` is a ``VersionConflict``."""
         batched = self._batched()
-        if batched is not None and not writes:
-            batched.update((aggregate.id, aggregate) for aggregate in aggregates)
-            return
         if batched is not None:
-            raise RuntimeError("an erasure is not recorded in a batch")
+            batched.update((aggregate.id, aggregate) for aggregate in aggregates)
+            for name, rows in writes.items():
+                self._unit_of_work.writes.setdefault(name, []).extend(rows)
+            return
         try:
             self._store(aggregates[0], *aggregates[1:], **writes)
         except IntegrityError:

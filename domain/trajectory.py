@@ -419,10 +419,12 @@ class Trajectory(Aggregate):
     class Snapshot(BaseSnapshot):
         TOPIC = "trajectory:Trajectory.Snapshot"
 
-    # Personal data kept out of the journal (and so out of snapshots), with the
-    # placeholder a replay of the journal uses instead.
+    # Free text, which may tell about the person, kept out of the journal (and so out
+    # of snapshots), with the placeholder a replay of the journal uses instead.
     JOURNAL_PLACEHOLDERS: ClassVar[dict[str, dict[str, Any]]] = {
-        "SessionHeld": {"note": ""}
+        "SessionHeld": {"note": ""},
+        "EntryProfileCorrected": {"reason": "(in the event)"},
+        "TrajectoryReopened": {"reason": "(in the event)"},
     }
 
     # Which command re-records each kind of event (used to re-check a history).

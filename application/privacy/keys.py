@@ -5,9 +5,9 @@ The data keys are stored in ``participant_keys``, each wrapped (AES-256-GCM) by 
 master key, which is never stored with them: it comes from the settings. Erasure
 deletes a participant's row, and with it the only way to open what was sealed for them.
 
-A row under the nil id holds a key wrapped by the master key the store was set up
-with, so that a service started with another master key is refused at once, naming
-both keys' ids, rather than failing on the first participant it reads.
+A row under the nil id, stored with the first registration, holds a key wrapped by
+the store's master key, so that a service started with another master key is refused
+at once, naming both keys' ids, rather than failing on the first participant it reads.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import hashlib
 import hmac
 import logging
 import os
-import threading
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,18 +207,19 @@ class NewDataKey:
 class Keyring:
     """The participants' data keys: made at registration (and stored by the save
     that records it, in its transaction), looked up to seal and open, destroyed by
-    erasure (in the transaction that records it)."""
+    erasure (in the transaction that records it). Without a master key (to set up
+    the schema) the table is made and nothing else can be done."""
 
     def __init__(
-        self, master: MasterKey, tables: SideTables, previous: MasterKey | None = None
+        self,
+        master: MasterKey | None,
+        tables: SideTables,
+        previous: MasterKey | None = None,
     ) -> None:
-        self.master = master
         self.tables = tables
-        self._masters = {master.id: master}
-        if previous is not None:
-            self._masters[previous.id] = previous
-        self._new: dict[UUID, NewDataKey] = {}
-        self._lock = threading.Lock()
+        self._masters = {m.id: m for m in (master, previous) if m is not None}
+        self._master = master
+        self._truncate_pending = False
         if tables.postgres:
             columns = "participant_id text PRIMARY KEY, wrapped bytea NOT NULL"
             created = "created_at timestamptz NOT NULL DEFAULT now()"
@@ -232,48 +231,31 @@ class Keyring:
             f"CREATE TABLE IF NOT EXISTS {tables.name(KEYS_TABLE)} ("
             f"{columns}, master_key text NOT NULL, {created})",
         )
-        self._check_master()
+        if master is not None:
+            # The store's keys must open with this master key (the check row is
+            # stored with the first registration; until then any key will do).
+            self.check = self.new_key(CHECK_ID)
+            self.fetch([CHECK_ID])
 
-    def _check_master(self) -> None:
-        """Refuses a master key that is not the one the store's keys are wrapped by."""
-        check = self._made(CHECK_ID)
-        self.tables.run(
-            (
-                f"INSERT INTO {self.tables.name(KEYS_TABLE)} "
-                "(participant_id, wrapped, master_key) VALUES (%s, %s, %s) "
-                "ON CONFLICT (participant_id) DO NOTHING",
-                check.row(),
-            )
-        )
-        self.fetch([CHECK_ID])
+    @property
+    def master(self) -> MasterKey:
+        if self._master is None:
+            raise MasterKeyError("no master key was given to open the data keys")
+        return self._master
 
-    def _made(self, participant_id: UUID) -> NewDataKey:
+    def new_key(self, participant_id: UUID) -> NewDataKey:
+        """A new data key for the participant, to be stored by the save that
+        registers them (``data_keys=[...]``)."""
         key = AESGCM.generate_key(bit_length=256)
         return NewDataKey(
             participant_id, key, self.master.wrap(participant_id, key), self.master.id
         )
 
-    def create(self, participant_id: UUID) -> None:
-        """Makes the participant's data key, kept in memory until the save that
-        registers them stores it."""
-        with self._lock:
-            self._new[participant_id] = self._made(participant_id)
-
-    def new_keys(self, participant_ids: Iterable[UUID]) -> list[NewDataKey]:
-        with self._lock:
-            return [self._new[i] for i in participant_ids if i in self._new]
-
-    def stored(self, new_keys: Iterable[NewDataKey]) -> None:
-        with self._lock:
-            for new_key in new_keys:
-                self._new.pop(new_key.participant_id, None)
-
     def fetch(self, participant_ids: Iterable[UUID]) -> dict[UUID, bytes]:
-        """The data keys of those participants that have one (an erased participant
-        has none), unwrapped; new ones not yet stored included."""
-        wanted = set(participant_ids)
-        found = {new.participant_id: new.key for new in self.new_keys(wanted)}
-        missing = sorted(str(i) for i in wanted - set(found))
+        """The stored data keys of those participants that have one (an erased
+        participant has none), unwrapped."""
+        found: dict[UUID, bytes] = {}
+        missing = sorted(str(i) for i in set(participant_ids))
         table = self.tables.name(KEYS_TABLE)
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
@@ -296,7 +278,7 @@ class Keyring:
     def _unwrap(self, participant_id: UUID, wrapped: bytes, master_id: str) -> bytes:
         master = self._masters.get(master_id)
         if master is None:
-            configured = " and ".join(sorted(self._masters))
+            configured = " and ".join(sorted(self._masters)) or "none"
             raise WrongMasterKey(
                 f"this store's data keys are wrapped by master key {master_id}, but "
                 f"the configured master key is {configured}: configure the key the "
@@ -305,12 +287,9 @@ class Keyring:
             )
         return master.unwrap(participant_id, wrapped)
 
-    def key(self, participant_id: UUID) -> bytes | None:
-        return self.fetch([participant_id]).get(participant_id)
-
     def destroy(self, participant_id: UUID) -> None:
-        """Deletes the participant's data key, if it is still there (an erasure
-        whose key deletion did not commit with it, in a store written before)."""
+        """Deletes the participant's data key, if it is still there (left by an
+        erasure from before erasures destroyed the key in their own transaction)."""
         statements: list[tuple[str, tuple[str, ...]]] = []
         if not self.tables.postgres:
             statements.append(("PRAGMA secure_delete = ON", ()))
@@ -325,14 +304,17 @@ class Keyring:
 
     def after_shredding(self) -> None:
         """On SQLite, moves what the write-ahead log holds into the database file
-        (whose deleted rows were overwritten) and empties the log, so no copy of a
-        destroyed key is left in either file. A reader of an older snapshot can
-        keep it from finishing; the next checkpoint finishes it then."""
-        for _ in range(50):
-            if self.tables.checkpoint():
-                return
-            time.sleep(0.02)
-        log.warning("the write-ahead log is in use; a later checkpoint empties it")
+        (where deleted rows were overwritten) and empties the log, so no copy of a
+        destroyed key is left in either file. A reader of an older snapshot (a
+        verification, a rebuild) keeps it from finishing: then it is tried again
+        after each later write, until it does."""
+        self._truncate_pending = not self.tables.checkpoint()
+        if self._truncate_pending:
+            log.info("the write-ahead log is being read; it is emptied later")
+
+    def after_write(self) -> None:
+        if self._truncate_pending:
+            self.after_shredding()
 
     def rotate(self) -> int:
         """Re-wraps every data key not wrapped by the configured master key, opening

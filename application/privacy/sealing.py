@@ -4,15 +4,16 @@ The mapper seals, before an event is stored:
 - the personal fields of a participant's events (names, birth date, gender, national
   register number, email, phone; the changes of ``ParticipantDetailsChanged``) into
   one ``personal`` value, leaving in clear who recorded it and for which organisation;
-- the note of a ``SessionHeld``, under the key of the trajectory's participant; the
-  session's date, minutes, mode and setting stay in clear for the views.
+- the free text of a trajectory's events (a session's note, the reason given for a
+  correction, a reopening or a retraction), under the key of the trajectory's
+  participant; the codes and dates stay in clear for the views.
 
 Each seal is AES-256-GCM with a fresh nonce, bound to its event (aggregate id and
 version): a sealed value copied into another event does not open. A participant's
 events are opened as they are read; once the key is destroyed their personal fields
 read as absent, and the ``ParticipantErased`` that destroyed it marks the aggregate.
-A note is opened only where it is shown (``Trajectories.history``): views and replays
-never need a key.
+Free text is opened only where it is shown (``Trajectories.history``): views, replays
+and snapshots never need a key (the trajectory leaves it out of its journal).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from eventsourcing.utils import get_topic
 from domain.participant import ParticipantErasedError
 
 NONCE_BYTES = 12
-ERASED = "erased"  # what a note reads as once its participant's key is destroyed
+ERASED = "erased"  # what free text reads as once its participant's key is destroyed
 
 # The personal fields of each participant event, and what they read as once erased.
 PERSONAL: dict[str, dict[str, Any]] = {
@@ -50,7 +51,14 @@ PERSONAL: dict[str, dict[str, Any]] = {
     },
     "trajectory:ParticipantDetailsChanged": {"changes": {}},
 }
-NOTES = {"trajectory:SessionHeld": "note"}
+# Free text a trajectory's events carry, which may name the person or tell about them:
+# sealed under the key of the trajectory's participant, opened where it is shown.
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "trajectory:SessionHeld": ("note",),
+    "trajectory:EntryProfileCorrected": ("reason",),
+    "trajectory:TrajectoryReopened": ("reason",),
+    "trajectory:EntryRetracted": ("reason",),
+}
 NEVER_STORED = {
     "trajectory:Participant.Snapshot": "a participant is never snapshotted: the "
     "snapshot would hold their personal data outside the sealed events"
@@ -113,9 +121,9 @@ class SealingMapper(Mapper[UUID]):
     """The library's mapper, sealing and opening personal data (see the module).
 
     ``keys(participant_ids)`` gives the data keys of those participants that still
-    have one. To seal a note the mapper must know the trajectory's participant: the
-    application says so for each save with ``sealing(owners)``, a map from the id of
-    each aggregate whose events are sealed to its participant's id and key."""
+    have one. To seal a trajectory's free text the mapper must know its participant:
+    the application says so for each save with ``sealing(owners)``, a map from the
+    id of each aggregate whose events are sealed to its participant's id and key."""
 
     def __init__(
         self,
@@ -138,24 +146,27 @@ class SealingMapper(Mapper[UUID]):
         topic = get_topic(type(domain_event))
         if topic in NEVER_STORED:
             raise TypeError(NEVER_STORED[topic])
+        if topic not in PERSONAL and topic not in FREE_TEXT:
+            return super().to_stored_event(domain_event)
         state = dict(vars(domain_event))
+        bound_to = bound(domain_event.originator_id, domain_event.originator_version)
         if topic in PERSONAL:
-            name = "personal"
-            plain: Any = {f: state.pop(f) for f in PERSONAL[topic] if f in state}
-        elif topic in NOTES:
-            name = NOTES[topic]
-            plain = state[name]
+            participant_id, key = self._owner(domain_event.originator_id, True)
+            plain = {name: state.pop(name) for name in PERSONAL[topic] if name in state}
+            state["personal"] = seal(
+                participant_id, key, self.transcoder.encode(plain), bound_to
+            )
         else:
-            return super().to_stored_event(domain_event)
-        if isinstance(plain, Sealed):  # read sealed, stored again as it was
-            return super().to_stored_event(domain_event)
-        participant_id, key = self._owner(domain_event.originator_id, topic in PERSONAL)
-        state[name] = seal(
-            participant_id,
-            key,
-            self.transcoder.encode(plain),
-            bound(domain_event.originator_id, domain_event.originator_version),
-        )
+            texts = [n for n in FREE_TEXT[topic] if not isinstance(state[n], Sealed)]
+            if texts:
+                participant_id, key = self._owner(domain_event.originator_id, False)
+            for name in texts:
+                state[name] = seal(
+                    participant_id,
+                    key,
+                    self.transcoder.encode(state[name]),
+                    bound_to + name.encode(),
+                )
         sealed = object.__new__(type(domain_event))
         object.__setattr__(sealed, "__dict__", state)
         return super().to_stored_event(sealed)
@@ -169,8 +180,8 @@ class SealingMapper(Mapper[UUID]):
             key = self.keys([participant_id]).get(participant_id)
         else:
             raise RuntimeError(
-                f"the note of {originator_id} cannot be sealed: its participant is "
-                "not known to this save"
+                f"the free text of {originator_id} cannot be sealed: its participant "
+                "is not known to this save"
             )
         if key is None:  # erased: nothing more is recorded about them
             raise ParticipantErasedError()
@@ -179,14 +190,16 @@ class SealingMapper(Mapper[UUID]):
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         domain_event = super().to_domain_event(stored_event)
         topic = stored_event.topic
-        if topic not in PERSONAL and topic not in NOTES:
+        if topic not in PERSONAL and topic not in FREE_TEXT:
             return domain_event
         state = vars(domain_event)
         bound_to = bound(domain_event.originator_id, domain_event.originator_version)
-        if topic in NOTES:  # opened where shown: see ``open_note``
-            note = NOTES[topic]
-            if isinstance(state.get(note), Sealed):
-                state[note] = replace(state[note], bound_to=bound_to)
+        if topic in FREE_TEXT:  # opened where shown: see ``open_text``
+            for name in FREE_TEXT[topic]:
+                if isinstance(state.get(name), Sealed):
+                    state[name] = replace(
+                        state[name], bound_to=bound_to + name.encode()
+                    )
             return domain_event
         sealed = state.pop("personal", None)
         if not isinstance(sealed, Sealed):  # stored in clear, before sealing was
@@ -199,12 +212,14 @@ class SealingMapper(Mapper[UUID]):
             state.update(self.transcoder.decode(plain))
         return domain_event
 
-    def open_note(self, value: Any, keys: dict[UUID, bytes | None]) -> Any:
-        """A note as it reads: opened with its participant's key from ``keys``, or
-        ``ERASED`` once that key is destroyed; a note stored in clear as it is."""
-        if not isinstance(value, Sealed):
-            return value
-        key = keys.get(value.participant_id)
-        if key is None:
-            return ERASED
-        return self.transcoder.decode(open_sealed(value, key))
+    def open_text(self, value: Any, key: bytes | None, erased: bool) -> Any:
+        """Free text as it reads: opened with its participant's ``key``, or
+        ``ERASED`` once that is destroyed (also text stored in clear before sealing
+        was, once the participant is ``erased``); any other value as it is."""
+        if isinstance(value, Sealed):
+            return (
+                ERASED
+                if key is None
+                else self.transcoder.decode(open_sealed(value, key))
+            )
+        return ERASED if erased and isinstance(value, str) else value

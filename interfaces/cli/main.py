@@ -69,9 +69,9 @@ def load_settings(**overrides: Any) -> Settings:
     return settings
 
 
-def open_service(settings: Settings) -> Trajectories:
+def open_service(settings: Settings, *, keys: bool = True) -> Trajectories:
     try:
-        return Trajectories(settings)
+        return Trajectories(settings, keys=keys)
     except MasterKeyError as error:
         fail(str(error))
     except Exception as error:  # any connection failure, named for the operator
@@ -229,9 +229,10 @@ def migrate(
     ] = None,
 ) -> None:
     """Set up the store's schema (run it as the schema's owner): tables, append-only
-    triggers, hash chains (linking any events stored before them)."""
+    triggers, hash chains (linking any events stored before them). It needs no
+    master key: whoever sets up the schema need not hold it."""
     settings = load_settings()
-    service = open_service(settings)
+    service = open_service(settings, keys=False)
     try:
         if not service.manages_schema:
             fail(
@@ -299,10 +300,16 @@ def keygen(
 def rotate_master_key() -> None:
     """Re-wrap every participant's data key with the configured master key, opening
     those wrapped by the previous one (TRAJECTORY_PREVIOUS_MASTER_KEY or _FILE), in
-    one transaction. No event is touched. Afterwards the previous key can go."""
+    one transaction, as the schema's owner. No event is touched. Afterwards the
+    previous key can go."""
     settings = load_settings()
     service = open_service(settings)
     try:
+        if not service.manages_schema:
+            fail(
+                "the service's database role may not change stored keys: run "
+                "`trajectory rotate-master-key` as the schema's owner, like migrate"
+            )
         rewrapped = service.keyring.rotate()
     except MasterKeyError as error:
         fail(str(error))

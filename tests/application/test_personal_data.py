@@ -1,17 +1,22 @@
 """Personal data sealed per participant: what is stored, what erasure leaves, and the
 master key that wraps every participant's data key (missing, wrong, rotated)."""
 
+import sqlite3
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import StoredEvent
 
 from application.privacy.keys import MasterKey, MasterKeyError, new_key_text
-from application.privacy.sealing import ERASED, PERSONAL
+from application.privacy.sealing import ERASED, FREE_TEXT, PERSONAL, SealBroken
 from application.settings import Settings
+from application.storage import KEYS_TABLE
 from application.trajectories import DataKeyMissing, Trajectories
 from domain.participant import ParticipantErasedError
 from domain.vocabulary import (
@@ -19,6 +24,7 @@ from domain.vocabulary import (
     EducationLevel,
     Gender,
     LabourStatus,
+    ProfileField,
     ReferralSource,
     SessionMode,
     SessionSetting,
@@ -181,21 +187,51 @@ def test_a_participant_is_never_snapshotted(service: Trajectories) -> None:
         service.take_snapshot(participant_id)
 
 
-def test_a_sealed_value_moved_to_another_event_does_not_open(
+def test_a_sealed_note_moved_to_another_event_of_the_same_person_does_not_open(
     service: Trajectories,
 ) -> None:
-    first, second = register(service), register(service, given_name="Other")
-    [moved] = stored(service, first)
-    [target] = stored(service, second)
-    forged = StoredEvent(
-        second,
-        1,
-        target.topic,
-        moved.state.replace(str(first).encode(), str(second).encode()),
-    )
+    participant_id = register(service)
+    trajectory_id = taken_in_with_a_note(service, participant_id)
+    later = hold(service, trajectory_id)
+    first, second = stored(service, trajectory_id)[-2:]
+    forged = StoredEvent(trajectory_id, later, second.topic, first.state)
+    mapper: Any = service.mapper
+    key = service.keyring.fetch([participant_id])[participant_id]
 
-    with pytest.raises(Exception, match="does not open"):
-        service.mapper.to_domain_event(forged)
+    moved = mapper.to_domain_event(forged)
+    genuine = mapper.to_domain_event(second)
+
+    assert mapper.open_text(genuine.note, key, False) == NOTE
+    with pytest.raises(SealBroken, match="does not open"):
+        mapper.open_text(moved.note, key, False)
+
+
+def test_free_text_that_may_tell_about_the_person_is_sealed_out_of_snapshots_too(
+    service: Trajectories,
+) -> None:
+    participant_id = register(service)
+    trajectory_id = taken_in_with_a_note(service, participant_id)
+    reason = f"{GIVEN} woont nu bij haar tante in Ninove"
+    service.correct_entry_profile(
+        trajectory_id,
+        on=date(2024, 2, 13),
+        field=ProfileField.POSTCODE,
+        value="9400",
+        reason=reason,
+        recorded_by="Hilde",
+    )
+    service.take_snapshot(trajectory_id)
+    assert service.snapshots is not None
+    [snapshot] = service.snapshots.recorder.select_events(trajectory_id)
+
+    correction = stored(service, trajectory_id)[-1]
+    shown = service.history(trajectory_id)[-1].data["reason"]
+    service.erase_participant(participant_id, recorded_by="admin")
+
+    assert GIVEN.encode() not in correction.state + snapshot.state
+    assert shown == reason
+    assert service.history(trajectory_id)[-1].data["reason"] == ERASED
+    assert service.trajectory(trajectory_id).postcode == "9400"  # codes stay
 
 
 # The master key -----------------------------------------------------------------
@@ -309,24 +345,31 @@ def test_rotation_rewraps_every_data_key_and_leaves_the_events_as_they_were(
         opened(store_url)  # the old key alone no longer opens the store
 
 
-def test_a_participant_registered_before_sealing_gets_a_key_for_what_comes_next(
+def test_what_an_earlier_version_stored_in_clear_is_shown_until_erasure_only(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with monkeypatch.context() as before_sealing:
+    with monkeypatch.context() as before_sealing:  # a version that sealed nothing
         before_sealing.delitem(PERSONAL, "trajectory:ParticipantRegistered")
+        before_sealing.delitem(FREE_TEXT, "trajectory:SessionHeld")
         old = Trajectories(Settings(database_url=database_url))
         participant_id = register(old)
+        trajectory_id = taken_in_with_a_note(old, participant_id)
+        old.keyring.destroy(participant_id)  # nor did it make keys
         old.close()
     service = Trajectories(Settings(database_url=database_url))
 
-    trajectory_id = taken_in_with_a_note(service, participant_id)
+    shown = [
+        e.data["note"] for e in service.history(trajectory_id) if e.data.get("note")
+    ]
+    with pytest.raises(DataKeyMissing):
+        hold(service, trajectory_id)  # nothing more is recorded in clear
+    service.erase_participant(participant_id, recorded_by="admin")
+    erased = [
+        e.data["note"] for e in service.history(trajectory_id) if e.data.get("note")
+    ]
 
-    [registered] = stored(service, participant_id)
-    assert GIVEN.encode() in registered.state  # as it was stored then
-    assert service.participant(participant_id).given_name == GIVEN
-    assert NOTE.encode() not in stored(service, trajectory_id)[-1].state
-    [entry] = [e for e in service.history(trajectory_id) if e.type == "SessionHeld"]
-    assert entry.data["note"] == NOTE
+    assert shown == [NOTE]
+    assert erased == [ERASED]  # still stored, as the README says, but not shown
     service.close()
 
 
@@ -339,3 +382,48 @@ def test_a_key_lost_without_an_erasure_is_named_not_taken_for_one(
 
     with pytest.raises(DataKeyMissing, match=str(participant_id)):
         service.participant(participant_id)
+
+
+def test_on_sqlite_a_reader_delays_emptying_the_log_until_a_later_write(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "store.db"
+    service = opened(f"sqlite:///{path}")
+    participant_id = register(service)
+    [(wrapped,)] = service.keyring.tables.run(
+        (
+            f"SELECT wrapped FROM {KEYS_TABLE} WHERE participant_id = %s",
+            (str(participant_id),),
+        ),
+        commit=False,
+    )
+    files = [path, Path(f"{path}-wal")]
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM participant_keys").fetchone()  # a snapshot
+
+    service.erase_participant(participant_id, recorded_by="admin")  # returns at once
+    reader.execute("COMMIT")
+    reader.close()
+    register(service, given_name="Later")  # the next write empties the log
+
+    stored = b"".join(f.read_bytes() for f in files if f.exists())
+    assert bytes(wrapped) not in stored
+    service.close()
+
+
+def test_erasures_at_once_record_one_erasure_and_each_answers(
+    service: Trajectories,
+) -> None:
+    participant_id = register(service)
+    start = threading.Barrier(4)
+
+    def erase() -> bool:
+        start.wait()
+        return service.erase_participant(participant_id, recorded_by="admin").replayed
+
+    with ThreadPoolExecutor(4) as pool:
+        replayed = list(pool.map(lambda _: erase(), range(4)))
+
+    assert sorted(replayed) == [False, True, True, True]
+    assert len(stored(service, participant_id)) == 2

@@ -1,6 +1,7 @@
 """What holds for every history of registrations, changes, erasures and restarts:
 each participant reads as last recorded until erased and never after, no value is
-ever in the database file or its write-ahead log in clear, and every chain holds."""
+ever in the database file or its write-ahead log in clear, an erased participant's
+key is in neither once the erasure returns, and every chain holds."""
 
 import shutil
 import string
@@ -20,6 +21,7 @@ from hypothesis.stateful import (
 )
 
 from application.settings import Settings
+from application.storage import KEYS_TABLE
 from application.trajectories import Trajectories
 from domain.participant import ParticipantErasedError
 from domain.vocabulary import Gender
@@ -39,6 +41,7 @@ class PersonalDataMachine(RuleBasedStateMachine):
         self.expected: dict[UUID, dict[str, str]] = {}
         self.erased: set[UUID] = set()
         self.values: set[str] = set()
+        self.wrapped: dict[UUID, bytes] = {}
 
     def _open(self) -> Trajectories:
         return Trajectories(Settings(database_url=f"sqlite:///{self.path}"))
@@ -60,6 +63,14 @@ class PersonalDataMachine(RuleBasedStateMachine):
             "email": email,
         }
         self.values |= {given, family, email}
+        [(wrapped,)] = self.service.keyring.tables.run(
+            (
+                f"SELECT wrapped FROM {KEYS_TABLE} WHERE participant_id = %s",
+                (str(participant.id),),
+            ),
+            commit=False,
+        )
+        self.wrapped[participant.id] = bytes(wrapped)
         return participant.id
 
     @rule(participant_id=participants, family=words)
@@ -102,11 +113,13 @@ class PersonalDataMachine(RuleBasedStateMachine):
                 )
 
     @invariant()
-    def no_value_is_in_the_files_in_clear(self) -> None:
+    def no_value_is_in_the_files_in_clear_nor_an_erased_key_at_all(self) -> None:
         files = [self.path, Path(f"{self.path}-wal")]
         stored = b"".join(f.read_bytes() for f in files if f.exists())
         for value in self.values:
             assert value.encode() not in stored, value
+        for participant_id, wrapped in self.wrapped.items():
+            assert (wrapped in stored) is (participant_id not in self.erased)
 
     def teardown(self) -> None:
         try:

@@ -126,3 +126,17 @@ def test_rotate_master_key_rewraps_with_the_new_key(
     assert f"re-wrapped 1 data keys with master key {new_id}" in result.output
     monkeypatch.delenv("TRAJECTORY_PREVIOUS_MASTER_KEY")
     assert read(store, participant_id) == "Ysaline"
+
+
+def test_migrate_needs_no_master_key_and_binds_the_store_to_none(
+    store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRAJECTORY_MASTER_KEY")
+
+    result = runner.invoke(app, ["migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "var").exists()  # no development key was made
+    monkeypatch.setenv("TRAJECTORY_MASTER_KEY", new_key_text())  # the real one
+    assert read(store, registered(store)) == "Ysaline"

@@ -295,14 +295,25 @@ def test_an_erased_participant_is_nowhere_in_the_database_and_the_others_still_r
         assert client.get(f"/participants/{erased_id}").status_code == 410
 
 
-def test_erasure_takes_the_erased_participants_idempotency_records_with_it(
+def test_erasure_forgets_the_answers_kept_for_retries_of_writes_about_them(
     database_url: str,
 ) -> None:
     store = Store(database_url, bytes, dict)
     with serving(store) as client:
         register_programme(client)
-        erased_id, _ = enrol(client, ERASED)
-        kept_id, _ = enrol(client, KEPT[0])
+        erased_id, erased_trajectory = enrol(client, ERASED)
+        kept_id, kept_trajectory = enrol(client, KEPT[0])
+        for person, trajectory_id in (
+            (ERASED, erased_trajectory),
+            (KEPT[0], kept_trajectory),
+        ):
+            created(  # kept: a fingerprint of a body with the note
+                client.post(
+                    f"/trajectories/{trajectory_id}/events",
+                    json=session(on="2024-05-02", note=person.note),
+                    headers={"Idempotency-Key": f"session-{person.family_name}"},
+                )
+            )
 
         client.delete(f"/participants/{erased_id}", headers=as_role(client, Role.ADMIN))
 
@@ -312,7 +323,7 @@ def test_erasure_takes_the_erased_participants_idempotency_records_with_it(
             commit=False,
         )
         assert IDEMPOTENCY_TABLE in service.idempotency.table
-        assert {str(row[0]) for row in rows} == {kept_id}
+        assert sorted(str(row[0]) for row in rows) == sorted([kept_id, kept_trajectory])
 
 
 def test_only_an_admin_erases_and_an_unknown_participant_is_not_found(

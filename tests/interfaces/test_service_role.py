@@ -85,6 +85,27 @@ def test_the_service_role_records_reads_verifies_and_builds_views(
     assert service.verify().intact
 
 
+def test_the_service_role_erases_but_only_the_owner_rotates_the_master_key(
+    roles: Roles, service: Trajectories
+) -> None:
+    if not service.programmes():
+        register_buso_programme(service)
+    participant_id = service.trajectory(taken_in(service)).participant_id
+
+    service.erase_participant(participant_id, recorded_by="admin")
+    as_service = runner.invoke(
+        app, ["rotate-master-key"], env={"TRAJECTORY_DATABASE_URL": roles.service}
+    )
+    as_owner = runner.invoke(
+        app, ["rotate-master-key"], env={"TRAJECTORY_DATABASE_URL": roles.owner}
+    )
+
+    assert service.participant(participant_id).erased
+    assert as_service.exit_code == 1
+    assert "as the schema's owner" in as_service.output
+    assert as_owner.exit_code == 0, as_owner.output
+
+
 @pytest.mark.parametrize(
     ("statement", "refusal"),
     [
