@@ -34,17 +34,19 @@ def register_buso_programme(service: Trajectories) -> None:
     )
 
 
-def referred(service: Trajectories) -> UUID:
-    """A new participant referred to the BUSO programme, which must be registered."""
-    participant = service.register_participant(
-        given_name="Lotte",
-        family_name="Claes",
-        birth_date=date(2005, 3, 14),
-        gender=Gender.F,
-        recorded_by="Hilde",
-    )
+def referred(service: Trajectories, participant_id: UUID | None = None) -> UUID:
+    """The participant (a new one by default) referred to the BUSO programme, which
+    must be registered."""
+    if participant_id is None:
+        participant_id = service.register_participant(
+            given_name="Lotte",
+            family_name="Claes",
+            birth_date=date(2005, 3, 14),
+            gender=Gender.F,
+            recorded_by="Hilde",
+        ).id
     trajectory = service.refer(
-        participant_id=participant.id,
+        participant_id=participant_id,
         programme=PROGRAMME,
         organisation=ORGANISATION,
         referral_source=ReferralSource.SCHOOL,
@@ -55,10 +57,13 @@ def referred(service: Trajectories) -> UUID:
 
 
 def taken_in(
-    service: Trajectories, coach: str = "Hilde", barriers: list[Barrier] | None = None
+    service: Trajectories,
+    coach: str = "Hilde",
+    barriers: list[Barrier] | None = None,
+    participant_id: UUID | None = None,
 ) -> UUID:
     """Referred, and taken in by ``coach``."""
-    trajectory_id = referred(service)
+    trajectory_id = referred(service, participant_id)
     service.complete_intake(
         trajectory_id,
         on=INTAKE_ON,

@@ -20,16 +20,13 @@ from application.storage import KEYS_TABLE
 from application.trajectories import DataKeyMissing, Trajectories
 from domain.participant import ParticipantErasedError
 from domain.vocabulary import (
-    Barrier,
-    EducationLevel,
     Gender,
-    LabourStatus,
     ProfileField,
-    ReferralSource,
     SessionMode,
     SessionSetting,
 )
 from tests.conftest import TEST_MASTER_KEY
+from tests.service_builders import register_buso_programme, taken_in
 
 GIVEN, FAMILY, EMAIL = "Ysaline", "Dewaelheyns", "ysaline.dewaelheyns@example.org"
 NOTE = "Ysaline wil terug naar school in Geraardsbergen"
@@ -50,40 +47,10 @@ def register(service: Trajectories, given_name: str = GIVEN) -> UUID:
 
 
 def taken_in_with_a_note(service: Trajectories, participant_id: UUID) -> UUID:
-    service.register_programme(
-        code="BUSO-AALST",
-        name="Van BUSO naar begeleid werken",
-        funder="Vlaamse overheid",
-        organisations=["Groep Intro"],
-        starts_on=date(2023, 4, 1),
-        ends_on=date(2025, 9, 30),
-        budget=None,
-        min_age=16,
-        max_age=25,
-        recorded_by="admin",
-    )
-    trajectory = service.refer(
-        participant_id=participant_id,
-        programme="BUSO-AALST",
-        organisation="Groep Intro",
-        referral_source=ReferralSource.SCHOOL,
-        on=date(2024, 2, 1),
-        recorded_by="Hilde",
-    )
-    service.complete_intake(
-        trajectory.id,
-        on=date(2024, 2, 12),
-        coach="Hilde",
-        rung=2,
-        labour_status=LabourStatus.UNEMPLOYED,
-        education_level=EducationLevel.ISCED_0_2,
-        barriers=[Barrier.MOBILITY],
-        disability=False,
-        postcode="9300",
-        recorded_by="Hilde",
-    )
-    hold(service, trajectory.id)
-    return trajectory.id
+    register_buso_programme(service)
+    trajectory_id = taken_in(service, participant_id=participant_id)
+    hold(service, trajectory_id)
+    return trajectory_id
 
 
 def hold(service: Trajectories, trajectory_id: UUID) -> int:
