@@ -65,7 +65,7 @@ from application.storage import (
     KEYS_TABLE,
     SideTables,
     install_append_only_guard,
-    may_manage_schema,
+    setting_up_schema,
 )
 from domain.enrolment import Enrolment
 from domain.errors import DomainError, NotFound
@@ -343,19 +343,21 @@ class Trajectories(Application[UUID]):
         self._verifying = threading.Lock()
         library_env = settings.library_env()
         master, previous = master_keys(settings) if keys else (None, None)
-        self.manages_schema = may_manage_schema(library_env)
-        super().__init__(env=library_env)
-        assert self.snapshots is not None
-        install_append_only_guard(
-            self.recorder, self.snapshots.recorder, manage_schema=self.manages_schema
-        )
-        tables = SideTables(self.recorder, manage_schema=self.manages_schema)
-        tables.append_only(LINKS_TABLE)
-        tables.create(HEADS_TABLE)
-        self.keyring = Keyring(master, tables, previous=previous)
-        self.tokens = Tokens(tables)
-        self.idempotency = IdempotencyRecords(tables)
-        self.access_log = AccessLog(tables)
+        with setting_up_schema(library_env) as self.manages_schema:
+            super().__init__(env=library_env)
+            assert self.snapshots is not None
+            install_append_only_guard(
+                self.recorder,
+                self.snapshots.recorder,
+                manage_schema=self.manages_schema,
+            )
+            tables = SideTables(self.recorder, manage_schema=self.manages_schema)
+            tables.append_only(LINKS_TABLE)
+            tables.create(HEADS_TABLE)
+            self.keyring = Keyring(master, tables, previous=previous)
+            self.tokens = Tokens(tables)
+            self.idempotency = IdempotencyRecords(tables)
+            self.access_log = AccessLog(tables)
         self.idempotency.forget_old()
         self._forgotten_at = time.monotonic()
         self.group_commit = GroupCommit(self) if settings.group_commit else None

@@ -50,7 +50,7 @@ class PostgresChains:
         # be counted as prepared by psycopg, and fail the connection's next save.
         heads.execute(
             f"SELECT originator_id, version, hash FROM {self.heads} "
-            "WHERE originator_id = ANY(%s)".encode(),
+            "WHERE originator_id = ANY(%b)".encode(),
             (ids,),
             prepare=False,
         )
@@ -76,13 +76,13 @@ class PostgresChains:
             raise
         curs.execute(
             f"INSERT INTO {self.links} (originator_id, originator_version, hash) "
-            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bytea[])".encode(),
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::bytea[])".encode(),
             _columns(linked.links),
             prepare=False,
         )
         curs.execute(
             f"INSERT INTO {self.heads} (originator_id, version, hash) "
-            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bytea[]) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::bytea[]) "
             "ON CONFLICT (originator_id) DO UPDATE "
             "SET version = EXCLUDED.version, hash = EXCLUDED.hash".encode(),
             _columns(linked.heads),
