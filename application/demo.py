@@ -13,15 +13,19 @@ Only the ids the application makes (participants, trajectories) differ between r
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from application.access import Role, TokenInfo
 from application.catalogue import SEED_PROGRAMMES, SeedProgramme
+from application.settings import Settings
 from application.trajectories import ProgrammeAlreadyRegistered, Trajectories
 from domain.participant import age_on
 from domain.programme import Programme
@@ -61,6 +65,7 @@ class DemoSummary:
 
 
 BATCH_SIZE = 50  # trajectories written per transaction
+BLOCK_SIZE = 1_000  # trajectories drawn from one random stream
 
 
 def load_demo(
@@ -71,17 +76,115 @@ def load_demo(
     progress: Callable[[int], None] | None = None,
     recorded_by: str = "demo",
     horizon: date | None = None,
+    blocks: Iterable[int] | None = None,
+    block_size: int = BLOCK_SIZE,
 ) -> DemoSummary:
     """Registers the seed programmes (those already there are kept) and generates
     ``trajectories`` synthetic trajectories across them, calling ``progress(1)`` after
     each. ``horizon`` is the last business date generated (today by default, never
-    later): trajectories still open then stay open."""
-    today = date.today()
-    horizon = today if horizon is None else horizon
-    if horizon > today:
-        raise ValueError(f"the horizon {horizon} is in the future (today is {today})")
-    if trajectories < 0:
-        raise ValueError(f"cannot generate {trajectories} trajectories")
+    later): trajectories still open then stay open.
+
+    The trajectories come in blocks of ``block_size``, each drawn from a random
+    stream of its own (seeded by ``seed`` and the block's number), so any subset of
+    ``blocks`` can be written apart, in any order or process: together they are the
+    same data."""
+    horizon = _checked(trajectories, horizon)
+    registered = register_seed_programmes(app, recorded_by)
+    programmes = _programmes(app, horizon, trajectories)
+    count = math.ceil(trajectories / block_size)
+    participants = events = written = 0
+    for block in range(count) if blocks is None else blocks:
+        if not 0 <= block < count:
+            raise ValueError(f"block {block} is not one of the {count} blocks")
+        rng = random.Random(f"{seed}:{block}")
+        generator = _Generator(app, rng, horizon, recorded_by, programmes)
+        size = min(block_size, trajectories - block * block_size)
+        for first in range(0, size, BATCH_SIZE):
+            with app.batch():
+                for _ in range(first, min(first + BATCH_SIZE, size)):
+                    generator.trajectory()
+                    if progress is not None:
+                        progress(1)
+        participants += generator.participants
+        events += generator.events
+        written += size
+    return DemoSummary(
+        programmes=registered,
+        participants=participants,
+        trajectories=written,
+        events=events,
+    )
+
+
+def load_demo_in_parallel(
+    settings: Settings,
+    *,
+    trajectories: int,
+    seed: int,
+    workers: int,
+    progress: Callable[[int], None] | None = None,
+    recorded_by: str = "demo",
+    horizon: date | None = None,
+    block_size: int = BLOCK_SIZE,
+    blocks: Sequence[int] | None = None,
+) -> DemoSummary:
+    """``load_demo`` into the store of ``settings`` from ``workers`` processes, each
+    writing every ``workers``-th block (of ``blocks``, by default all): the same
+    data as one process writes, in about ``1 / workers`` of the time while the
+    database keeps up. The programmes are registered first, here."""
+    horizon = _checked(trajectories, horizon)
+    if workers < 1:
+        raise ValueError(f"cannot generate with {workers} workers")
+    app = Trajectories(settings)
+    try:
+        registered = register_seed_programmes(app, recorded_by)
+    finally:
+        app.close()
+    if blocks is None:
+        blocks = range(math.ceil(trajectories / block_size))
+    context = multiprocessing.get_context("spawn")
+    counter = context.Value("q", 0)
+    shares = [blocks[i::workers] for i in range(workers) if blocks[i::workers]]
+    with ProcessPoolExecutor(
+        len(shares) or 1,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(counter,),
+    ) as pool:
+        futures = [
+            pool.submit(
+                _load_blocks,
+                settings,
+                dict(
+                    trajectories=trajectories,
+                    seed=seed,
+                    recorded_by=recorded_by,
+                    horizon=horizon,
+                    blocks=share,
+                    block_size=block_size,
+                ),
+            )
+            for share in shares
+        ]
+        reported, pending = 0, set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_EXCEPTION)
+            for future in done:
+                future.result()  # raises what the worker raised
+            if progress is not None and counter.value > reported:
+                progress(counter.value - reported)
+                reported = counter.value
+        summaries = [future.result() for future in futures]
+    return DemoSummary(
+        programmes=registered,
+        participants=sum(s.participants for s in summaries),
+        trajectories=sum(s.trajectories for s in summaries),
+        events=sum(s.events for s in summaries),
+    )
+
+
+def register_seed_programmes(app: Trajectories, recorded_by: str = "demo") -> int:
+    """Registers the seed programmes not registered yet; returns how many."""
     registered = 0
     for seed_programme in SEED_PROGRAMMES:
         try:
@@ -101,19 +204,38 @@ def load_demo(
             registered += 1
         except ProgrammeAlreadyRegistered:
             pass
-    generator = _Generator(app, random.Random(seed), horizon, recorded_by)
-    for first in range(0, trajectories, BATCH_SIZE):
-        with app.batch():
-            for _ in range(first, min(first + BATCH_SIZE, trajectories)):
-                generator.trajectory()
-                if progress is not None:
-                    progress(1)
-    return DemoSummary(
-        programmes=registered,
-        participants=generator.participants,
-        trajectories=trajectories,
-        events=generator.events,
-    )
+    return registered
+
+
+def _checked(trajectories: int, horizon: date | None) -> date:
+    today = date.today()
+    horizon = today if horizon is None else horizon
+    if horizon > today:
+        raise ValueError(f"the horizon {horizon} is in the future (today is {today})")
+    if trajectories < 0:
+        raise ValueError(f"cannot generate {trajectories} trajectories")
+    return horizon
+
+
+_generated: Any = None  # in a worker process: the count shared with the parent
+
+
+def _start_worker(counter: Any) -> None:
+    global _generated
+    _generated = counter
+
+
+def _count_generated(n: int) -> None:
+    with _generated.get_lock():
+        _generated.value += n
+
+
+def _load_blocks(settings: Settings, arguments: dict[str, Any]) -> DemoSummary:
+    app = Trajectories(settings.model_copy(update={"postgres_pool_size": 2}))
+    try:
+        return load_demo(app, progress=_count_generated, **arguments)
+    finally:
+        app.close()
 
 
 # What each programme's trajectories look like -----------------------------------------
@@ -354,6 +476,7 @@ _DEFAULT_SIZE = 150  # the size assumed for a programme whose article gives none
 _RUNNING_BOOST = 2.0  # programmes running at the horizon carry today's caseload
 _REFERRAL_STOP_DAYS = 30  # a programme takes no referrals in its last month
 _RETURN_SHARE = 0.06  # trajectories of a participant seen before
+_CASELOAD = 20  # open trajectories per coach (the fidelity benchmark)
 
 _BRUSSELS_POSTCODES = ("1000", "1030", "1080", "1210")
 _WALLOON_POSTCODES = ("1300", "7700", "4000")
@@ -683,6 +806,7 @@ class _Programme:
     weight: float
     last_referral_on: date  # no later referrals: the horizon, or before the end
     closes_on: date | None  # when trajectories must have ended, if before the horizon
+    coaches: tuple[str, ...]  # the article's, and invented ones for a bigger programme
 
     @property
     def code(self) -> str:
@@ -731,6 +855,56 @@ class _Run:
         return [p for p in self.placements if not p.ended]
 
 
+def _programmes(
+    app: Trajectories, horizon: date, trajectories: int
+) -> list[_Programme]:
+    """The seed programmes started by the horizon, each with its share of the
+    trajectories and enough coaches to carry them."""
+    programmes = []
+    for seed in SEED_PROGRAMMES:
+        stored = app.programme(seed.code)
+        if stored.starts_on > horizon:
+            continue
+        running = stored.ends_on >= horizon
+        last_referral_on = (
+            horizon if running else stored.ends_on - timedelta(days=_REFERRAL_STOP_DAYS)
+        )
+        size = seed.expected_participants or _DEFAULT_SIZE
+        programmes.append(
+            _Programme(
+                seed=seed,
+                stored=stored,
+                profile=_PROFILES.get(seed.code, _DEFAULT_PROFILE),
+                weight=size**0.5 * (_RUNNING_BOOST if running else 1.0),
+                last_referral_on=max(stored.starts_on, last_referral_on),
+                closes_on=None if running else stored.ends_on,
+                coaches=seed.coaches,
+            )
+        )
+    total = sum(p.weight for p in programmes)
+    for programme in programmes:
+        years = (programme.last_referral_on - programme.stored.starts_on).days / 365
+        # Trajectories stay open about a year: a programme's share of them, spread
+        # over its years, is what its coaches carry at once.
+        carried = trajectories * programme.weight / total / max(1.0, years)
+        needed = math.ceil(carried / _CASELOAD)
+        programme.coaches += _invented_coaches(needed - len(programme.coaches))
+    return programmes
+
+
+def _invented_coaches(count: int) -> tuple[str, ...]:
+    """Coaches for programmes bigger than their articles tell: a given name and an
+    initial, numbered once every pair is taken."""
+    given = [name for pair in zip(*_GIVEN_NAMES.values(), strict=True) for name in pair]
+    initials = sorted({family[0] for family in _FAMILY_NAMES})
+    pairs = len(given) * len(initials)
+    names = []
+    for i in range(max(0, count)):
+        name = f"{given[i % len(given)]} {initials[i // len(given) % len(initials)]}."
+        names.append(name if i < pairs else f"{name} {i // pairs + 1}")
+    return tuple(names)
+
+
 class _Generator:
     def __init__(
         self,
@@ -738,37 +912,13 @@ class _Generator:
         rng: random.Random,
         horizon: date,
         recorded_by: str,
+        programmes: list[_Programme],
     ) -> None:
         self.app, self.rng, self.horizon, self.by = app, rng, horizon, recorded_by
         self.participants = 0
         self.events = 0
         self.returning: list[_Person] = []
-        self.programmes = self._programmes()
-
-    def _programmes(self) -> list[_Programme]:
-        programmes = []
-        for seed in SEED_PROGRAMMES:
-            stored = self.app.programme(seed.code)
-            if stored.starts_on > self.horizon:
-                continue
-            running = stored.ends_on >= self.horizon
-            last_referral_on = (
-                self.horizon
-                if running
-                else stored.ends_on - timedelta(days=_REFERRAL_STOP_DAYS)
-            )
-            size = seed.expected_participants or _DEFAULT_SIZE
-            programmes.append(
-                _Programme(
-                    seed=seed,
-                    stored=stored,
-                    profile=_PROFILES.get(seed.code, _DEFAULT_PROFILE),
-                    weight=size**0.5 * (_RUNNING_BOOST if running else 1.0),
-                    last_referral_on=max(stored.starts_on, last_referral_on),
-                    closes_on=None if running else stored.ends_on,
-                )
-            )
-        return programmes
+        self.programmes = programmes
 
     # One trajectory ------------------------------------------------------------------
 
@@ -926,7 +1076,7 @@ class _Generator:
         run = _Run(
             trajectory_id=trajectory_id,
             programme=programme,
-            coach=rng.choice(programme.seed.coaches),
+            coach=rng.choice(programme.coaches),
             rung=_pick(rng, profile.rungs),
             labour=_pick(rng, profile.labour),
             education=_pick(rng, profile.education),
@@ -981,7 +1131,7 @@ class _Generator:
         )
         coach_on = (
             start + _days(rng, 30, max(30, guided))
-            if len(seed.coaches) > 1 and rng.random() < 0.1
+            if len(run.programme.coaches) > 1 and rng.random() < 0.1
             else None
         )
         retract_on = (
@@ -1024,7 +1174,7 @@ class _Generator:
                 next_assessment = day + _days(rng, 90, 180)
             self._barriers(run, day)
             if coach_on is not None and day >= coach_on:
-                coach = rng.choice([c for c in seed.coaches if c != run.coach])
+                coach = rng.choice([c for c in run.programme.coaches if c != run.coach])
                 run.version = self.app.assign_coach(
                     run.trajectory_id, on=day, coach=coach, recorded_by=self.by
                 )

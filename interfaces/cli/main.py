@@ -3,6 +3,7 @@
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -26,7 +27,7 @@ from rich.table import Table
 
 from application.access import Role, TokenInfo
 from application.audit.chain import InvalidSeal, Seal, Verification
-from application.demo import load_demo
+from application.demo import load_demo, load_demo_in_parallel
 from application.privacy.keys import MasterKeyError, new_key_text, write_key_file
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
 from application.projections.view import RebuildInProgress
@@ -424,26 +425,47 @@ def demo(
         int, typer.Option(min=1, help="how many trajectories to generate")
     ] = 300,
     seed: Annotated[int, typer.Option(help="the same seed gives the same data")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="processes writing at once (default: one per core on PostgreSQL, "
+            "one on SQLite); the data are the same whatever their number",
+        ),
+    ] = None,
 ) -> None:
     """Register the seed programmes and generate realistic synthetic trajectories."""
-    service = open_service(load_settings())
-    try:
-        with Progress(
-            *Progress.get_default_columns()[:-1],
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as progress:
-            task = progress.add_task("trajectories", total=trajectories)
-            summary = load_demo(
-                service,
+    settings = load_settings()
+    if workers is None:
+        workers = (os.cpu_count() or 1) if settings.is_postgres else 1
+    with Progress(
+        *Progress.get_default_columns()[:-1],
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task("trajectories", total=trajectories)
+        if workers == 1:
+            service = open_service(settings)
+            try:
+                summary = load_demo(
+                    service,
+                    trajectories=trajectories,
+                    seed=seed,
+                    progress=lambda n: progress.advance(task, n),
+                )
+            finally:
+                service.close()
+        else:
+            open_service(settings).close()  # fail fast, with a clear message
+            summary = load_demo_in_parallel(
+                settings,
                 trajectories=trajectories,
                 seed=seed,
+                workers=workers,
                 progress=lambda n: progress.advance(task, n),
             )
-    finally:
-        service.close()
     out.print(
         f"{summary.programmes} programmes, {summary.participants} participants, "
         f"{summary.trajectories} trajectories, {summary.events} events"

@@ -13,7 +13,12 @@ from uuid import UUID
 
 import pytest
 
-from application.demo import DemoSummary, load_demo
+from application.demo import (
+    DemoSummary,
+    _invented_coaches,
+    load_demo,
+    load_demo_in_parallel,
+)
 from application.settings import Settings
 from application.trajectories import Trajectories
 from domain.vocabulary import Stage
@@ -120,3 +125,66 @@ def test_every_stage_occurs_and_the_same_seed_gives_the_same_histories(
 def test_a_horizon_after_today_is_refused(stores: list[Trajectories]) -> None:
     with pytest.raises(ValueError, match="in the future"):
         load_demo(stores[0], trajectories=1, seed=7, horizon=date(9999, 1, 1))
+
+
+def test_blocks_written_apart_and_in_any_order_are_the_same_data(
+    stores: list[Trajectories],
+) -> None:
+    whole = load_demo(
+        stores[0], trajectories=35, seed=7, horizon=MID_2023, block_size=10
+    )
+    parts = [
+        load_demo(
+            stores[1],
+            trajectories=35,
+            seed=7,
+            horizon=MID_2023,
+            block_size=10,
+            blocks=blocks,
+        )
+        for blocks in ([3, 1], [0, 2])
+    ]
+
+    assert sum(part.trajectories for part in parts) == whole.trajectories == 35
+    assert sum(part.events for part in parts) == whole.events
+    assert sorted(histories(stores[0]), key=repr) == sorted(
+        histories(stores[1]), key=repr
+    )
+
+
+def test_a_block_that_is_not_one_of_the_load_is_refused(
+    stores: list[Trajectories],
+) -> None:
+    with pytest.raises(ValueError, match="block 4 is not one of the 4 blocks"):
+        load_demo(stores[0], trajectories=35, seed=7, block_size=10, blocks=[4])
+
+
+def test_a_big_programme_gets_coaches_enough_for_caseloads_of_about_twenty() -> None:
+    invented = _invented_coaches(2_000)
+
+    assert len(set(invented)) == 2_000
+    assert invented[:2] == ("Emma A.", "Lucas A.")
+
+
+@pytest.mark.postgres
+def test_workers_in_parallel_write_the_same_data_as_one_process(
+    postgres_url: str, stores: list[Trajectories]
+) -> None:
+    one = load_demo(stores[0], trajectories=30, seed=5, horizon=MID_2023, block_size=10)
+    settings = Settings(database_url=postgres_url)
+    parallel = load_demo_in_parallel(
+        settings,
+        trajectories=30,
+        seed=5,
+        workers=2,
+        horizon=MID_2023,
+        block_size=10,
+    )
+    service = Trajectories(settings)
+    try:
+        written = histories(service)
+    finally:
+        service.close()
+
+    assert parallel == one
+    assert sorted(written, key=repr) == sorted(histories(stores[0]), key=repr)

@@ -202,3 +202,30 @@ def test_demo_registers_the_seed_programmes_and_generates_trajectories(
     service = Trajectories(Settings(database_url=store))
     assert len(service.programmes()) == 5
     service.close()
+
+
+@pytest.mark.postgres
+def test_demo_writes_from_worker_processes_on_postgresql(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRAJECTORY_DATABASE_URL", postgres_url)
+
+    result = runner.invoke(app, ["demo", "--trajectories", "12", "--workers", "2"])
+
+    assert result.exit_code == 0, result.output
+    assert "5 programmes" in result.output and "12 trajectories" in result.output
+    service = Trajectories(Settings(database_url=postgres_url))
+    try:
+        referrals = service.recorder.select_notifications(
+            None, 1_000, topics=["trajectory:ReferralReceived"]
+        )
+    finally:
+        service.close()
+    assert len(referrals) == 12
+
+
+def test_demo_refuses_no_workers(store: str) -> None:
+    result = runner.invoke(app, ["demo", "--workers", "0"])
+
+    assert result.exit_code == 2
+    assert "--workers" in result.output
