@@ -154,6 +154,9 @@ class PostgresView(ProjectionView[R]):
     def temporary_name(self, table: str) -> str:
         return f'"pg_temp"."{table}"'
 
+    def median_aggregate(self, column: str) -> str | None:
+        return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {column})"
+
     def median(self, column: str, dims: Sequence[str], table: str, where: str) -> str:
         condition = where_also(where, f"{column} IS NOT NULL")
         group = f"GROUP BY {', '.join(dims)}" if dims else ""

@@ -33,7 +33,7 @@ R = TypeVar("R", bound=TrajectoryRow)
 
 GENERATIONS_TABLE = "projection_generations"
 TRACKING_TABLE = "projection_tracking"
-COPY_CHUNK = 5_000
+COPY_CHUNK = 1_000
 
 
 class PositionMoved(Exception):
@@ -178,6 +178,12 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
     def median(self, column: str, dims: Sequence[str], table: str, where: str) -> str:
         """A query of ``dims`` and the median of ``column`` per group (the mean of
         the middle two for an even count), over rows where ``column`` is set."""
+
+    def median_aggregate(self, column: str) -> str | None:
+        """An aggregate for the median of ``column`` over the rows where it is set,
+        to go in a query with others; None when the database has none (then
+        ``median`` makes a query of its own)."""
+        return None
 
     @contextmanager
     def temporary(self, rows: Iterable[R]) -> Iterator[tuple[Cursor, str]]:

@@ -28,7 +28,7 @@ from application.projections.outcomes.metrics import (
 from application.projections.rows import RETRACTION
 from application.projections.runner import TrajectoryProjection
 from application.projections.source import EventSource
-from application.projections.view import Cursor, ProjectionView, where_also
+from application.projections.view import Cursor, ProjectionView
 from domain.errors import InvalidValue
 from domain.trajectory import BRUSSELS, today
 from domain.vocabulary import DropoutReason
@@ -220,6 +220,9 @@ def _recorded_by(event: EventRecord, moment: datetime) -> bool:
 def _figures(
     view: ProjectionView[Any], cursor: Cursor, table: str, query: OutcomeQuery
 ) -> list[OutcomeRow]:
+    """Every figure per group, in one scan of the table: the counts, the dropouts
+    per reason, and the medians where the database has a median aggregate
+    (PostgreSQL); else each median in a query of its own (SQLite)."""
     dims = [query.column(d) for d in query.group_by]
     where, where_params = "", []
     if query.cohort is not None:
@@ -227,49 +230,52 @@ def _figures(
     evaluated_on = query.evaluated_on.isoformat()
     group = f"GROUP BY {', '.join(dims)}" if dims else ""
     selected = ", ".join([*dims, ""])
+    reasons = [reason.value for reason in DropoutReason]
+    inline = [view.median_aggregate(median.column) for median in MEDIANS]
+    medians = [sql for sql in inline if sql is not None]
+    separate = [m for m, sql in zip(MEDIANS, inline, strict=True) if sql is None]
     aggregates = [c.sql for c in COUNTS] + [LADDER_CHANGE_SQL]
-    params = [evaluated_on] * sum(a.count("%s") for a in aggregates) + where_params
+    params: list[Any] = [evaluated_on] * sum(a.count("%s") for a in aggregates)
+    aggregates += ["SUM(CASE WHEN dropout_reason = %s THEN 1 ELSE 0 END)"] * len(
+        reasons
+    )
+    params += reasons
+    aggregates += medians
     cursor.execute(
         f"SELECT {selected}{', '.join(aggregates)} FROM {table} {where} {group}",
-        params,
+        params + where_params,
     )
     width = len(dims)
     rows: dict[tuple[Any, ...], OutcomeRow] = {}
     for record in cursor.fetchall():
         key = tuple(record[:width])
-        counts = record[width : width + len(COUNTS)]
+        values = iter(record[width:])
+        counts = [next(values) for _ in COUNTS]
         figures: dict[str, Any] = {
             c.name: int(v or 0) for c, v in zip(COUNTS, counts, strict=True)
         }
         if not figures["referrals"]:
             continue  # no group: an aggregate over no rows at all
-        change = record[width + len(COUNTS)]
+        change = next(values)
         figures["ladder_mean_change"] = None if change is None else float(change)
-        figures["dropout_rate_by_reason"] = {}
+        dropouts = {reason: int(next(values) or 0) for reason in reasons}
+        figures["dropout_rate_by_reason"] = {
+            reason: rate(count, figures["exits"])
+            for reason, count in dropouts.items()
+            if count
+        }
+        for median, sql in zip(MEDIANS, inline, strict=True):
+            value = next(values) if sql is not None else None
+            figures[median.name] = None if value is None else float(value)
         rows[key] = OutcomeRow(
             dict(zip(query.group_by, key, strict=True)), figures=figures
         )
-    for median in MEDIANS:
-        for row in rows.values():
-            row.figures[median.name] = None
+    for median in separate:
         cursor.execute(view.median(median.column, dims, table, where), where_params)
         for record in cursor.fetchall():
             key, value = tuple(record[:width]), record[width]
             if key in rows and value is not None:
                 rows[key].figures[median.name] = float(value)
-    reason_group = f"GROUP BY {', '.join([*dims, 'dropout_reason'])}"
-    condition = where_also(where, "dropout_reason IS NOT NULL")
-    cursor.execute(
-        f"SELECT {selected}dropout_reason, COUNT(*) FROM {table} "
-        f"{condition} {reason_group}",
-        where_params,
-    )
-    for record in cursor.fetchall():
-        row = rows[tuple(record[:width])]
-        reason, count = record[width], int(record[width + 1])
-        row.figures["dropout_rate_by_reason"][reason] = rate(
-            count, row.figures["exits"]
-        )
     return [rows[key] for key in sorted(rows, key=_sort_key)]
 
 
