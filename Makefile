@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install clean fuzz
+.PHONY: run test lint install clean fuzz bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Every benchmark figure in one table, on the local PostgreSQL, in a database of its
+# own (created and dropped): about 9 minutes on 2 cores. See bench/README.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 fuzz: $(STAMP)
 	TRAJECTORY_FUZZ_EXAMPLES=$${TRAJECTORY_FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/interfaces/test_openapi_fuzz.py

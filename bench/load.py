@@ -37,7 +37,7 @@ import time
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -67,6 +67,9 @@ with warnings.catch_warnings():  # the helpers' module imports Starlette's TestC
     )
 
 RAW_TABLE = "bench_raw_inserts"
+# Its own programme, without a cap on sessions: never a demo programme of the same
+# code (python -m bench writes into the demo history).
+LOAD_PROGRAMME = "BENCH-LOAD"
 PAYLOAD_BYTES = 300  # about a stored SessionHeld event (the report shows the real size)
 SESSION_TOPIC = "trajectory:SessionHeld"
 EVENTS_ROUTE = "/trajectories/{trajectory_id}/events"
@@ -507,7 +510,9 @@ async def set_up(client: httpx.AsyncClient, slot: int, count: int) -> list[str]:
             client, "/participants", participant_body(given_name=f"Bench {slot}-{n}")
         )
         trajectory = await created(
-            client, "/trajectories", referral_body(str(participant["id"]))
+            client,
+            "/trajectories",
+            referral_body(str(participant["id"]), programme=LOAD_PROGRAMME),
         )
         await created(client, f"/trajectories/{trajectory['id']}/events", intake())
         trajectories.append(str(trajectory["id"]))
@@ -635,11 +640,25 @@ def session_bodies() -> list[bytes]:
 
 
 async def load(
-    server: Server, args: argparse.Namespace, tokens: tuple[str, str]
+    server: Server,
+    args: argparse.Namespace,
+    tokens: tuple[str, str],
+    on_window: Callable[[bool], None] | None = None,
 ) -> HttpRun:
+    """Sets up the clients' trajectories, then has the clients post sessions;
+    ``on_window`` is told when the measured window opens (True) and closes."""
     admin, staff = tokens
     async with client(server.url, admin) as as_admin:
-        await created(as_admin, "/programmes", programme_body(session_cap=None))
+        body = json.dumps(
+            programme_body(code=LOAD_PROGRAMME, session_cap=None)
+        ).encode()
+        response = await as_admin.post("/programmes", content=body)
+        registered = "programme_already_registered" in response.text  # this run's
+        if response.status_code != 201 and not registered:
+            raise SetupFailed(
+                f"POST /programmes answered {response.status_code}: "
+                f"{response.text[:500]}"
+            )
     clients = [client(server.url, staff) for _ in range(args.clients)]
     window = Window()
     tasks: list[asyncio.Task[Any]] = []
@@ -672,9 +691,13 @@ async def load(
         profiler = start_py_spy(server, args)
         before = sample_cpu(server.pid)
         window.measuring = True
+        if on_window is not None:
+            on_window(True)
         with status(f"measuring for {args.duration:g} s"):
             await asyncio.sleep(args.duration)
         window.measuring = False
+        if on_window is not None:
+            on_window(False)
         after = sample_cpu(server.pid)
         window.stopping = True
         tallies = await asyncio.gather(*runs)
