@@ -14,6 +14,14 @@ class UnsupportedDatabaseURL(ValueError):
     pass
 
 
+class SettingsProblems(ValueError):
+    """Settings that cannot run together, each named with what to do about it."""
+
+    def __init__(self, heading: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join([heading, *(f"  - {p}" for p in problems)]))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRAJECTORY_", extra="ignore")
 
@@ -24,8 +32,12 @@ class Settings(BaseSettings):
     )
     env: Literal["development", "production"] = Field(
         default="development",
-        description="production: a master key must be configured (no development "
-        "key is made)",
+        description="production: PostgreSQL, a configured master key, no demo data "
+        "or development tokens, no docs page unless TRAJECTORY_DOCS, JSON logs",
+    )
+    allow_sqlite: bool = Field(
+        default=False,
+        description="let production run on SQLite (one machine, one writer)",
     )
     master_key: SecretStr | None = Field(
         default=None,
@@ -46,7 +58,28 @@ class Settings(BaseSettings):
         default=None, description="a file holding the previous master key instead"
     )
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="API processes (uvicorn workers); more than one needs the views "
+        "fed by `trajectory project`",
+    )
+    shutdown_timeout: int = Field(
+        default=30,
+        ge=0,
+        description="seconds a stopping server gives requests in flight to finish",
+    )
+    docs: bool | None = Field(
+        default=None,
+        description="serve the API docs at /docs and /openapi.json (default: in "
+        "development only)",
+    )
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="json: one JSON object per line (default in production); text",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     demo: bool = Field(default=False, description="load demo data on first start")
     demo_trajectories: int = 300
     snapshot_interval: int = Field(default=50, ge=2)
@@ -123,6 +156,50 @@ class Settings(BaseSettings):
             return self.database_url
         netloc = url.netloc.replace(f":{url.password}@", ":***@", 1)
         return url._replace(netloc=netloc).geturl()
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def serves_docs(self) -> bool:
+        return self.docs if self.docs is not None else not self.production
+
+    @property
+    def logs_json(self) -> bool:
+        if self.log_format is not None:
+            return self.log_format == "json"
+        return self.production
+
+    def check(self, *, master_key: bool = True) -> None:
+        """Raises SettingsProblems naming every setting production refuses (all at
+        once, so one restart fixes them); ``master_key=False`` for work that opens
+        nothing personal (setting up the schema)."""
+        if not self.production:
+            return
+        problems = []
+        if not self.is_postgres and not self.allow_sqlite:
+            problems.append(
+                "TRAJECTORY_DATABASE_URL: production stores events in PostgreSQL "
+                f"(postgresql://USER:PASSWORD@HOST:PORT/DB), not {self.database_url}; "
+                "set TRAJECTORY_ALLOW_SQLITE=true to run on SQLite all the same"
+            )
+        if master_key and self.master_key is None and self.master_key_file is None:
+            problems.append(
+                "TRAJECTORY_MASTER_KEY (or TRAJECTORY_MASTER_KEY_FILE): production "
+                "needs the master key that wraps participants' data keys; "
+                "`trajectory keygen` makes one"
+            )
+        if self.demo:
+            problems.append(
+                "TRAJECTORY_DEMO: production loads no demo data and makes no "
+                "development tokens; unset it (tokens come from `trajectory token "
+                "create`)"
+            )
+        if problems:
+            raise SettingsProblems(
+                "TRAJECTORY_ENV=production refuses these settings:", problems
+            )
 
     @property
     def is_postgres(self) -> bool:

@@ -35,6 +35,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment, EnvType, get_topic, register_topic
 
+from application import migrations
 from application.access import TOKENS_TABLE, OtherOrganisation, Tokens
 from application.audit.access_log import ACCESS_LOG_TABLE, AccessLog
 from application.audit.chain import (
@@ -332,6 +333,7 @@ class Trajectories(Application[UUID]):
     def __init__(self, settings: Settings, *, keys: bool = True) -> None:
         """``keys=False`` opens the store without a master key (to set up the
         schema): nothing personal can then be read or recorded."""
+        settings.check(master_key=keys)
         self.settings = settings
         interval = settings.snapshot_interval
         self.snapshotting_intervals = {Trajectory: interval}  # type: ignore[misc]
@@ -358,6 +360,12 @@ class Trajectories(Application[UUID]):
             self.tokens = Tokens(tables)
             self.idempotency = IdempotencyRecords(tables)
             self.access_log = AccessLog(tables)
+            # The versioned changes since, or (a service role) the check for them.
+            self.migrated_now = (
+                migrations.migrate(tables) if self.manages_schema else []
+            )
+            if not self.manages_schema:
+                migrations.check(tables)
         self.idempotency.forget_old()
         self._forgotten_at = time.monotonic()
         self.group_commit = GroupCommit(self) if settings.group_commit else None
@@ -1144,6 +1152,7 @@ class Trajectories(Application[UUID]):
                 KEYS_TABLE: "SELECT, INSERT, DELETE",
                 TOKENS_TABLE: "SELECT, INSERT, UPDATE",
                 IDEMPOTENCY_TABLE: "SELECT, INSERT, DELETE",
+                migrations.VERSIONS_TABLE: "SELECT",
             },
         )
 

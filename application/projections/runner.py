@@ -97,6 +97,7 @@ class Runner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._last_pass = time.monotonic()  # when the loop last read the log
 
     # One batch -------------------------------------------------------------------
 
@@ -165,6 +166,12 @@ class Runner:
             thread.join(timeout)
         self._threads = []
 
+    def healthy(self, within: float) -> bool:
+        """Whether the runner is running and read the log without failing in the
+        last ``within`` seconds (it reads it at least every poll interval)."""
+        running = bool(self._threads) and self._threads[0].is_alive()  # the loop
+        return running and time.monotonic() - self._last_pass < within
+
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
@@ -184,6 +191,7 @@ class Runner:
                 log.exception("a projection batch failed; retrying")
                 self._stop.wait(RETRY_AFTER_ERROR)
                 continue
+            self._last_pass = time.monotonic()
             if not moved:
                 self._wake.wait(self.poll_interval)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date
@@ -419,6 +420,34 @@ def test_the_background_runner_picks_up_new_events_and_stops(
     # And stopping ended the runner's threads (on SQLite nothing listens)
     assert "projections" in {thread.name for thread in started}
     assert not any(thread.is_alive() for thread in started)
+
+
+def test_the_runner_is_healthy_while_it_reads_the_log_without_failing(
+    service: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    views = Views(service, poll_interval=0.01)
+    assert not views.runner.healthy(within=60)  # not started
+    views.runner.start()
+    try:
+        views.wait(timeout=WAIT)
+        healthy = views.runner.healthy(within=60)
+        failures = threading.Semaphore(0)
+
+        def unreachable() -> int:
+            failures.release()
+            raise OSError("the database is unreachable")
+
+        monkeypatch.setattr(views.runner.source, "head", unreachable)
+        assert failures.acquire(timeout=WAIT)
+        since = time.monotonic()  # no pass has succeeded since
+        assert failures.acquire(timeout=WAIT)  # the retry failed too
+        failing_healthy = views.runner.healthy(within=time.monotonic() - since)
+    finally:
+        views.stop()
+
+    assert healthy
+    assert not failing_healthy
+    assert not views.runner.healthy(within=60)  # stopped
 
 
 def test_a_write_by_another_process_reaches_the_background_runner(
