@@ -28,14 +28,17 @@ from rich.table import Table
 from application.access import Role, TokenInfo
 from application.audit.chain import InvalidSeal, Seal, Verification
 from application.demo import load_demo, load_demo_in_parallel
+from application.migrations import SchemaTooNew, latest
 from application.privacy.keys import MasterKeyError, new_key_text, write_key_file
 from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
 from application.projections.view import RebuildInProgress
-from application.settings import Settings, UnsupportedDatabaseURL
+from application.settings import Settings, SettingsProblems, UnsupportedDatabaseURL
+from application.storage import SchemaNotReady
 from application.trajectories import HistoryEntry, Trajectories
 from application.views import VIEW_NAMES, Views
 from domain.errors import DomainError
 from domain.trajectory import Placement
+from interfaces.logs import configure_logging
 
 app = typer.Typer(
     help="Record and replay trajectories to work.",
@@ -46,8 +49,12 @@ out = Console()
 err = Console(stderr=True)
 
 
+HEARTBEAT_EVERY = 5.0  # seconds, for `trajectory project --heartbeat`
+REPORT_EVERY = 60.0  # seconds between the projector's log lines on each view
+
+
 def fail(message: str) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 
@@ -65,7 +72,15 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
         settings.library_env()
-    except (ValidationError, UnsupportedDatabaseURL) as invalid:
+    except ValidationError as invalid:
+        fail(
+            "invalid settings:\n"
+            + "\n".join(
+                f"  - TRAJECTORY_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                for e in invalid.errors()
+            )
+        )
+    except UnsupportedDatabaseURL as invalid:
         fail(f"invalid settings: {invalid}")
     return settings
 
@@ -73,7 +88,7 @@ def load_settings(**overrides: Any) -> Settings:
 def open_service(settings: Settings, *, keys: bool = True) -> Trajectories:
     try:
         return Trajectories(settings, keys=keys)
-    except MasterKeyError as error:
+    except (MasterKeyError, SettingsProblems, SchemaNotReady, SchemaTooNew) as error:
         fail(str(error))
     except Exception as error:  # any connection failure, named for the operator
         fail(f"cannot open the store at {settings.safe_database_url}: {error}")
@@ -98,16 +113,48 @@ def serve(
             "TRAJECTORY_RUN_PROJECTIONS, on); off when `trajectory project` runs"
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="server processes (default TRAJECTORY_WORKERS, 1)"),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (docs at /docs), feeding the views in-process."""
+    """Serve the HTTP API (docs at /docs in development), feeding the views
+    in-process unless told not to. It sets up or migrates the schema first; on
+    SIGTERM it stops taking requests, finishes those in flight (at most
+    TRAJECTORY_SHUTDOWN_TIMEOUT seconds), commits what waits to be, and exits."""
     import uvicorn
 
-    from interfaces.http.app import create_app
-
-    settings = load_settings(host=host, port=port, run_projections=projections)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    open_service(settings).close()  # fail fast, with a clear message
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    options = {
+        "host": host,
+        "port": port,
+        "run_projections": projections,
+        "workers": workers,
+    }
+    settings = load_settings(**options)
+    configure_logging(settings)
+    if settings.workers > 1 and settings.run_projections:
+        fail(
+            f"TRAJECTORY_WORKERS={settings.workers}: several server processes "
+            "leave the views to `trajectory project`; set "
+            "TRAJECTORY_RUN_PROJECTIONS=false (or --no-projections) and run it"
+        )
+    if settings.workers > 1 and settings.demo:
+        fail("TRAJECTORY_DEMO loads demo data from one server process: set workers 1")
+    open_service(settings).close()  # fail fast, with a clear message; migrates
+    # Each worker reads the settings afresh: it gets the options as variables.
+    for name, value in options.items():
+        if value is not None:
+            os.environ[f"TRAJECTORY_{name.upper()}"] = str(value)
+    uvicorn.run(
+        "interfaces.http.app:create_app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,  # our handler, set up by the factory in each worker
+        access_log=False,  # ours logs route templates, not paths and queries
+        timeout_graceful_shutdown=settings.shutdown_timeout,
+    )
 
 
 @app.command()
@@ -247,7 +294,15 @@ def migrate(
     finally:
         service.close()
     granted = f"; {grant_to} may run the service" if grant_to else ""
-    out.print(f"the store at {settings.safe_database_url} is set up{granted}")
+    now = "".join(
+        f"\n  applied version {m.version}: {m.description}"
+        for m in service.migrated_now
+    )
+    out.print(
+        f"the store at {settings.safe_database_url} is at schema version "
+        f"{latest()}{granted}{now or ' (nothing to apply)'}",
+        highlight=False,
+    )
 
 
 @app.command()
@@ -436,6 +491,8 @@ def demo(
 ) -> None:
     """Register the seed programmes and generate realistic synthetic trajectories."""
     settings = load_settings()
+    if settings.production:
+        fail("TRAJECTORY_ENV=production: a production store gets no demo data")
     if workers is None:
         workers = (os.cpu_count() or 1) if settings.is_postgres else 1
     with Progress(
@@ -473,30 +530,50 @@ def demo(
 
 
 @app.command()
-def project() -> None:
+def project(
+    heartbeat: Annotated[
+        Path | None,
+        typer.Option(
+            help="touch this file every few seconds while the views are fed "
+            "without failing (a container's health check reads its age)"
+        ),
+    ] = None,
+) -> None:
     """Feed the views in this process alone (a second process or machine); stops on
-    Ctrl-C or SIGTERM, resuming later from each view's tracking position."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(message)s")
-    service = open_service(load_settings())
+    Ctrl-C or SIGTERM after the batch in hand is committed, resuming later from
+    each view's tracking position. It sets up or migrates the schema first."""
+    settings = load_settings()
+    configure_logging(settings)
+    log = logging.getLogger("trajectory.projections")
+    service = open_service(settings)
     views = open_views(service)
     stopping = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopping.set())
     try:
         views.start()
-        err.print("feeding the views; Ctrl-C stops", highlight=False)
-        while not stopping.wait(60):
-            for status in views.status():
-                logging.getLogger("trajectory.projections").info(
-                    "%s at %d of %d (lag %d)",
-                    status.name,
-                    status.position,
-                    status.head,
-                    status.lag,
-                )
+        log.info("feeding the views; Ctrl-C or SIGTERM stops")
+        reported = time.monotonic()
+        while True:
+            if heartbeat is not None and views.runner.healthy(HEARTBEAT_EVERY * 4):
+                heartbeat.touch()
+            if stopping.wait(HEARTBEAT_EVERY):
+                break
+            if time.monotonic() - reported >= REPORT_EVERY:
+                reported = time.monotonic()
+                for status in views.status():
+                    log.info(
+                        "%s at %d of %d (lag %d)",
+                        status.name,
+                        status.position,
+                        status.head,
+                        status.lag,
+                        extra={"view": status.name, "lag": status.lag},
+                    )
     finally:
         views.stop()
         service.close()
+        log.info("stopped; the views resume from their tracking positions")
 
 
 @app.command()

@@ -14,7 +14,7 @@ from application.views import Views
 from interfaces.http.breaker import Breaker, DatabaseBreaker
 from interfaces.http.errors import install_error_handlers
 from interfaces.http.limits import BodySizeLimit
-from interfaces.http.observability import Metrics
+from interfaces.http.observability import Metrics, RequestIds
 from interfaces.http.routes import (
     audit,
     caseload,
@@ -26,6 +26,7 @@ from interfaces.http.routes import (
     tokens,
     trajectories,
 )
+from interfaces.logs import configure_logging
 
 log = logging.getLogger("trajectory")
 
@@ -70,11 +71,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             views.stop()
             service.close()
 
+    docs = settings.serves_docs
     app = FastAPI(
         title="trajectory",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.breaker = Breaker(ping=lambda: app.state.views.source.ping())
@@ -92,7 +97,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
+    app.add_middleware(RequestIds)  # the outermost: every line logged has the id
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one server worker (``uvicorn --factory``): each worker process
+    reads the ``TRAJECTORY_*`` settings and sets up its logging itself."""
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)
 
 
 def announce(tokens: list[tuple[TokenInfo, str]], settings: Settings) -> None:

@@ -240,10 +240,8 @@ def install_error_handlers(app: FastAPI) -> None:
         log.error("cannot open personal data on %s: %s", request.url.path, error)
         return problem(500, getattr(error, "code", "master_key_error"), str(error))
 
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return problem(500, "internal_error", "an unexpected error; it was logged")
+    # Any other exception: observability.RequestIds logs it and answers 500 with
+    # the request's id (a handler here would run outside the request's context).
 
 
 def _example(code: str, message: str, **extra: Any) -> dict[str, Any]:

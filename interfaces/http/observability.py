@@ -3,16 +3,22 @@ type, and the views' positions and lag (read when scraped)."""
 
 from __future__ import annotations
 
+import logging
+import re
 import time
+import uuid
 from collections.abc import Iterator
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.views import Views
+from interfaces.http.errors import problem
+from interfaces.logs import REQUEST_ID
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -114,3 +120,69 @@ class MeasureRequests:
             metrics = self.metrics
             metrics.latency.labels(method, route).observe(time.perf_counter() - started)
             metrics.requests.labels(method, route, str(status)).inc()
+
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's own id is kept when it is plain and short (a proxy's, say); else a new one.
+CALLERS_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+QUIET_ROUTES = frozenset({"/health", "/metrics"})  # polled: logged at DEBUG only
+access_log = logging.getLogger("trajectory.http.access")
+error_log = logging.getLogger("trajectory.http")
+
+
+class RequestIds:
+    """Pure ASGI middleware, the outermost: gives each request an id (the caller's
+    ``X-Request-ID`` if plain, else a new one), which every log line written while
+    answering carries and the answer returns in ``X-Request-ID``; then logs one line
+    per request: method, route template, status and time taken (no path values,
+    query strings or bodies)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        request_id = given if CALLERS_ID.fullmatch(given) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        status, answering = 500, False  # if the app fails without answering
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, answering
+            if message["type"] == "http.response.start":
+                status, answering = message["status"], True
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            if answering:  # too late to answer otherwise: the server closes it
+                raise
+            error_log.exception("unexpected error on %s %s", scope["method"], route)
+            unexpected = problem(
+                500, "internal_error", "an unexpected error; it was logged"
+            )
+            await unexpected(scope, receive, send_with_id)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            took = round((time.perf_counter() - started) * 1000, 1)
+            access_log.log(
+                logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
+                "%s %s %d %.1f ms",
+                scope["method"],
+                route,
+                status,
+                took,
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": took,
+                },
+            )
+            REQUEST_ID.reset(token)

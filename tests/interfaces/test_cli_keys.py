@@ -102,11 +102,13 @@ def test_production_without_a_master_key_says_what_to_set(
 ) -> None:
     monkeypatch.delenv("TRAJECTORY_MASTER_KEY")
     monkeypatch.setenv("TRAJECTORY_ENV", "production")
+    monkeypatch.setenv("TRAJECTORY_ALLOW_SQLITE", "true")
 
     result = runner.invoke(app, ["verify"])
 
     assert result.exit_code == 2  # could not verify
-    assert "TRAJECTORY_ENV=production needs a master key" in result.output
+    assert "TRAJECTORY_MASTER_KEY (or TRAJECTORY_MASTER_KEY_FILE)" in result.output
+    assert "TRAJECTORY_DATABASE_URL" not in result.output  # SQLite was allowed
 
 
 def test_rotate_master_key_rewraps_with_the_new_key(
