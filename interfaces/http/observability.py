@@ -91,6 +91,16 @@ class Metrics:
         app.add_middleware(MeasureRequests, metrics=self)
 
 
+def route_of(scope: Scope) -> str:
+    """The template of the route that answered (``/trajectories/{trajectory_id}``);
+    the path itself for the fixed pages the framework adds (``/docs``), which have
+    no values in it; "unmatched" when no route matched (a 404)."""
+    route = scope.get("route")
+    if route is not None:
+        return str(route.path)
+    return str(scope["path"]) if "endpoint" in scope else "unmatched"
+
+
 class MeasureRequests:
     """Pure ASGI middleware (no extra task or thread per request): counts each
     answer by route template and status, and times it."""
@@ -115,7 +125,7 @@ class MeasureRequests:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = route_of(scope)
             method = scope["method"]
             metrics = self.metrics
             metrics.latency.labels(method, route).observe(time.perf_counter() - started)
@@ -160,7 +170,7 @@ class RequestIds:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = route_of(scope)
             if answering:  # too late to answer otherwise: the server closes it
                 raise
             error_log.exception("unexpected error on %s %s", scope["method"], route)
@@ -169,7 +179,7 @@ class RequestIds:
             )
             await unexpected(scope, receive, send_with_id)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = route_of(scope)
             took = round((time.perf_counter() - started) * 1000, 1)
             access_log.log(
                 logging.DEBUG if route in QUIET_ROUTES else logging.INFO,

@@ -125,3 +125,18 @@ def test_no_personal_data_reaches_the_logs(client: TestClient, logged: Lines) ->
     for value in personal.values():
         assert value not in text
     assert "rijbewijs" not in text
+
+
+def test_an_unknown_path_is_logged_as_unmatched_and_a_fixed_page_by_its_path(
+    client: TestClient, logged: Lines
+) -> None:
+    unknown = client.get("/participants-of/Vandermeersch")
+    docs = client.get("/docs")
+
+    lines = logged()
+    routes = [
+        [line["route"] for line in lines_of(lines, answer.headers["X-Request-ID"])]
+        for answer in (unknown, docs)
+    ]
+    assert routes == [["unmatched"], ["/docs"]]
+    assert "Vandermeersch" not in json.dumps(lines)
