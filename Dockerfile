@@ -42,7 +42,8 @@ RUN groupadd --system --gid 10001 trajectory \
        --home-dir /nonexistent --shell /usr/sbin/nologin trajectory \
     && install -d -o trajectory -g trajectory -m 0750 /app
 
-USER trajectory
+# Numeric, so an orchestrator can check it is not root (runAsNonRoot).
+USER 10001:10001
 WORKDIR /app
 
 # PATH: the venv first, so `trajectory` and `python` are the venv's.

@@ -93,7 +93,9 @@ def migrate(
                 for statement in migration.statements(tables):
                     run(statement, ())
         except IntegrityError:
-            continue  # another process applied it meanwhile
+            if migration.version in applied(tables):
+                continue  # another process applied it meanwhile
+            raise  # its own statements broke a constraint: nothing was applied
         applied_now.append(migration)
     return applied_now
 

@@ -184,7 +184,8 @@ class Settings(BaseSettings):
                 f"(postgresql://USER:PASSWORD@HOST:PORT/DB), not {self.database_url}; "
                 "set TRAJECTORY_ALLOW_SQLITE=true to run on SQLite all the same"
             )
-        if master_key and self.master_key is None and self.master_key_file is None:
+        key = self.master_key.get_secret_value() if self.master_key else ""
+        if master_key and not key.strip() and self.master_key_file is None:
             problems.append(
                 "TRAJECTORY_MASTER_KEY (or TRAJECTORY_MASTER_KEY_FILE): production "
                 "needs the master key that wraps participants' data keys; "

@@ -3,6 +3,7 @@ write hash-chain links and idempotency records with the events. The guards and
 tables are installed idempotently each time the application starts.
 """
 
+import logging
 import re
 import sqlite3
 import threading
@@ -35,6 +36,7 @@ from application.audit.stores import PostgresChains, SQLiteChains
 
 APPEND_ONLY_MESSAGE = "append-only"
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+log = logging.getLogger("trajectory.storage")
 
 
 class SchemaNotReady(RuntimeError):
@@ -82,7 +84,12 @@ def setting_up_schema(library_env: dict[str, str]) -> Iterator[bool]:
             yield False
             return
         key = f"trajectory schema {schema}"
-        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+        taken = connection.execute(
+            "SELECT pg_try_advisory_lock(hashtext(%s))", (key,)
+        ).fetchone()
+        if not (taken and taken[0]):
+            log.info("waiting for another process setting up schema %s", schema)
+            connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
         try:
             yield True
         finally:

@@ -53,6 +53,7 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(
             logging.Formatter("%(levelname)-7s %(name)s: %(message)s%(request_tag)s")
         )
+    logging.captureWarnings(True)  # warnings too, as log lines in the same format
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)

@@ -97,7 +97,7 @@ class Runner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._last_pass = time.monotonic()  # when the loop last read the log
+        self._last_pass = 0.0  # when the loop last read the log (monotonic)
 
     # One batch -------------------------------------------------------------------
 
@@ -150,6 +150,7 @@ class Runner:
         if self._threads:
             return
         self._stop.clear()
+        self._last_pass = time.monotonic()  # healthy from now until a pass fails
         self._threads = [
             threading.Thread(target=self._loop, name="projections", daemon=True),
             threading.Thread(

@@ -547,29 +547,36 @@ def project(
     log = logging.getLogger("trajectory.projections")
     service = open_service(settings)
     views = open_views(service)
-    stopping = threading.Event()
+    stopping, starting = threading.Event(), threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stopping.set())
-    try:
-        views.start()
-        log.info("feeding the views; Ctrl-C or SIGTERM stops")
-        reported = time.monotonic()
-        while True:
-            if heartbeat is not None and views.runner.healthy(HEARTBEAT_EVERY * 4):
+
+    def beat() -> None:
+        """Touches the heartbeat while the views are fed, or rebuilt at start-up
+        (after an upgrade changed their columns), until the projector stops."""
+        assert heartbeat is not None
+        while not stopping.is_set():
+            if starting.is_set() or views.runner.healthy(HEARTBEAT_EVERY * 4):
                 heartbeat.touch()
-            if stopping.wait(HEARTBEAT_EVERY):
-                break
-            if time.monotonic() - reported >= REPORT_EVERY:
-                reported = time.monotonic()
-                for status in views.status():
-                    log.info(
-                        "%s at %d of %d (lag %d)",
-                        status.name,
-                        status.position,
-                        status.head,
-                        status.lag,
-                        extra={"view": status.name, "lag": status.lag},
-                    )
+            stopping.wait(HEARTBEAT_EVERY)
+
+    starting.set()
+    if heartbeat is not None:
+        threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+    try:
+        views.start()  # rebuilds a stale view first: SIGTERM waits for it
+        starting.clear()
+        log.info("feeding the views; Ctrl-C or SIGTERM stops")
+        while not stopping.wait(REPORT_EVERY):
+            for status in views.status():
+                log.info(
+                    "%s at %d of %d (lag %d)",
+                    status.name,
+                    status.position,
+                    status.head,
+                    status.lag,
+                    extra={"view": status.name, "lag": status.lag},
+                )
     finally:
         views.stop()
         service.close()

@@ -1,6 +1,7 @@
 """Maps errors to HTTP answers: the body is ``{"detail": {"code", "message"}}``."""
 
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
@@ -117,6 +118,16 @@ class InvalidRequestBody(BaseModel):
     )
 
 
+def route_of(scope: MutableMapping[str, Any]) -> str:
+    """The template of the route that answered (``/trajectories/{trajectory_id}``);
+    the path itself for the fixed pages the framework adds (``/docs``), which have
+    no values in it; "unmatched" when no route matched (a 404)."""
+    route = scope.get("route")
+    if route is not None:
+        return str(route.path)
+    return str(scope["path"]) if "endpoint" in scope else "unmatched"
+
+
 def problem(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     detail = {"code": code, "message": message, **extra}
     return JSONResponse(status_code=status, content={"detail": detail})
@@ -169,7 +180,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InterfaceError)
     async def database_down(request: Request, error: Exception) -> JSONResponse:
         log.warning(
-            "database unavailable on %s %s: %s", request.method, request.url.path, error
+            "database unavailable on %s %s: %s",
+            request.method,
+            route_of(request.scope),
+            error,
         )
         breaker = getattr(request.app.state, "breaker", None)
         if breaker is not None:
@@ -229,7 +243,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ChainOutOfStep)
     async def out_of_step(request: Request, error: ChainOutOfStep) -> JSONResponse:
         # Not the caller's doing: the store was changed outside the service.
-        log.error("refused a write on %s: %s", request.url.path, error)
+        log.error("refused a write on %s: %s", route_of(request.scope), error)
         return problem(500, "history_out_of_step", str(error))
 
     @app.exception_handler(MasterKeyError)
@@ -237,7 +251,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DataKeyMissing)
     async def keys_broken(request: Request, error: Exception) -> JSONResponse:
         # Not the caller's doing: the keys or the store need an operator.
-        log.error("cannot open personal data on %s: %s", request.url.path, error)
+        log.error("cannot open personal data on %s: %s", route_of(request.scope), error)
         return problem(500, getattr(error, "code", "master_key_error"), str(error))
 
     # Any other exception: observability.RequestIds logs it and answers 500 with

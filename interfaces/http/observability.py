@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 
@@ -17,7 +18,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.views import Views
-from interfaces.http.errors import problem
+from interfaces.http.errors import problem, route_of
 from interfaces.logs import REQUEST_ID
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -91,16 +92,6 @@ class Metrics:
         app.add_middleware(MeasureRequests, metrics=self)
 
 
-def route_of(scope: Scope) -> str:
-    """The template of the route that answered (``/trajectories/{trajectory_id}``);
-    the path itself for the fixed pages the framework adds (``/docs``), which have
-    no values in it; "unmatched" when no route matched (a 404)."""
-    route = scope.get("route")
-    if route is not None:
-        return str(route.path)
-    return str(scope["path"]) if "endpoint" in scope else "unmatched"
-
-
 class MeasureRequests:
     """Pure ASGI middleware (no extra task or thread per request): counts each
     answer by route template and status, and times it."""
@@ -169,11 +160,22 @@ class RequestIds:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as error:
             route = route_of(scope)
             if answering:  # too late to answer otherwise: the server closes it
                 raise
-            error_log.exception("unexpected error on %s %s", scope["method"], route)
+            # The type and the frames, not the message: a message may quote input
+            # (a validation error quotes the values it refused).
+            error_log.error(
+                "unexpected %s on %s %s",
+                type(error).__name__,
+                scope["method"],
+                route,
+                extra={
+                    "error": type(error).__name__,
+                    "traceback": "".join(traceback.format_tb(error.__traceback__)),
+                },
+            )
             unexpected = problem(
                 500, "internal_error", "an unexpected error; it was logged"
             )

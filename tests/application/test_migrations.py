@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from application import migrations
 from application.migrations import Migration, SchemaTooNew
@@ -105,6 +106,32 @@ def test_a_failing_migration_leaves_no_record_and_runs_again_next_time(
 
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:1], SECOND))
     assert_second_applied_once(database_url)
+
+
+def test_a_migration_breaking_a_constraint_stops_the_start_and_is_not_recorded(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def duplicate_rows(tables: SideTables) -> list[str]:
+        table = tables.name(COUNTER)
+        return [
+            f"CREATE TABLE {table} (n INTEGER PRIMARY KEY)",
+            f"INSERT INTO {table} (n) VALUES (1), (1)",
+        ]
+
+    opened(database_url).close()
+    broken = Migration(2, "duplicate rows", duplicate_rows)
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
+
+    for _ in range(2):  # and again at the next start: never silently skipped
+        with pytest.raises(IntegrityError):
+            opened(database_url)
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+    service = opened(database_url)
+    try:
+        assert [v for v, _ in versions(service)] == [1]
+    finally:
+        service.close()
 
 
 def test_a_store_migrated_by_a_newer_release_is_refused_by_name(

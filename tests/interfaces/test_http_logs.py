@@ -81,8 +81,10 @@ def test_a_request_is_logged_once_with_its_route_template_and_id(
 def test_every_line_written_for_a_failing_request_has_its_id(
     client: TestClient, logged: Lines, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    quoted = "Zoë-Marie Vandermeersch"  # as an error quoting its input would
+
     def broken() -> None:
-        raise RuntimeError("the catalogue is broken")
+        raise RuntimeError(f"the catalogue is broken at {quoted}")
 
     monkeypatch.setattr(client.app.state.service, "programmes", broken)  # type: ignore[attr-defined]
     answer = client.get("/programmes")
@@ -90,7 +92,9 @@ def test_every_line_written_for_a_failing_request_has_its_id(
     mine = lines_of(logged(), answer.headers["X-Request-ID"])
     assert answer.status_code == 500
     assert [line["level"] for line in mine] == ["ERROR", "INFO"]
-    assert "the catalogue is broken" in mine[0]["exc_info"]
+    assert mine[0]["error"] == "RuntimeError"
+    assert "in broken" in mine[0]["traceback"]  # the frames, to find the fault
+    assert quoted not in json.dumps(mine, ensure_ascii=False)  # not the message
     assert mine[1]["status"] == 500
 
 

@@ -4,6 +4,7 @@ records appears in the caseload the projector feeds; both start at once on an em
 schema, log JSON with request ids, and stop cleanly on SIGTERM, the api finishing
 the requests in flight."""
 
+import contextlib
 import json
 import os
 import signal
@@ -80,8 +81,13 @@ def compose_process(
     )
     log = folder / f"{name}.log"
     with log.open("wb") as sink:
-        popen = subprocess.Popen(
-            command, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=folder
+        popen = subprocess.Popen(  # a group of its own: its workers die with it
+            command,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            start_new_session=True,
         )
     return Process(name, popen, log)
 
@@ -124,9 +130,9 @@ def processes() -> Iterator[list[Process]]:
     started: list[Process] = []
     yield started
     for process in started:
-        if process.popen.poll() is None:
-            process.popen.kill()
-            process.popen.wait(30)
+        with contextlib.suppress(ProcessLookupError):  # the group is gone: stopped
+            os.killpg(process.popen.pid, signal.SIGKILL)
+        process.popen.wait(30)
 
 
 def test_the_compose_api_and_projector_feed_the_caseload_from_two_processes(
