@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import math
 import multiprocessing
 import os
 import pstats
@@ -25,7 +26,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -35,7 +36,7 @@ import psycopg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from application.demo import DemoSummary, load_demo
+from application.demo import BLOCK_SIZE, load_demo_in_parallel
 from application.projections.events import TRAJECTORY_TOPICS
 from application.settings import Settings
 from application.trajectories import Trajectories
@@ -136,39 +137,12 @@ class History:
 
 # Generating the history ---------------------------------------------------------------
 
-_generated: Any = None  # the counter shared by the generator processes
 
-
-def _start_generator(counter: Any) -> None:
-    global _generated
-    _generated = counter
-
-
-def _count_generated(n: int) -> None:
-    with _generated.get_lock():
-        _generated.value += n
-
-
-def _generate(database_url: str, trajectories: int, seed: int) -> DemoSummary:
-    app = Trajectories(Settings(database_url=database_url, postgres_pool_size=2))
-    try:
-        return load_demo(
-            app, trajectories=trajectories, seed=seed, progress=_count_generated
-        )
-    finally:
-        app.close()
-
-
-def generate(database: Database, trajectories: int, seeds: Sequence[int]) -> int:
-    """Generates ``trajectories`` demo trajectories, one process per seed, all into
-    the same schema (trajectory and participant ids are random, so they never
-    collide); returns the trajectory events the generators reported."""
-    shares = [
-        trajectories // len(seeds) + (i < trajectories % len(seeds))
-        for i in range(len(seeds))
-    ]
-    context = multiprocessing.get_context("spawn")
-    counter = context.Value("q", 0)
+def generate(
+    database: Database, trajectories: int, seed: int, workers: int, blocks: range
+) -> int:
+    """Generates ``blocks`` of the demo history of ``trajectories`` trajectories
+    (as `trajectory demo --workers` does); returns the trajectory events made."""
     progress = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -176,30 +150,18 @@ def generate(database: Database, trajectories: int, seeds: Sequence[int]) -> int
         TimeElapsedColumn(),
         console=console,
     )
-    with (
-        ProcessPoolExecutor(
-            len(seeds),
-            mp_context=context,
-            initializer=_start_generator,
-            initargs=(counter,),
-        ) as pool,
-        progress,
-    ):
-        task = progress.add_task(
-            f"generating ({len(seeds)} processes)", total=trajectories
+    made = min(blocks.stop * BLOCK_SIZE, trajectories) - blocks.start * BLOCK_SIZE
+    with progress:
+        task = progress.add_task(f"generating ({workers} processes)", total=made)
+        summary = load_demo_in_parallel(
+            Settings(database_url=database.schema_url),
+            trajectories=trajectories,
+            seed=seed,
+            workers=workers,
+            blocks=blocks,
+            progress=lambda n: progress.advance(task, n),
         )
-        futures: list[Future[DemoSummary]] = [
-            pool.submit(_generate, database.schema_url, share, seed)
-            for share, seed in zip(shares, seeds, strict=True)
-            if share
-        ]
-        pending: set[Future[DemoSummary]] = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.5, return_when=FIRST_EXCEPTION)
-            progress.update(task, completed=counter.value)
-            for future in done:
-                future.result()  # raises what the generator raised
-        return sum(future.result().events for future in futures)
+    return summary.events
 
 
 # Reading the table raw ----------------------------------------------------------------
@@ -569,7 +531,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=os.cpu_count() or 2,
         help="generator processes (default: one per core)",
     )
-    parser.add_argument("--seed", type=int, default=1, help="first generator seed")
+    parser.add_argument("--seed", type=int, default=1, help="the demo data's seed")
     parser.add_argument(
         "--rounds", type=int, default=3, help="timed rounds (best kept)"
     )
@@ -635,14 +597,13 @@ def run(database: Database, args: argparse.Namespace) -> bool:
         views = Views(app)  # sets the view tables up before any child process
         memory: list[MemoryReading] = []
         if database.history().trajectories == 0:
-            load_demo(app, trajectories=0, seed=args.seed)  # the seed programmes
-            half = args.trajectories // 2
-            expected = made = 0
-            seeds = iter(range(args.seed, args.seed + 2 * args.workers))
-            for size in (half, args.trajectories - half):
-                workers = [next(seeds) for _ in range(args.workers)]
-                expected += generate(database, size, workers)
-                made += size
+            blocks = math.ceil(args.trajectories / BLOCK_SIZE)
+            expected = 0
+            for half in (range(0, blocks // 2), range(blocks // 2, blocks)):
+                expected += generate(
+                    database, args.trajectories, args.seed, args.workers, half
+                )
+                made = min(half.stop * BLOCK_SIZE, args.trajectories)
                 with status("VACUUM ANALYZE"):
                     database.vacuum_analyze()
                 check_history(database, made, expected)
