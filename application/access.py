@@ -63,9 +63,10 @@ class InvalidToken(DomainError):
 
 class TokenNotFound(NotFound):
     code = "token_not_found"
+    template = "token {token_id} does not exist"
 
     def __init__(self, token_id: UUID) -> None:
-        super().__init__(f"token {token_id} does not exist")
+        super().__init__(token_id=token_id)
 
 
 def hash_token(secret: str) -> str:

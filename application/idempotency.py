@@ -53,12 +53,13 @@ class IdempotencyRecord:
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
+    template = (
+        "Idempotency-Key {key!r} was used before for a different request; "
+        "use a new key for a new request"
+    )
 
     def __init__(self, key: str) -> None:
-        super().__init__(
-            f"Idempotency-Key {key!r} was used before for a different request; "
-            "use a new key for a new request"
-        )
+        super().__init__(key=key)
 
 
 class AlreadyAnswered(Exception):

@@ -83,52 +83,56 @@ A = TypeVar("A", bound=Aggregate)
 
 class TrajectoryNotFound(NotFound):
     code = "trajectory_not_found"
+    template = "trajectory {trajectory_id} does not exist"
 
     def __init__(self, trajectory_id: UUID) -> None:
-        super().__init__(f"trajectory {trajectory_id} does not exist")
+        super().__init__(trajectory_id=trajectory_id)
 
 
 class ParticipantNotFound(NotFound):
     code = "participant_not_found"
+    template = "participant {participant_id} does not exist"
 
     def __init__(self, participant_id: UUID) -> None:
-        super().__init__(f"participant {participant_id} does not exist")
+        super().__init__(participant_id=participant_id)
 
 
 class ProgrammeNotFound(NotFound):
     code = "programme_not_found"
+    template = "programme {code} does not exist"
 
     def __init__(self, code: str) -> None:
-        super().__init__(f"programme {code} does not exist")
+        super().__init__(code=code)
 
 
 class VersionNotFound(NotFound):
     code = "version_not_found"
+    template = "trajectory {trajectory_id} has no version {version}; the last is {last}"
 
     def __init__(self, trajectory_id: UUID, version: int, last: int) -> None:
-        super().__init__(
-            f"trajectory {trajectory_id} has no version {version}; the last is {last}"
-        )
+        super().__init__(trajectory_id=trajectory_id, version=version, last=last)
 
 
 class VersionsOutOfOrder(DomainError):
     code = "versions_out_of_order"
+    template = (
+        "from_version {from_version} is after to_version {to_version}: a diff "
+        "runs from a version to the same or a later one"
+    )
 
     def __init__(self, from_version: int, to_version: int) -> None:
-        super().__init__(
-            f"from_version {from_version} is after to_version {to_version}: a diff "
-            "runs from a version to the same or a later one"
-        )
+        super().__init__(from_version=from_version, to_version=to_version)
 
 
 class NotYetReferred(NotFound):
     code = "not_yet_referred"
+    template = (
+        "trajectory {trajectory_id} did not exist on {on}: "
+        "it was referred on {referred_on}"
+    )
 
     def __init__(self, trajectory_id: UUID, on: date, referred_on: date) -> None:
-        super().__init__(
-            f"trajectory {trajectory_id} did not exist on {on}: "
-            f"it was referred on {referred_on}"
-        )
+        super().__init__(trajectory_id=trajectory_id, on=on, referred_on=referred_on)
 
 
 class DataKeyMissing(Exception):
@@ -157,9 +161,10 @@ class VerificationRunning(Exception):
 
 class ProgrammeAlreadyRegistered(DomainError):
     code = "programme_already_registered"
+    template = "programme {code} is already registered"
 
     def __init__(self, code: str) -> None:
-        super().__init__(f"programme {code} is already registered")
+        super().__init__(code=code)
 
 
 class VersionConflict(Exception):

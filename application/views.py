@@ -52,11 +52,10 @@ log = logging.getLogger("trajectory.projections")
 
 class UnknownView(NotFound):
     code = "unknown_view"
+    template = "there is no view {name!r}; the views are {views}"
 
     def __init__(self, name: str) -> None:
-        super().__init__(
-            f"there is no view {name!r}; the views are {', '.join(VIEW_NAMES)}"
-        )
+        super().__init__(name=name, views=VIEW_NAMES)
 
 
 VIEW_NAMES = ("caseload", "outcomes")

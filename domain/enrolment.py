@@ -16,22 +16,24 @@ from domain.errors import DomainError
 
 class OpenTrajectoryExists(DomainError):
     code = "open_trajectory_exists"
+    template = (
+        "the participant already has an open trajectory {trajectory_id} "
+        "in programme {programme}"
+    )
 
     def __init__(self, programme: str, trajectory_id: UUID) -> None:
-        super().__init__(
-            f"the participant already has an open trajectory {trajectory_id} "
-            f"in programme {programme}"
-        )
+        super().__init__(programme=programme, trajectory_id=trajectory_id)
 
 
 class NewerTrajectoryExists(DomainError):
     code = "newer_trajectory_exists"
+    template = (
+        "the participant has a newer trajectory {trajectory_id} in programme "
+        "{programme}; reopen that one instead"
+    )
 
     def __init__(self, programme: str, trajectory_id: UUID) -> None:
-        super().__init__(
-            f"the participant has a newer trajectory {trajectory_id} in programme "
-            f"{programme}; reopen that one instead"
-        )
+        super().__init__(programme=programme, trajectory_id=trajectory_id)
 
 
 class Enrolment(Aggregate):

@@ -30,16 +30,25 @@ CHANGEABLE = (
 
 class ParticipantErasedError(DomainError):
     code = "participant_erased"
+    template = "the participant's personal data was erased"
 
     def __init__(self) -> None:
-        super().__init__("the participant's personal data was erased")
+        super().__init__()
 
 
 class BirthDateInFuture(DomainError):
     code = "date_in_future"
+    template = "the birth date is after today ({today})"
 
     def __init__(self, today: date) -> None:
-        super().__init__(f"the birth date is after today ({today})")
+        super().__init__(today=today)
+
+
+class UnknownFields(InvalidValue):
+    template = "unknown participant fields: {fields}"
+
+    def __init__(self, fields: list[str]) -> None:
+        super().__init__(fields=fields)
 
 
 def check_national_register_number(number: str) -> None:
@@ -123,7 +132,7 @@ class Participant(Aggregate):
         self.check_readable()
         unknown = sorted(set(changes) - set(CHANGEABLE))
         if unknown:
-            raise InvalidValue(f"unknown participant fields: {', '.join(unknown)}")
+            raise UnknownFields(unknown)
         current = {name: getattr(self, name) for name in CHANGEABLE}
         checked = _checked(**{**current, **changes})
         changed = {k: v for k, v in checked.items() if current[k] != v}

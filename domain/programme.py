@@ -14,28 +14,57 @@ from domain.errors import DomainError, InvalidValue
 
 class ProgrammeNotRunning(DomainError):
     code = "programme_not_running"
+    template = "programme {code} runs from {starts_on} to {ends_on}, not on {on}"
 
     def __init__(self, code: str, on: date, starts_on: date, ends_on: date) -> None:
-        super().__init__(
-            f"programme {code} runs from {starts_on} to {ends_on}, not on {on}"
-        )
+        super().__init__(code=code, on=on, starts_on=starts_on, ends_on=ends_on)
 
 
 class AgeNotEligible(DomainError):
     code = "age_not_eligible"
+    template = (
+        "programme {code} takes participants aged {min_age} to {max_age}; "
+        "this participant is {age} on the referral date"
+    )
 
     def __init__(self, code: str, age: int, min_age: int, max_age: int) -> None:
-        super().__init__(
-            f"programme {code} takes participants aged {min_age} to {max_age}; "
-            f"this participant is {age} on the referral date"
-        )
+        super().__init__(code=code, age=age, min_age=min_age, max_age=max_age)
 
 
 class OrganisationNotInProgramme(DomainError):
     code = "organisation_not_in_programme"
+    template = "{organisation} is not an organisation of programme {code}"
 
     def __init__(self, code: str, organisation: str) -> None:
-        super().__init__(f"{organisation} is not an organisation of programme {code}")
+        super().__init__(code=code, organisation=organisation)
+
+
+class ProgrammeEndsBeforeStart(InvalidValue):
+    template = "programme end on {ends_on} is before its start on {starts_on}"
+
+    def __init__(self, starts_on: date, ends_on: date) -> None:
+        super().__init__(starts_on=starts_on, ends_on=ends_on)
+
+
+class NegativeBudget(InvalidValue):
+    template = "budget {budget} is negative"
+
+    def __init__(self, budget: Decimal) -> None:
+        super().__init__(budget=budget)
+
+
+class AgeRangeInvalid(InvalidValue):
+    template = "age range {min_age} to {max_age} is not a range between 0 and 120"
+
+    def __init__(self, min_age: int, max_age: int) -> None:
+        super().__init__(min_age=min_age, max_age=max_age)
+
+
+class SessionCapBelowOne(InvalidValue):
+    template = "session cap {session_cap} is not at least 1"
+
+    def __init__(self, session_cap: int) -> None:
+        super().__init__(session_cap=session_cap)
 
 
 class Programme(Aggregate):
@@ -77,17 +106,13 @@ class Programme(Aggregate):
         if not organisations or any(not o.strip() for o in organisations):
             raise InvalidValue("a programme needs at least one named organisation")
         if ends_on < starts_on:
-            raise InvalidValue(
-                f"programme end on {ends_on} is before its start on {starts_on}"
-            )
+            raise ProgrammeEndsBeforeStart(starts_on, ends_on)
         if budget is not None and budget < 0:
-            raise InvalidValue(f"budget {budget} is negative")
+            raise NegativeBudget(budget)
         if not 0 <= min_age <= max_age <= 120:
-            raise InvalidValue(
-                f"age range {min_age} to {max_age} is not a range between 0 and 120"
-            )
+            raise AgeRangeInvalid(min_age, max_age)
         if session_cap is not None and session_cap < 1:
-            raise InvalidValue(f"session cap {session_cap} is not at least 1")
+            raise SessionCapBelowOne(session_cap)
         return cls(
             code=code,
             name=name,

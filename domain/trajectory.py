@@ -15,7 +15,8 @@ import copy
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from enum import Enum
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,7 @@ MAX_SESSION_MINUTES = 24 * 60
 MAX_HOURS_PER_WEEK = 60.0
 BRUSSELS = ZoneInfo("Europe/Brussels")
 BELGIAN_POSTCODE = re.compile(r"[1-9][0-9]{3}", re.ASCII)
+E = TypeVar("E", bound=Enum)
 OPEN_STAGES = frozenset({Stage.ACTIVE, Stage.SUSPENDED})
 EXIT_STAGES = frozenset({Stage.COMPLETED, Stage.DROPPED_OUT})
 
@@ -61,200 +63,227 @@ EXIT_STAGES = frozenset({Stage.COMPLETED, Stage.DROPPED_OUT})
 
 class DateBeforeReferral(DomainError):
     code = "date_before_referral"
+    template = "{what} on {on} is before the referral on {referred_on}"
 
     def __init__(self, what: str, on: date, referred_on: date) -> None:
-        super().__init__(f"{what} on {on} is before the referral on {referred_on}")
+        super().__init__(what=what, on=on, referred_on=referred_on)
 
 
 class DateBeforeIntake(DomainError):
     code = "date_before_intake"
+    template = "{what} on {on} is before the intake on {intake_on}"
 
     def __init__(self, what: str, on: date, intake_on: date) -> None:
-        super().__init__(f"{what} on {on} is before the intake on {intake_on}")
+        super().__init__(what=what, on=on, intake_on=intake_on)
 
 
 class IntakeAlreadyCompleted(DomainError):
     code = "intake_already_completed"
+    template = "the intake was already completed on {intake_on}"
 
     def __init__(self, intake_on: date) -> None:
-        super().__init__(f"the intake was already completed on {intake_on}")
+        super().__init__(intake_on=intake_on)
 
 
 class IntakeRequired(DomainError):
     code = "intake_required"
+    template = "{what} needs a completed intake first"
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"{what} needs a completed intake first")
+        super().__init__(what=what)
 
 
 class DeclineAfterIntake(DomainError):
     code = "decline_after_intake"
+    template = (
+        "a referral can only be declined before intake; "
+        "the intake was completed on {intake_on}"
+    )
 
     def __init__(self, intake_on: date) -> None:
-        super().__init__(
-            "a referral can only be declined before intake; "
-            f"the intake was completed on {intake_on}"
-        )
+        super().__init__(intake_on=intake_on)
 
 
 class TrajectoryNotOpen(DomainError):
     code = "trajectory_not_open"
+    template = "cannot record {what}: the trajectory is {stage}"
 
     def __init__(self, what: str, stage: Stage) -> None:
-        super().__init__(f"cannot record {what}: the trajectory is {_words(stage)}")
+        super().__init__(what=what, stage=stage)
+
+    def english(self, value: object) -> str:
+        return _words(value) if isinstance(value, Stage) else super().english(value)
 
 
 class TrajectorySuspended(DomainError):
     code = "trajectory_suspended"
+    template = "cannot record {what}: the trajectory is suspended since {since}"
 
     def __init__(self, what: str, since: date) -> None:
-        super().__init__(
-            f"cannot record {what}: the trajectory is suspended since {since}"
-        )
+        super().__init__(what=what, since=since)
 
 
 class AlreadySuspended(DomainError):
     code = "already_suspended"
+    template = "the trajectory is already suspended since {since}"
 
     def __init__(self, since: date) -> None:
-        super().__init__(f"the trajectory is already suspended since {since}")
+        super().__init__(since=since)
 
 
 class NotSuspended(DomainError):
     code = "not_suspended"
+    template = "the trajectory is not suspended, so it cannot be resumed"
 
     def __init__(self) -> None:
-        super().__init__("the trajectory is not suspended, so it cannot be resumed")
+        super().__init__()
 
 
 class CoachAlreadyAssigned(DomainError):
     code = "coach_already_assigned"
+    template = "{coach} is already the trajectory's coach"
 
     def __init__(self, coach: str) -> None:
-        super().__init__(f"{coach} is already the trajectory's coach")
+        super().__init__(coach=coach)
 
 
 class RungOutOfRange(InvalidValue):
     code = "rung_out_of_range"
+    template = "ladder rung {rung} is not between 1 and 6"
 
     def __init__(self, rung: object) -> None:
-        super().__init__(f"ladder rung {rung} is not between 1 and 6")
+        super().__init__(rung=rung)
 
 
 class InvalidPostcode(InvalidValue):
     code = "invalid_postcode"
+    template = "postcode {postcode!r} is not a Belgian postcode (1000-9999)"
 
     def __init__(self, postcode: object) -> None:
-        super().__init__(f"postcode {postcode!r} is not a Belgian postcode (1000-9999)")
+        super().__init__(postcode=postcode)
+
+
+class InvalidProfileValue(InvalidValue):
+    """A value that is not one of the field's codes (``code`` is the one that is
+    not: the value itself, or one item of a list)."""
+
+    template = "{value!r} is not a valid {field}: {code!r} is not a valid {codes}"
+
+    def __init__(
+        self, field: ProfileField, value: object, code: object, codes: str
+    ) -> None:
+        super().__init__(field=field, value=value, code=code, codes=codes)
 
 
 class BarrierAlreadyOpen(DomainError):
     code = "barrier_already_open"
+    template = "barrier {barrier} is already identified and open"
 
     def __init__(self, barrier: Barrier) -> None:
-        super().__init__(f"barrier {barrier.value} is already identified and open")
+        super().__init__(barrier=barrier)
 
 
 class BarrierNotOpen(DomainError):
     code = "barrier_not_open"
+    template = "barrier {barrier} cannot be resolved: it is not identified and open"
 
     def __init__(self, barrier: Barrier) -> None:
-        super().__init__(
-            f"barrier {barrier.value} cannot be resolved: it is not identified and open"
-        )
+        super().__init__(barrier=barrier)
 
 
 class ResolutionBeforeIdentification(DomainError):
     code = "resolution_before_identification"
+    template = (
+        "resolving barrier {barrier} on {on} is before it was identified on {since}"
+    )
 
     def __init__(self, barrier: Barrier, on: date, since: date) -> None:
-        super().__init__(
-            f"resolving barrier {barrier.value} on {on} is before it was "
-            f"identified on {since}"
-        )
+        super().__init__(barrier=barrier, on=on, since=since)
 
 
 class SessionMinutesOutOfRange(InvalidValue):
     code = "session_minutes_out_of_range"
+    template = (
+        f"a session of {{minutes}} minutes is not between 1 and {MAX_SESSION_MINUTES}"
+    )
 
     def __init__(self, minutes: int) -> None:
-        super().__init__(
-            f"a session of {minutes} minutes is not between 1 and {MAX_SESSION_MINUTES}"
-        )
+        super().__init__(minutes=minutes)
 
 
 class SessionCapReached(DomainError):
     code = "session_cap_reached"
+    template = (
+        "the programme allows {cap} sessions per participant per year "
+        "and {year} already has {cap}"
+    )
 
     def __init__(self, year: int, cap: int) -> None:
-        super().__init__(
-            f"the programme allows {cap} sessions per participant per year "
-            f"and {year} already has {cap}"
-        )
+        super().__init__(year=year, cap=cap)
 
 
 class PlacementIdInUse(DomainError):
     code = "placement_id_in_use"
+    template = "placement {placement_id} was already started"
 
     def __init__(self, placement_id: UUID) -> None:
-        super().__init__(f"placement {placement_id} was already started")
+        super().__init__(placement_id=placement_id)
 
 
 class UnknownPlacement(DomainError):
     code = "unknown_placement"
+    template = "placement {placement_id} was never started"
 
     def __init__(self, placement_id: UUID) -> None:
-        super().__init__(f"placement {placement_id} was never started")
+        super().__init__(placement_id=placement_id)
 
 
 class PlacementAlreadyEnded(DomainError):
     code = "placement_already_ended"
+    template = "placement {placement_id} already ended on {ended_on}"
 
     def __init__(self, placement_id: UUID, ended_on: date) -> None:
-        super().__init__(f"placement {placement_id} already ended on {ended_on}")
+        super().__init__(placement_id=placement_id, ended_on=ended_on)
 
 
 class PlacementEndBeforeStart(DomainError):
     code = "placement_end_before_start"
+    template = "placement end on {on} is before the placement start on {started_on}"
 
     def __init__(self, on: date, started_on: date) -> None:
-        super().__init__(
-            f"placement end on {on} is before the placement start on {started_on}"
-        )
+        super().__init__(on=on, started_on=started_on)
 
 
 class HoursOutOfRange(InvalidValue):
     code = "hours_out_of_range"
+    template = f"{{hours}} hours per week is not between 0 and {MAX_HOURS_PER_WEEK:g}"
 
     def __init__(self, hours: float) -> None:
-        super().__init__(
-            f"{hours} hours per week is not between 0 and {MAX_HOURS_PER_WEEK:g}"
-        )
+        super().__init__(hours=hours)
 
 
 class EmployerRequired(DomainError):
     code = "employer_required"
+    template = "a placement needs the name of its employer or host"
 
     def __init__(self) -> None:
-        super().__init__("a placement needs the name of its employer or host")
+        super().__init__()
 
 
 class DateBeforeLastEvent(DomainError):
     code = "date_before_last_event"
+    template = "{what} on {on} is before the last recorded event on {last_on}"
 
     def __init__(self, what: str, on: date, last_on: date) -> None:
-        super().__init__(
-            f"{what} on {on} is before the last recorded event on {last_on}"
-        )
+        super().__init__(what=what, on=on, last_on=last_on)
 
 
 class ResumptionBeforeSuspension(DomainError):
     code = "resumption_before_suspension"
+    template = "resumption on {on} is before the suspension on {suspended_on}"
 
     def __init__(self, on: date, suspended_on: date) -> None:
-        super().__init__(
-            f"resumption on {on} is before the suspension on {suspended_on}"
-        )
+        super().__init__(on=on, suspended_on=suspended_on)
 
 
 class DropoutReasonRequired(ReasonRequired):
@@ -266,92 +295,113 @@ class DropoutReasonRequired(ReasonRequired):
 
 class ExitRequired(DomainError):
     code = "exit_required"
+    template = "{what} needs an exit first; the trajectory is {stage}"
 
     def __init__(self, what: str, stage: Stage) -> None:
-        super().__init__(
-            f"{what} needs an exit first; the trajectory is {_words(stage)}"
-        )
+        super().__init__(what=what, stage=stage)
+
+    def english(self, value: object) -> str:
+        return _words(value) if isinstance(value, Stage) else super().english(value)
 
 
 class ExitResultAlreadyRecorded(DomainError):
     code = "exit_result_already_recorded"
+    template = "the exit result was already recorded, observed on {observed_on}"
 
     def __init__(self, observed_on: date) -> None:
-        super().__init__(
-            f"the exit result was already recorded, observed on {observed_on}"
-        )
+        super().__init__(observed_on=observed_on)
 
 
 class ObservationOutsideWindow(DomainError):
     code = "observation_outside_window"
+    template = (
+        "{what} observed on {observed_on} is outside its window from {first} to {last}"
+    )
 
     def __init__(self, what: str, observed_on: date, first: date, last: date) -> None:
-        super().__init__(
-            f"{what} observed on {observed_on} is outside its window "
-            f"from {first} to {last}"
-        )
+        super().__init__(what=what, observed_on=observed_on, first=first, last=last)
 
 
 class UnknownMilestone(InvalidValue):
     code = "unknown_milestone"
+    template = (
+        "follow-up milestone {milestone} is not "
+        + " or ".join(str(m) for m in FOLLOW_UP_MILESTONES)
+        + " months"
+    )
 
     def __init__(self, milestone: int) -> None:
-        allowed = " or ".join(str(m) for m in FOLLOW_UP_MILESTONES)
-        super().__init__(f"follow-up milestone {milestone} is not {allowed} months")
+        super().__init__(milestone=milestone)
 
 
 class FollowUpAlreadyRecorded(DomainError):
     code = "follow_up_already_recorded"
+    template = "the {milestone}-month follow-up was already recorded"
 
     def __init__(self, milestone: int) -> None:
-        super().__init__(f"the {milestone}-month follow-up was already recorded")
+        super().__init__(milestone=milestone)
 
 
 class ReopenWindowPassed(DomainError):
     code = "reopen_window_passed"
+    template = (
+        f"reopening on {{on}} is more than {REOPEN_WINDOW_DAYS} days "
+        "after the exit on {exit_on}"
+    )
 
     def __init__(self, on: date, exit_on: date) -> None:
-        super().__init__(
-            f"reopening on {on} is more than {REOPEN_WINDOW_DAYS} days "
-            f"after the exit on {exit_on}"
-        )
+        super().__init__(on=on, exit_on=exit_on)
 
 
 class DateBeforeExit(DomainError):
     code = "date_before_exit"
+    template = "{what} on {on} is before the exit on {exit_on}"
 
     def __init__(self, what: str, on: date, exit_on: date) -> None:
-        super().__init__(f"{what} on {on} is before the exit on {exit_on}")
+        super().__init__(what=what, on=on, exit_on=exit_on)
 
 
 class CorrectionChangesNothing(DomainError):
     code = "correction_changes_nothing"
+    template = "the entry profile's {field} already has that value"
 
     def __init__(self, field: ProfileField) -> None:
-        super().__init__(f"the entry profile's {field.value} already has that value")
+        super().__init__(field=field)
 
 
 class UnknownVersion(DomainError):
     code = "unknown_version"
+    template = "version {version} does not exist; the last is {last}"
 
     def __init__(self, version: int, last: int) -> None:
-        super().__init__(f"version {version} does not exist; the last is {last}")
+        super().__init__(version=version, last=last)
 
 
 class EntryNotRetractable(DomainError):
     code = "entry_not_retractable"
+    template = "version {version} cannot be retracted: {why}"
 
     def __init__(self, version: int, why: str) -> None:
-        super().__init__(f"version {version} cannot be retracted: {why}")
+        super().__init__(version=version, why=why)
+
+
+class EntryAlreadyRetracted(EntryNotRetractable):
+    template = (
+        "version {version} cannot be retracted: version {by} already retracted it"
+    )
+
+    def __init__(self, version: int, by: int) -> None:
+        DomainError.__init__(self, version=version, by=by)
 
 
 class RetractionBreaksHistory(DomainError):
-    code = "retraction_breaks_history"
+    """``why`` is the rule the later version would break, as its own error."""
 
-    def __init__(self, version: int, later: int, why: str) -> None:
-        super().__init__(
-            f"retracting version {version} would leave version {later} invalid: {why}"
-        )
+    code = "retraction_breaks_history"
+    template = "retracting version {version} would leave version {later} invalid: {why}"
+
+    def __init__(self, version: int, later: int, why: DomainError) -> None:
+        super().__init__(version=version, later=later, why=why)
 
 
 def _words(stage: Stage) -> str:
@@ -1139,7 +1189,7 @@ class Trajectory(Aggregate):
             )
         if str(version) in self.retracted:
             by = self.retracted[str(version)]
-            raise EntryNotRetractable(version, f"version {by} already retracted it")
+            raise EntryAlreadyRetracted(version, by)
         if not any(entry["version"] == version for entry in self.journal):
             raise EntryNotRetractable(version, "it is itself a retraction")
         self._check_history_without(version)
@@ -1160,7 +1210,7 @@ class Trajectory(Aggregate):
                 command(**self._journalled_data(entry))
             except DomainError as broken:
                 raise RetractionBreaksHistory(
-                    version, entry["version"], broken.message
+                    version, entry["version"], broken
                 ) from None
 
     @event("EntryRetracted", topic="trajectory:EntryRetracted")
@@ -1207,24 +1257,27 @@ class Trajectory(Aggregate):
 
 def parse_profile_value(field: ProfileField, value: Any) -> Any:
     """Turns a raw value (as sent over HTTP, or already typed) into the field's type."""
-    try:
-        if field is ProfileField.RUNG:
-            check_rung(value)
-            return value
-        if field is ProfileField.LABOUR_STATUS:
-            return LabourStatus(value)
-        if field is ProfileField.EDUCATION_LEVEL:
-            return EducationLevel(value)
-        if field is ProfileField.BARRIERS:
-            if not isinstance(value, list):
-                raise InvalidValue("barriers must be a list of barrier codes")
-            return list(dict.fromkeys(Barrier(v) for v in value))
-        if field is ProfileField.DISABILITY:
-            if not isinstance(value, bool):
-                raise InvalidValue("disability must be true or false")
-            return value
-        check_postcode(value)
+    if field is ProfileField.RUNG:
+        check_rung(value)
         return value
-    except ValueError as invalid:
-        message = f"{value!r} is not a valid {field.value}: {invalid}"
-        raise InvalidValue(message) from None
+    if field is ProfileField.LABOUR_STATUS:
+        return _member(LabourStatus, value, field, value)
+    if field is ProfileField.EDUCATION_LEVEL:
+        return _member(EducationLevel, value, field, value)
+    if field is ProfileField.BARRIERS:
+        if not isinstance(value, list):
+            raise InvalidValue("barriers must be a list of barrier codes")
+        return list(dict.fromkeys(_member(Barrier, v, field, value) for v in value))
+    if field is ProfileField.DISABILITY:
+        if not isinstance(value, bool):
+            raise InvalidValue("disability must be true or false")
+        return value
+    check_postcode(value)
+    return value
+
+
+def _member(codes: type[E], code: object, field: ProfileField, value: object) -> E:
+    try:
+        return codes(code)
+    except ValueError:
+        raise InvalidProfileValue(field, value, code, codes.__qualname__) from None
