@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint install clean fuzz bench
+.PHONY: run test lint install clean fuzz bench browser screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,24 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
+
+# The pages' tests drive Debian's Chromium headless through its ChromeDriver (a
+# browser that a test tool downloads does not run here): installed once from
+# Debian's packages.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing Debian's chromium and chromium-driver"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    chromium chromium-driver >/dev/null; \
+	fi
+
+# Refreshes the README's screenshots of the pages (docs/screenshots/).
+screenshots: $(STAMP) browser
+	TRAJECTORY_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -m browser
 
 # Every benchmark figure in one table, on the local PostgreSQL, in a database of its
 # own (created and dropped): about 9 minutes on 2 cores. See bench/README.md.

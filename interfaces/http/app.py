@@ -27,6 +27,7 @@ from interfaces.http.routes import (
     trajectories,
 )
 from interfaces.logs import configure_logging
+from interfaces.web import pages
 
 log = logging.getLogger("trajectory")
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(tokens.router)
     app.include_router(audit.router)
+    pages.install(app)  # after the error handlers: it shows them as pages
     app.add_middleware(RequestIds)  # the outermost: every line logged has the id
     return app
 

@@ -1,0 +1,1 @@
+"""The web pages: staff, evaluators and auditors in Dutch (the default) or English."""

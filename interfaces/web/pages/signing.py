@@ -1,0 +1,95 @@
+"""Signing in and out, and choosing the language."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from interfaces.web.i18n import Language
+from interfaces.web.render import home_of, render
+from interfaces.web.session import (
+    PAGES,
+    SESSION_COOKIE,
+    CheckedForm,
+    PageTexts,
+    authenticate,
+    page_caller,
+    remember_language,
+    same_origin,
+    sign_in,
+    sign_out,
+)
+
+router = APIRouter(prefix=PAGES)
+
+
+def back_to(path: str | None) -> str:
+    """A page of ours to return to; anything else (another site) is not followed."""
+    if path and path.startswith(f"{PAGES}/") and not path.startswith("//"):
+        return path
+    return PAGES
+
+
+@router.get("", name="ui_home")
+async def home(request: Request) -> Response:
+    if not request.cookies.get(SESSION_COOKIE):
+        return RedirectResponse(
+            request.app.url_path_for("ui_sign_in_page"), status_code=303
+        )
+    caller = await page_caller(request)
+    return RedirectResponse(request.app.url_path_for(home_of(caller)), status_code=303)
+
+
+@router.get("/sign-in", name="ui_sign_in_page", response_class=HTMLResponse)
+def sign_in_page(request: Request, texts: PageTexts, next: str = "") -> Response:
+    return render(request, "sign_in.html", texts, None, next=back_to(next))
+
+
+@router.post("/sign-in", name="ui_sign_in", response_class=HTMLResponse)
+async def sign_in_form(
+    request: Request,
+    texts: PageTexts,
+    token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    caller = (
+        await authenticate(request.app.state.service.tokens, token.strip())
+        if same_origin(request)
+        else None
+    )
+    if caller is None:
+        problem = texts.gettext("This token is unknown or was revoked.")
+        return render(
+            request,
+            "sign_in.html",
+            texts,
+            None,
+            status_code=401,
+            problem=problem,
+            next=back_to(next),
+        )
+    target = back_to(next)
+    if target == PAGES:
+        target = request.app.url_path_for(home_of(caller))
+    response = RedirectResponse(target, status_code=303)
+    sign_in(response, token.strip())
+    return response
+
+
+@router.post("/sign-out", name="ui_sign_out")
+def sign_out_form(request: Request, _: CheckedForm) -> Response:
+    response = RedirectResponse(
+        request.app.url_path_for("ui_sign_in_page"), status_code=303
+    )
+    sign_out(response)
+    return response
+
+
+@router.post("/language", name="ui_language")
+def choose_language(
+    language: Annotated[Language, Form()],
+    back: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    response = RedirectResponse(back_to(back), status_code=303)
+    remember_language(response, language)
+    return response

@@ -1,0 +1,99 @@
+"""Renders a page: its template with the texts of its language and the navigation
+its caller's role may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from application.access import Caller, Role
+from domain.vocabulary import Barrier, PlacementType, Stage
+from interfaces.web.i18n import LANGUAGES, N_, Texts
+from interfaces.web.session import SESSION_COOKIE, form_token
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.trim_blocks = True
+TEMPLATES.env.lstrip_blocks = True
+TEMPLATES.env.globals.update(
+    Stage=Stage,
+    Barrier=Barrier,
+    PlacementType=PlacementType,
+    ALERT_TEXTS={
+        "amber": N_("No contact for over 30 days"),
+        "red": N_("No contact for over 60 days"),
+        "exit_candidate": N_("No contact for 90 days or more: exit candidate"),
+    },
+)
+
+
+# Everything a page uses comes from the app itself: no other site, no inline script.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    name: str  # the route's name, e.g. "caseload"
+    text: str  # English, translated in the template
+    roles: frozenset[Role]
+
+
+NAVIGATION = (
+    NavItem("ui_caseload", N_("Caseload"), frozenset({Role.STAFF, Role.AUDITOR})),
+    NavItem(
+        "ui_outcomes",
+        N_("Outcomes"),
+        frozenset({Role.EVALUATOR, Role.AUDITOR, Role.ADMIN}),
+    ),
+    NavItem("ui_audit", N_("Audit"), frozenset({Role.AUDITOR, Role.ADMIN})),
+)
+
+
+def home_of(caller: Caller) -> str:
+    """The first page the caller's role may see."""
+    return next(item.name for item in NAVIGATION if caller.role in item.roles)
+
+
+def render(
+    request: Request,
+    template: str,
+    texts: Texts,
+    caller: Caller | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    secret = request.cookies.get(SESSION_COOKIE)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {
+            "t": texts,
+            "_": texts.gettext,
+            "caller": caller,
+            "navigation": [
+                item
+                for item in NAVIGATION
+                if caller is not None and caller.role in item.roles
+            ],
+            "languages": LANGUAGES,
+            "csrf": form_token(secret) if secret and caller else "",
+            # Links are paths, right behind a proxy whatever its scheme and host.
+            "path_for": request.app.url_path_for,
+            **context,
+        },
+        status_code=status_code,
+    )
+    # Pages hold personal data: never kept by a browser or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response

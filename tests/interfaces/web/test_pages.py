@@ -1,0 +1,456 @@
+"""The pages without a browser: sessions, rights, forms, languages, on both stores."""
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from application.access import Role
+from application.settings import Settings
+from interfaces.http.app import create_app
+from tests.interfaces.helpers import (
+    ORGANISATION,
+    REFERRAL_ON,
+    intake,
+    participant_body,
+    programme_body,
+    referral_body,
+)
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+class Pages(TestClient):
+    tokens: dict[Role, str]
+    trajectory_id: str
+
+    def sign_in(self, role: Role) -> None:
+        self.cookies.clear()
+        answer = self.post("/ui/sign-in", data={"token": self.tokens[role]})
+        assert answer.status_code == 200, answer.text
+
+    def csrf(self, path: str) -> str:
+        match = CSRF.search(self.get(path).text)
+        assert match, f"no form token on {path}"
+        return match.group(1)
+
+
+@pytest.fixture
+def pages(database_url: str) -> Iterator[Pages]:
+    """Pages over HTTPS (the session cookie is Secure), a referred trajectory and a
+    token for every role, staff of the trajectory's organisation."""
+    app = create_app(Settings(database_url=database_url))
+    with Pages(app, base_url="https://testserver") as client:
+        service = app.state.service
+        client.tokens = {
+            role: service.tokens.create(
+                role=role,
+                name=f"test {role.value}",
+                organisation=ORGANISATION if role is Role.STAFF else None,
+            )[1]
+            for role in Role
+        }
+        api = {"Authorization": f"Bearer {client.tokens[Role.ADMIN]}"}
+        staff = {"Authorization": f"Bearer {client.tokens[Role.STAFF]}"}
+        assert client.post("/programmes", json=programme_body(), headers=api).is_success
+        participant = client.post(
+            "/participants", json=participant_body(), headers=staff
+        ).json()["id"]
+        referred = client.post(
+            "/trajectories", json=referral_body(participant), headers=staff
+        )
+        client.trajectory_id = referred.json()["id"]
+        yield client
+
+
+def record(pages: Pages, **fields: Any) -> Any:
+    path = f"/ui/trajectories/{pages.trajectory_id}"
+    form = {"csrf": pages.csrf(path), "expected_version": "1", **fields}
+    return pages.post(f"{path}/events", data=form, follow_redirects=False)
+
+
+def history_length(pages: Pages) -> int:
+    headers = {"Authorization": f"Bearer {pages.tokens[Role.STAFF]}"}
+    answer = pages.get(f"/trajectories/{pages.trajectory_id}/history", headers=headers)
+    return len(answer.json())
+
+
+# Sessions ------------------------------------------------------------------------
+
+
+def test_a_page_without_a_session_sends_to_the_sign_in_page(pages: Pages) -> None:
+    answer = pages.get("/ui/caseload", follow_redirects=False)
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/ui/sign-in?next=%2Fui%2Fcaseload"
+
+
+def test_signing_in_keeps_the_token_in_a_secure_http_only_cookie(pages: Pages) -> None:
+    answer = pages.post(
+        "/ui/sign-in",
+        data={"token": pages.tokens[Role.STAFF], "next": "/ui/caseload"},
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/ui/caseload"
+    cookie = answer.headers["set-cookie"].lower()
+    assert cookie.startswith(f"trajectory_session={pages.tokens[Role.STAFF]};".lower())
+    for flag in ("httponly", "secure", "samesite=strict", "path=/ui"):
+        assert flag in cookie
+
+
+def test_signing_out_clears_the_cookie(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+
+    answer = pages.post(
+        "/ui/sign-out",
+        data={"csrf": pages.csrf("/ui/caseload")},
+        follow_redirects=False,
+    )
+
+    assert answer.status_code == 303
+    assert 'trajectory_session=""' in answer.headers["set-cookie"]
+    assert "max-age=0" in answer.headers["set-cookie"].lower()
+    assert pages.get("/ui/caseload", follow_redirects=False).status_code == 303
+
+
+def test_an_unknown_token_is_refused_by_name(pages: Pages) -> None:
+    answer = pages.post("/ui/sign-in", data={"token": "trj_not-a-token"})
+
+    assert answer.status_code == 401
+    assert "Dit token is onbekend of werd ingetrokken." in answer.text
+    assert "trajectory_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_after_signing_in_a_page_goes_back_only_to_our_own_pages(
+    pages: Pages,
+) -> None:
+    answer = pages.post(
+        "/ui/sign-in",
+        data={"token": pages.tokens[Role.STAFF], "next": "https://elsewhere.example/"},
+        follow_redirects=False,
+    )
+
+    assert answer.headers["location"] == "/ui/caseload"
+
+
+# Rights --------------------------------------------------------------------------
+
+PAGES_OF = {
+    Role.STAFF: {"/ui/caseload"},
+    Role.AUDITOR: {"/ui/caseload", "/ui/outcomes", "/ui/audit"},
+    Role.EVALUATOR: {"/ui/outcomes"},
+    Role.ADMIN: {"/ui/outcomes", "/ui/audit"},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_sees_the_pages_its_api_rights_allow(
+    pages: Pages, role: Role
+) -> None:
+    pages.sign_in(role)
+
+    for path in ("/ui/caseload", "/ui/outcomes", "/ui/audit"):
+        answer = pages.get(path)
+        allowed = path in PAGES_OF[role]
+        assert answer.status_code == (200 if allowed else 403), (path, answer.text)
+        if not allowed:
+            assert "Uw rol mag dit niet zien of doen." in answer.text
+    links = set(re.findall(r'<li><a href="(/ui/[a-z]+)"', pages.get("/ui").text))
+    assert links == PAGES_OF[role]
+    trajectory = pages.get(f"/ui/trajectories/{pages.trajectory_id}")
+    assert trajectory.status_code == (
+        200 if role in (Role.STAFF, Role.AUDITOR) else 403
+    )
+    assert ("event-form" in trajectory.text) == (role is Role.STAFF)
+
+
+def test_only_auditors_see_the_access_log(pages: Pages) -> None:
+    pages.sign_in(Role.ADMIN)
+    assert "participant" not in pages.get("/ui/audit").text.lower().split("<main")[1]
+
+    pages.sign_in(Role.AUDITOR)
+    assert 'id="participant"' in pages.get("/ui/audit").text
+
+
+def test_staff_of_another_organisation_do_not_find_the_trajectory(
+    pages: Pages,
+) -> None:
+    service = pages.app.state.service  # type: ignore[attr-defined]
+    _, other = service.tokens.create(
+        role=Role.STAFF, name="elsewhere", organisation="Another organisation"
+    )
+    pages.tokens[Role.STAFF] = other
+    pages.sign_in(Role.STAFF)
+
+    answer = pages.get(f"/ui/trajectories/{pages.trajectory_id}")
+
+    assert answer.status_code == 404
+    assert "<h1>Niet gevonden</h1>" in answer.text
+
+
+# Forms ---------------------------------------------------------------------------
+
+
+def intake_form(**overrides: Any) -> dict[str, Any]:
+    fields = {k: v for k, v in intake().items() if k != "barriers"}
+    fields["disability"] = "true" if fields["disability"] else "false"
+    return {**fields, "barriers": intake()["barriers"], **overrides}
+
+
+def test_an_event_recorded_by_form_is_on_the_timeline(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+
+    answer = record(pages, **intake_form())
+
+    assert answer.status_code == 303
+    assert answer.headers["location"].endswith("?recorded=2#v2")
+    page = pages.get(answer.headers["location"]).text
+    assert 'id="v2"' in page and "Intake afgerond" in page
+    assert history_length(pages) == 2
+
+
+def test_a_broken_rule_is_refused_in_plain_words_on_the_form(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+
+    answer = record(pages, **intake_form(on="2024-01-03"))
+
+    assert answer.status_code == 422
+    refusal = re.search(r'class="refusal" role="alert"[^>]*>([^<]+)<', answer.text)
+    assert refusal is not None
+    assert "03/01/2024" in refusal.group(1)
+    assert "01/02/2024" in refusal.group(1)  # the referral date, Belgian style
+    assert 'value="2024-01-03"' in answer.text  # what was entered is kept
+    assert history_length(pages) == 1
+
+
+def test_the_refusal_is_in_english_on_english_pages(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+    pages.post("/ui/language", data={"language": "en", "back": "/ui/caseload"})
+
+    answer = record(pages, **intake_form(on="2024-01-03"))
+
+    assert answer.status_code == 422
+    assert f"before the referral on {REFERRAL_ON}" in answer.text
+    assert '<html lang="en">' in answer.text
+
+
+def test_each_field_the_form_lacks_is_named_next_to_it(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+
+    answer = record(pages, type="IntakeCompleted", on="2024-02-12", rung="three")
+
+    assert answer.status_code == 422
+    problems = dict(re.findall(r'id="field-(\w+)-problem">([^<]+)<', answer.text))
+    assert problems["rung"] == "Dit is geen geheel getal."
+    assert problems["coach"] == "Vul dit in."
+    assert problems["disability"] == "Vul dit in."
+    assert "on" not in problems
+    assert history_length(pages) == 1
+
+
+def test_a_form_sent_twice_records_its_event_once(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+    form = {"idempotency_key": "form-1", **intake_form()}
+
+    first = record(pages, **form)
+    again = record(pages, **form)
+
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == first.headers["location"]
+    assert history_length(pages) == 2
+
+
+def test_a_form_of_a_stale_version_is_refused_and_records_nothing(
+    pages: Pages,
+) -> None:
+    pages.sign_in(Role.STAFF)
+    assert record(pages, **intake_form()).status_code == 303
+
+    answer = record(pages, **intake_form())  # still says version 1
+
+    assert answer.status_code == 409
+    assert "Iemand registreerde intussen" in answer.text
+    assert history_length(pages) == 2
+
+
+def test_a_form_without_its_token_or_from_another_site_is_refused(
+    pages: Pages,
+) -> None:
+    pages.sign_in(Role.STAFF)
+    path = f"/ui/trajectories/{pages.trajectory_id}/events"
+    form = {"expected_version": "1", **intake_form()}
+
+    without = pages.post(path, data=form)
+    forged = pages.post(path, data={**form, "csrf": "0" * 64})
+    elsewhere = pages.post(
+        path,
+        data={**form, "csrf": pages.csrf(f"/ui/trajectories/{pages.trajectory_id}")},
+        headers={"Origin": "https://elsewhere.example"},
+    )
+
+    assert without.status_code == forged.status_code == elsewhere.status_code == 403
+    assert history_length(pages) == 1
+
+
+def test_reading_a_trajectory_page_is_in_the_access_log(pages: Pages) -> None:
+    pages.sign_in(Role.AUDITOR)
+    pages.get(f"/ui/trajectories/{pages.trajectory_id}")
+    service = pages.app.state.service  # type: ignore[attr-defined]
+    participant = service.trajectory(UUID(pages.trajectory_id)).participant_id
+
+    answer = pages.get(f"/ui/audit?participant={participant}")
+
+    reads = answer.text.split('class="access"')[1]
+    assert "test auditor" in reads
+    assert "GET /ui/trajectories/{id}" in reads
+
+
+def test_the_state_can_be_shown_as_of_a_version_and_a_date(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+    record(pages, **intake_form())
+    path = f"/ui/trajectories/{pages.trajectory_id}"
+
+    at_one = pages.get(f"{path}?version=1").text
+    on_referral = pages.get(f"{path}?as_of={REFERRAL_ON}").text
+    beyond = pages.get(f"{path}?version=9")
+
+    assert "Toestand bij versie 1 van 2" in at_one
+    assert "Toestand op 01/02/2024" in on_referral
+    assert beyond.status_code == 404
+
+
+# Outcomes ------------------------------------------------------------------------
+
+
+def test_outcomes_show_a_small_group_as_under_five(pages: Pages) -> None:
+    pages.sign_in(Role.EVALUATOR)
+    pages.app.state.views.wait()  # type: ignore[attr-defined]
+
+    page = pages.get("/ui/outcomes?group_by=referral_source").text
+
+    breakdown = page.split('class="breakdown"')[1]
+    assert "&lt;5" in breakdown
+    assert "Te weinig trajecten om te tonen" in page  # one referral: no funnel
+
+
+def test_the_csv_download_is_the_api_s_csv(pages: Pages) -> None:
+    pages.sign_in(Role.EVALUATOR)
+    pages.app.state.views.wait()  # type: ignore[attr-defined]
+    headers = {
+        "Authorization": f"Bearer {pages.tokens[Role.EVALUATOR]}",
+        "Accept": "text/csv",
+    }
+
+    download = pages.get("/ui/outcomes.csv?group_by=programme&as_of=2024-06-30")
+    api = pages.get("/outcomes?group_by=programme&as_of=2024-06-30", headers=headers)
+
+    assert download.status_code == 200
+    assert download.text == api.text
+    assert download.headers["content-disposition"] == (
+        'attachment; filename="outcomes-programme-2024-06-30.csv"'
+    )
+
+
+def test_an_unknown_dimension_is_named(pages: Pages) -> None:
+    pages.sign_in(Role.EVALUATOR)
+
+    answer = pages.get("/ui/outcomes?group_by=shoe_size")
+
+    assert answer.status_code == 422
+    assert "shoe_size" in answer.text
+
+
+# Languages, and what every page holds ---------------------------------------------
+
+
+def test_dutch_is_the_default_and_english_is_remembered(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+    assert '<html lang="nl">' in pages.get("/ui/caseload").text
+
+    answer = pages.post(
+        "/ui/language",
+        data={"language": "en", "back": "/ui/caseload?stage=referred"},
+        follow_redirects=False,
+    )
+
+    assert answer.headers["location"] == "/ui/caseload?stage=referred"
+    page = pages.get("/ui/caseload").text
+    assert '<html lang="en">' in page
+    assert "Open trajectories" in page
+    assert "1 Feb 2024" in pages.get(f"/ui/trajectories/{pages.trajectory_id}").text
+
+
+class PageParts(HTMLParser):
+    """The links, scripts and form fields of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addresses: list[str] = []
+        self.fields: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.inside_label = 0
+        self.inside_fieldset = 0
+        self.h1 = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for name in ("href", "src", "action"):
+            if values.get(name):
+                self.addresses.append(str(values[name]))
+        if tag == "h1":
+            self.h1 += 1
+        if tag == "label":
+            self.inside_label += 1
+            if values.get("for"):
+                self.label_for.add(str(values["for"]))
+        if tag == "fieldset":
+            self.inside_fieldset += 1
+        if tag in ("input", "select", "textarea") and values.get("type") not in (
+            "hidden",
+            "submit",
+        ):
+            self.fields.append({**values, "in_label": str(self.inside_label)})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.inside_label -= 1
+        if tag == "fieldset":
+            self.inside_fieldset -= 1
+
+
+def every_page(pages: Pages) -> Iterator[tuple[str, str]]:
+    yield "/ui/sign-in", pages.get("/ui/sign-in").text
+    for role, paths in (
+        (Role.STAFF, ["/ui/caseload", f"/ui/trajectories/{pages.trajectory_id}"]),
+        (Role.EVALUATOR, ["/ui/outcomes"]),
+        (Role.AUDITOR, ["/ui/audit"]),
+    ):
+        pages.sign_in(role)
+        for path in paths:
+            answer = pages.get(path)
+            assert answer.status_code == 200, path
+            assert "default-src 'self'" in answer.headers["content-security-policy"]
+            assert answer.headers["cache-control"] == "no-store"
+            yield path, answer.text
+
+
+def test_every_page_loads_only_from_the_app_and_labels_every_field(
+    pages: Pages,
+) -> None:
+    for path, html in every_page(pages):
+        parts = PageParts()
+        parts.feed(html)
+        assert parts.h1 == 1, path
+        external = [a for a in parts.addresses if not a.startswith(("/", "#", "?"))]
+        assert external == [], path
+        for field in parts.fields:
+            labelled = field.get("id") in parts.label_for or field["in_label"] != "0"
+            assert labelled, (path, field)
+    for asset in ("/ui/static/style.css", "/ui/static/pages.js"):
+        assert pages.get(asset).status_code == 200
