@@ -454,3 +454,60 @@ def test_every_page_loads_only_from_the_app_and_labels_every_field(
             assert labelled, (path, field)
     for asset in ("/ui/static/style.css", "/ui/static/pages.js"):
         assert pages.get(asset).status_code == 200
+
+
+def test_a_retracted_event_is_struck_through_with_its_retraction(
+    pages: Pages,
+) -> None:
+    pages.sign_in(Role.STAFF)
+    record(pages, **intake_form())
+    path = f"/ui/trajectories/{pages.trajectory_id}"
+    retraction = {
+        "csrf": pages.csrf(path),
+        "expected_version": "2",
+        "type": "EntryRetracted",
+        "on": "2024-02-13",
+        "version": "2",
+        "reason": "recorded on the wrong trajectory",
+    }
+
+    answer = pages.post(f"{path}/events", data=retraction)
+
+    assert answer.status_code == 200
+    retracted = answer.text.split('id="v2"')[1].split("</li>")[0]
+    assert "<del>" in retracted and "ingetrokken" in retracted
+    assert 'href="#v3"' in retracted  # the retraction that struck it
+    assert 'href="#v2"' in answer.text.split('id="v3"')[1].split("</li>")[0]
+
+
+def test_the_audit_page_names_the_first_broken_link(pages: Pages) -> None:
+    service = pages.app.state.service  # type: ignore[attr-defined]
+    trajectory_id = UUID(pages.trajectory_id)
+    recorder = service.recorder
+    table = recorder.events_table_name
+    postgres = service.settings.is_postgres
+    with recorder.datastore.transaction(commit=True) as cursor:
+        if postgres:
+            table = f'"{recorder.datastore.schema}".{table}'
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        else:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_refuse_update")
+        mark = "%s" if postgres else "?"
+        cursor.execute(
+            f"UPDATE {table} SET state = {mark} WHERE originator_id = {mark}",
+            (
+                b"changed behind the service's back",
+                trajectory_id if postgres else trajectory_id.hex,
+            ),
+        )
+        if postgres:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    pages.sign_in(Role.AUDITOR)
+
+    answer = pages.post("/ui/audit/verify", data={"csrf": pages.csrf("/ui/audit")})
+
+    assert answer.status_code == 200
+    assert "<strong>Gebroken.</strong>" in answer.text
+    broken = answer.text.split("<tbody>")[1].split("</tbody>")[0]
+    assert pages.trajectory_id in broken
+    assert '<td class="number">1</td>' in broken
