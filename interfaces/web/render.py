@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from application.access import Caller, Role
 from domain.vocabulary import Barrier, PlacementType, Stage
 from interfaces.web.i18n import LANGUAGES, N_, Texts
-from interfaces.web.session import SESSION_COOKIE, form_token
+from interfaces.web.session import PAGES, SESSION_COOKIE, form_token
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.trim_blocks = True
@@ -61,6 +61,16 @@ def home_of(caller: Caller) -> str:
     return next(item.name for item in NAVIGATION if caller.role in item.roles)
 
 
+def address_of(request: Request) -> str:
+    """Where the page can be opened again: its own address for a GET; a page that
+    answers a form says where it can be opened (``render(here=...)``), else the
+    first page."""
+    if request.method == "GET":
+        query = request.url.query
+        return request.url.path + (f"?{query}" if query else "")
+    return PAGES
+
+
 def render(
     request: Request,
     template: str,
@@ -68,6 +78,7 @@ def render(
     caller: Caller | None,
     *,
     status_code: int = 200,
+    here: str | None = None,
     **context: Any,
 ) -> HTMLResponse:
     secret = request.cookies.get(SESSION_COOKIE)
@@ -85,6 +96,7 @@ def render(
             ],
             "languages": LANGUAGES,
             "csrf": form_token(secret) if secret and caller else "",
+            "here": here or address_of(request),
             # Links are paths, right behind a proxy whatever its scheme and host.
             "path_for": request.app.url_path_for,
             **context,

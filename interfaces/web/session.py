@@ -46,6 +46,12 @@ def remember_language(response: Response, language: Language) -> None:
     )
 
 
+class FormRefused(Forbidden):
+    """A form without the session's form token, or posted from another site."""
+
+    code = "form_refused"
+
+
 def form_token(secret: str) -> str:
     """The token every form of a signed-in page carries: only a page that could
     read the session can know it."""
@@ -87,9 +93,11 @@ async def checked_form(
     """Refuses a form not posted by one of our signed-in pages."""
     secret = request.cookies.get(SESSION_COOKIE, "")
     if not same_origin(request):
-        raise Forbidden("a form of another site may not post here")
-    if not secret or not hmac.compare_digest(csrf, form_token(secret)):
-        raise Forbidden("the form is stale or not ours: open the page again")
+        raise FormRefused("a form of another site may not post here")
+    if not secret or not hmac.compare_digest(
+        csrf.encode(), form_token(secret).encode()
+    ):
+        raise FormRefused("the form is stale or not ours: open the page again")
 
 
 def may(caller: Caller, *roles: Role) -> bool:

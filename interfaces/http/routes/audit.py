@@ -39,7 +39,8 @@ def access_log(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     after: Annotated[
-        int, Query(ge=0, description="the `next_after` of the previous page")
+        int,
+        Query(ge=0, le=2**63 - 1, description="the `next_after` of the previous page"),
     ] = 0,
 ) -> AccessLogOut:
     """Who read whose personal data, by which route and when, oldest first

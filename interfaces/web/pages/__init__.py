@@ -10,14 +10,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from domain.errors import DomainError
+from interfaces.web.forms import PROBLEMS
 from interfaces.web.i18n import N_
 from interfaces.web.pages import audit, caseload, outcomes, signing, trajectory
-from interfaces.web.render import render
-from interfaces.web.session import PAGES, page_texts
+from interfaces.web.render import address_of, render
+from interfaces.web.session import PAGES, FormRefused, page_texts
 
 STATIC = Path(__file__).parent.parent / "static"
 
@@ -57,13 +59,22 @@ def _as_page(api_handler: Handler) -> Handler:
             return answer
         if answer.status_code == 401:
             sign_in = request.app.url_path_for("ui_sign_in_page")
-            query = urlencode({"next": request.url.path})
+            query = urlencode({"next": address_of(request)})
             return RedirectResponse(f"{sign_in}?{query}", status_code=303)
         texts = await page_texts(request)
-        if answer.status_code == 403:
+        if isinstance(error, FormRefused):
+            message = texts.gettext(
+                "This form is out of date or not from this site: open the page again."
+            )
+        elif answer.status_code == 403:
             message = texts.gettext("Your role may not see or do this.")
         elif isinstance(error, DomainError):
             message = texts.refusal(error)
+        elif isinstance(error, RequestValidationError):
+            message = " ".join(
+                f"{p['loc'][-1]}: {texts.gettext(PROBLEMS.get(p['type'], p['msg']))}"
+                for p in error.errors()
+            )
         else:
             message = texts.gettext(_detail(answer))
         title = texts.gettext(TITLES.get(answer.status_code, TITLES[500]))

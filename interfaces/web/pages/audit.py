@@ -21,6 +21,7 @@ from interfaces.web.session import PAGES, AuditPage, CheckedForm, PageTexts
 router = APIRouter(prefix=PAGES)
 
 ACCESS_LOG_PAGE = 100
+MAX_POSITION = 2**63 - 1
 
 
 def audit(
@@ -44,6 +45,8 @@ def audit(
         "audit.html",
         texts,
         caller,
+        # A verification answers a POST: its page is opened again at /ui/audit.
+        here=None if request.method == "GET" else request.app.url_path_for("ui_audit"),
         active="ui_audit",
         verification=verification,
         verified_at=getattr(request.app.state, "verified_at", None),
@@ -60,7 +63,7 @@ def audit_page(
     texts: PageTexts,
     caller: AuditPage,
     participant: Annotated[UUID | None, Query()] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> Response:
     return audit(
         request,

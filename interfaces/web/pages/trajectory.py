@@ -21,6 +21,7 @@ from domain.participant import ParticipantErasedError
 from domain.trajectory import OPEN_STAGES, Trajectory, today
 from domain.vocabulary import Stage
 from interfaces.http.deps import Service
+from interfaces.http.errors import InvalidParameter
 from interfaces.http.routes.trajectories import COMMANDS, trajectory_out
 from interfaces.http.schemas import TrajectoryOut
 from interfaces.web.forms import EventForm, FormProblems, event_forms, parse
@@ -102,6 +103,7 @@ def page(
     version: int | None = None,
     as_of: date | None = None,
     record: str | None = None,
+    recorded: int | None = None,
     entered: FormData | None = None,
     problems: dict[str, str] | None = None,
     refusal: str | None = None,
@@ -127,6 +129,7 @@ def page(
         texts,
         caller,
         status_code=status_code,
+        here=request.app.url_path_for("ui_trajectory", trajectory_id=trajectory_id),
         active="ui_caseload",
         trajectory=current,
         name=name,
@@ -142,7 +145,7 @@ def page(
         entered=entered,
         problems=problems or {},
         refusal=refusal,
-        recorded=request.query_params.get("recorded"),
+        recorded=recorded,
         today=today().isoformat(),
         idempotency_key=uuid4(),
     )
@@ -166,11 +169,13 @@ def choices(
                 for p in trajectory.current_placements
             ]
         elif field.from_state == "version":
-            retracted = {int(v) for v in trajectory.retracted}
+            # Neither a retracted event nor a retraction can be retracted.
+            done = {int(v) for v in trajectory.retracted}
+            done |= set(trajectory.retracted.values())
             options[field.name] = [
                 (str(v), f"{texts.gettext('version')} {v}")
                 for v in range(2, trajectory.version + 1)
-                if v not in retracted
+                if v not in done
             ]
     return options
 
@@ -187,7 +192,10 @@ def trajectory_page(
     version: Annotated[int | None, Query(ge=1)] = None,
     as_of: Annotated[date | None, Query()] = None,
     record: Annotated[str | None, Query(max_length=50)] = None,
+    recorded: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
+    if version is not None and as_of is not None:
+        raise InvalidParameter("query.as_of", "give a version or a date, not both")
     return page(
         request,
         texts,
@@ -197,6 +205,7 @@ def trajectory_page(
         version=version,
         as_of=as_of,
         record=record,
+        recorded=recorded,
     )
 
 
@@ -230,8 +239,13 @@ def _record(
 ) -> Response:
     event_type = str(form.get("type", ""))
     retry: dict[str, Any] = {"record": event_type, "entered": form}
+    expected = str(form.get("expected_version", ""))
+    if not expected.isdigit():
+        refusal = texts.gettext("The form is incomplete: open the page again.")
+        return _again(
+            request, texts, caller, service, trajectory_id, retry, 422, refusal=refusal
+        )
     try:
-        expected = int(str(form.get("expected_version", "")))
         event = parse(
             event_type,
             {k: str(v) for k, v in form.items()},
@@ -256,7 +270,7 @@ def _record(
             key,
             lambda: command(
                 trajectory_id,
-                expected,
+                int(expected),
                 within=caller.within,
                 recorded_by=caller.name,
                 **fields,
@@ -275,11 +289,6 @@ def _record(
             422,
             problems=problems,
             refusal=refusal,
-        )
-    except ValueError:
-        refusal = texts.gettext("The form is incomplete: open the page again.")
-        return _again(
-            request, texts, caller, service, trajectory_id, retry, 422, refusal=refusal
         )
     except VersionConflict:
         refusal = texts.gettext(

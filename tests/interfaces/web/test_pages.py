@@ -227,6 +227,8 @@ def test_a_broken_rule_is_refused_in_plain_words_on_the_form(pages: Pages) -> No
     assert "01/02/2024" in refusal.group(1)  # the referral date, Belgian style
     assert 'value="2024-01-03"' in answer.text  # what was entered is kept
     assert history_length(pages) == 1
+    # the language switch of the refused form's page goes back to the trajectory
+    assert f'name="back" value="/ui/trajectories/{pages.trajectory_id}"' in answer.text
 
 
 def test_the_refusal_is_in_english_on_english_pages(pages: Pages) -> None:
@@ -295,6 +297,8 @@ def test_a_form_without_its_token_or_from_another_site_is_refused(
     )
 
     assert without.status_code == forged.status_code == elsewhere.status_code == 403
+    assert "Dit formulier is verouderd of komt niet van deze site" in forged.text
+    assert pages.post(path, data={**form, "csrf": "é"}).status_code == 403
     assert history_length(pages) == 1
 
 
@@ -323,6 +327,9 @@ def test_the_state_can_be_shown_as_of_a_version_and_a_date(pages: Pages) -> None
     assert "Toestand bij versie 1 van 2" in at_one
     assert "Toestand op 01/02/2024" in on_referral
     assert beyond.status_code == 404
+    not_a_date = pages.get(f"{path}?as_of=someday")
+    assert not_a_date.status_code == 422
+    assert "as_of: Dit is geen datum." in not_a_date.text
 
 
 # Outcomes ------------------------------------------------------------------------
@@ -478,6 +485,10 @@ def test_a_retracted_event_is_struck_through_with_its_retraction(
     assert "<del>" in retracted and "ingetrokken" in retracted
     assert 'href="#v3"' in retracted  # the retraction that struck it
     assert 'href="#v2"' in answer.text.split('id="v3"')[1].split("</li>")[0]
+    # neither can be retracted again
+    form = pages.get(f"{path}?record=EntryRetracted").text.split("event-form")[1]
+    versions = re.findall(r'<option value="(\d+)"', form)
+    assert "2" not in versions and "3" not in versions
 
 
 def test_the_audit_page_names_the_first_broken_link(pages: Pages) -> None:
