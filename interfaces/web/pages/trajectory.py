@@ -3,8 +3,9 @@ that record the next event."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
@@ -238,13 +239,21 @@ def _record(
     form: FormData,
 ) -> Response:
     event_type = str(form.get("type", ""))
-    retry: dict[str, Any] = {"record": event_type, "entered": form}
+    # The page again, with what was entered and why it was refused.
+    again = functools.partial(
+        page,
+        request,
+        texts,
+        caller,
+        service,
+        trajectory_id,
+        record=event_type,
+        entered=form,
+    )
     expected = str(form.get("expected_version", ""))
     if not expected.isdigit():
         refusal = texts.gettext("The form is incomplete: open the page again.")
-        return _again(
-            request, texts, caller, service, trajectory_id, retry, 422, refusal=refusal
-        )
+        return again(status_code=422, refusal=refusal)
     try:
         event = parse(
             event_type,
@@ -279,14 +288,8 @@ def _record(
     except FormProblems as invalid:
         problems = {k: texts.gettext(v) for k, v in invalid.problems.items()}
         refusal = texts.gettext("Some fields need another value; see below.")
-        return _again(
-            request,
-            texts,
-            caller,
-            service,
-            trajectory_id,
-            retry,
-            422,
+        return again(
+            status_code=422,
             problems=problems,
             refusal=refusal,
         )
@@ -295,46 +298,15 @@ def _record(
             "Someone recorded an event in this trajectory meanwhile. The page now "
             "shows it; check your entry and send it again."
         )
-        return _again(
-            request, texts, caller, service, trajectory_id, retry, 409, refusal=refusal
-        )
+        return again(status_code=409, refusal=refusal)
     except NotFound:
         raise
     except DomainError as broken:
-        return _again(
-            request,
-            texts,
-            caller,
-            service,
-            trajectory_id,
-            retry,
-            422,
+        return again(
+            status_code=422,
             refusal=texts.refusal(broken),
         )
     target = request.app.url_path_for("ui_trajectory", trajectory_id=trajectory_id)
     return RedirectResponse(
         f"{target}?recorded={answer.version}#v{answer.version}", status_code=303
-    )
-
-
-def _again(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
-    service: Trajectories,
-    trajectory_id: UUID,
-    retry: dict[str, Any],
-    status_code: int,
-    **shown: Any,
-) -> Response:
-    """The page again, with what was entered and why it was refused."""
-    return page(
-        request,
-        texts,
-        caller,
-        service,
-        trajectory_id,
-        status_code=status_code,
-        **retry,
-        **shown,
     )
