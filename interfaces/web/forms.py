@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from interfaces.http.schemas import EventIn, ReferralIn
+from interfaces.http.schemas import EventIn
 from interfaces.web.i18n import N_
 
 Kind = Literal[
@@ -102,22 +102,6 @@ def event_forms() -> dict[str, EventForm]:
         )
         forms[event_type] = EventForm(event_type, fields)
     return forms
-
-
-@functools.cache
-def field_enums() -> dict[tuple[str, str], type[Enum]]:
-    """(event type, field) -> the enum of its codes, to show stored values as words."""
-    enums = {
-        (form.type, field.name): field.enum
-        for form in event_forms().values()
-        for field in form.fields
-        if field.enum is not None
-    }
-    for name, info in ReferralIn.model_fields.items():
-        inner = _unwrap(info.annotation)[0]
-        if isinstance(inner, type) and issubclass(inner, Enum):
-            enums[("TrajectoryReferred", name)] = inner
-    return enums
 
 
 class FormProblems(Exception):

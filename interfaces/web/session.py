@@ -100,10 +100,6 @@ async def checked_form(
         raise FormRefused("the form is stale or not ours: open the page again")
 
 
-def may(caller: Caller, *roles: Role) -> bool:
-    return caller.role in roles
-
-
 def allow(*roles: Role) -> object:
     """A dependency: the signed-in caller, if their role is one of ``roles``."""
     names = ", ".join(role.value for role in roles)
@@ -119,11 +115,9 @@ def allow(*roles: Role) -> object:
 
 
 PageTexts = Annotated[Texts, Depends(page_texts)]
-SignedIn = Annotated[Caller, Depends(page_caller)]
 CheckedForm = Annotated[None, Depends(checked_form)]
 StaffPage = Annotated[Caller, allow(Role.STAFF)]
 TrajectoryReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR)]
 CaseloadReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR)]
 OutcomeReader = Annotated[Caller, allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN)]
 AuditPage = Annotated[Caller, allow(Role.AUDITOR, Role.ADMIN)]
-AccessLogReader = Annotated[Caller, allow(Role.AUDITOR)]
