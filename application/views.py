@@ -270,14 +270,15 @@ class Views:
             self._replays.release()
 
     def caseload_page(self, query: CaseloadQuery) -> CaseloadPage:
-        return caseload_query(self.caseload.view, query, self._participant_name)
+        return caseload_query(self.caseload.view, query, self.participant_name)
 
     def trajectory_page(
         self, query: TrajectoryListQuery
     ) -> tuple[int, list[TrajectorySummary]]:
         return trajectory_list(self.caseload.view, query)
 
-    def _participant_name(self, participant_id: Any) -> str:
+    def participant_name(self, participant_id: Any) -> str:
+        """The participant's name as staff see it, or "erased", or "unknown"."""
         try:
             participant = self.app.participant(participant_id)
         except NotFound:

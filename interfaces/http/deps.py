@@ -44,21 +44,26 @@ async def current_caller(
 ) -> Caller:
     if credentials is None:
         raise NotAuthenticated("send a token: Authorization: Bearer <token>")
-    tokens: Tokens = request.app.state.service.tokens
-    secret = credentials.credentials
-    caller = tokens.cached(secret) or await run_in_threadpool(
-        tokens.authenticate, secret
-    )
+    caller = await caller_of(request.app.state.service.tokens, credentials.credentials)
     if caller is None:
         raise NotAuthenticated("the bearer token is unknown or was revoked")
     return caller
 
 
-def allow(*roles: Role) -> Callable[[Caller], Awaitable[Caller]]:
-    """A dependency: the caller, if their role is one of ``roles``; 403 otherwise."""
+async def caller_of(tokens: Tokens, secret: str) -> Caller | None:
+    """The token's caller, or None: from the tokens' cache, or else looked up off
+    the event loop."""
+    return tokens.cached(secret) or await run_in_threadpool(tokens.authenticate, secret)
+
+
+def allow(
+    *roles: Role, who: Callable[..., Awaitable[Caller]] = current_caller
+) -> Callable[[Caller], Awaitable[Caller]]:
+    """A dependency: the caller (``who`` tells who it is: the bearer token's by
+    default), if their role is one of ``roles``; 403 otherwise."""
     names = ", ".join(role.value for role in roles)
 
-    async def allowed(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    async def allowed(caller: Annotated[Caller, Depends(who)]) -> Caller:
         if caller.role not in roles:
             raise Forbidden(
                 f"a {caller.role.value} token may not do this; it takes: {names}"

@@ -23,6 +23,11 @@ TEMPLATES.env.globals.update(
     Stage=Stage,
     Barrier=Barrier,
     PlacementType=PlacementType,
+    # The stand-ins of Views.participant_name for a name it cannot show.
+    WITHHELD={
+        "erased": N_("Personal data erased"),
+        "unknown": N_("Unknown participant"),
+    },
     ALERT_TEXTS={
         "amber": N_("No contact for over 30 days"),
         "red": N_("No contact for over 60 days"),

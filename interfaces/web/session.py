@@ -11,9 +11,10 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from application.access import Caller, Forbidden, Role, Tokens
+from application.access import Caller, Forbidden, Role
+from interfaces.http import deps
+from interfaces.http.deps import caller_of
 from interfaces.http.errors import NotAuthenticated
 from interfaces.web.i18n import DEFAULT_LANGUAGE, TEXTS, Language, Texts, language_of
 
@@ -58,16 +59,12 @@ def form_token(secret: str) -> str:
     return hmac.new(secret.encode(), b"trajectory forms", hashlib.sha256).hexdigest()
 
 
-async def authenticate(tokens: Tokens, secret: str) -> Caller | None:
-    return tokens.cached(secret) or await run_in_threadpool(tokens.authenticate, secret)
-
-
 async def page_caller(request: Request) -> Caller:
     """The signed-in caller; a request without a valid session is sent to sign in."""
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         raise NotAuthenticated("sign in with a token to see this page")
-    caller = await authenticate(request.app.state.service.tokens, secret)
+    caller = await caller_of(request.app.state.service.tokens, secret)
     if caller is None:
         raise NotAuthenticated("the token is unknown or was revoked")
     return caller
@@ -102,16 +99,7 @@ async def checked_form(
 
 def allow(*roles: Role) -> object:
     """A dependency: the signed-in caller, if their role is one of ``roles``."""
-    names = ", ".join(role.value for role in roles)
-
-    async def allowed(caller: Annotated[Caller, Depends(page_caller)]) -> Caller:
-        if caller.role not in roles:
-            raise Forbidden(
-                f"a {caller.role.value} token may not see this page; it takes: {names}"
-            )
-        return caller
-
-    return Depends(allowed)
+    return Depends(deps.allow(*roles, who=page_caller))
 
 
 PageTexts = Annotated[Texts, Depends(page_texts)]

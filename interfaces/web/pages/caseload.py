@@ -14,15 +14,13 @@ from application.projections.caseload.queries import (
 )
 from interfaces.http.deps import NO_NUL, Service, ViewsDep
 from interfaces.http.routes.trajectories import scoped
-from interfaces.web.i18n import N_
 from interfaces.web.render import render
 from interfaces.web.session import PAGES, CaseloadReader, PageTexts
 
 router = APIRouter(prefix=PAGES)
 
 PAGE_SIZE = 50
-# The caseload view's stand-ins for a name it cannot show.
-WITHHELD = {"erased": N_("Personal data erased"), "unknown": N_("Unknown participant")}
+
 Filter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 
 
@@ -74,6 +72,5 @@ def caseload_page(
         alerts=ALERTS,
         benchmark=BENCHMARK,
         programmes=[p.code for p in service.programmes()],
-        withheld=WITHHELD,
         page_link=lambda n: "?" + urlencode({**request.query_params, "page": n}),
     )

@@ -83,13 +83,14 @@ def outcomes_page(
     cohorts = table(["cohort"])
     breakdown = table([group_by])
 
-    steps = []
+    # (figure, its words, count, share of the referrals): the bars and the table.
+    steps: list[tuple[str, str, int, str]] = []
     if total is not None and not total.suppressed:
         referrals = total.figures["referrals"] or 0
         for name in FUNNEL:
             value = int(total.figures[name] or 0)
             share = texts.percent(value / referrals if referrals else None)
-            steps.append((texts.label(name), value, f"{texts.number(value)} ({share})"))
+            steps.append((name, texts.label(name), value, share))
     trend = rate_lines(
         [row.group["cohort"] or "" for row in cohorts],
         [
@@ -118,8 +119,10 @@ def outcomes_page(
         },
         dimensions=DIMENSIONS,
         total=total,
-        funnel=funnel(steps) if steps else None,
-        funnel_steps=FUNNEL,
+        funnel=funnel(
+            [(words, n, f"{texts.number(n)} ({share})") for _, words, n, share in steps]
+        ),
+        funnel_steps=steps,
         cohorts=cohorts,
         trend=trend,
         trend_names=TREND,

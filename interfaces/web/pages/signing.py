@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from interfaces.http.deps import caller_of
 from interfaces.web.i18n import Language
 from interfaces.web.render import home_of, render
 from interfaces.web.session import (
@@ -12,7 +13,6 @@ from interfaces.web.session import (
     SESSION_COOKIE,
     CheckedForm,
     PageTexts,
-    authenticate,
     page_caller,
     remember_language,
     same_origin,
@@ -53,7 +53,7 @@ async def sign_in_form(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     caller = (
-        await authenticate(request.app.state.service.tokens, token.strip())
+        await caller_of(request.app.state.service.tokens, token.strip())
         if same_origin(request)
         else None
     )

@@ -18,7 +18,6 @@ from application.access import Caller, Role
 from application.idempotency import IdempotencyKey
 from application.trajectories import HistoryEntry, Trajectories, VersionConflict
 from domain.errors import DomainError, NotFound
-from domain.participant import ParticipantErasedError
 from domain.trajectory import OPEN_STAGES, Trajectory, today
 from domain.vocabulary import Stage
 from interfaces.http.deps import Service
@@ -45,17 +44,6 @@ STATE_FIELDS = [
     if name not in ("id", "participant_id", "version", "retracted_versions")
 ]
 HIDDEN_DATA = frozenset({"participant_id", "placement_id"})
-
-
-def participant_name(service: Trajectories, trajectory: Trajectory) -> str | None:
-    """The participant's name, or None once their personal data is erased."""
-    try:
-        participant = service.participant(trajectory.participant_id)
-    except (NotFound, ParticipantErasedError):
-        return None
-    if participant.erased:
-        return None
-    return f"{participant.given_name} {participant.family_name}"
 
 
 def default_event(trajectory: Trajectory) -> str:
@@ -118,7 +106,7 @@ def page(
         shown = service.trajectory_at_version(trajectory_id, version, caller.within)
     else:
         shown = current
-    name = participant_name(service, current)
+    name = request.app.state.views.participant_name(current.participant_id)
     service.access_log.record(
         caller, [current.participant_id], route=f"GET {PAGES}/trajectories/{{id}}"
     )
