@@ -12,12 +12,15 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from enum import StrEnum
-from uuid import UUID, uuid4
+from uuid import UUID
+from uuid import uuid4
 
+from application.errors import InvalidToken
+from application.errors import TokenNotFound
 from application.storage import SideTables
-from domain.errors import DomainError, NotFound
 
 TOKENS_TABLE = "access_tokens"
 TOKEN_PREFIX = "trj_"
@@ -55,18 +58,6 @@ class TokenInfo:
     organisation: str | None
     created_at: datetime
     revoked_at: datetime | None
-
-
-class InvalidToken(DomainError):
-    code = "invalid_token"
-
-
-class TokenNotFound(NotFound):
-    code = "token_not_found"
-    template = "token {token_id} does not exist"
-
-    def __init__(self, token_id: UUID) -> None:
-        super().__init__(token_id=token_id)
 
 
 def hash_token(secret: str) -> str:

@@ -9,38 +9,60 @@ after the transaction holding its events has committed.
 
 Two saves that touch the same aggregate never share a transaction: the second waits
 for the next one, so a version conflict fails only the request that lost. When a
-shared transaction fails on a conflict (an idempotency key sent twice, say), each of
-its saves is retried in a transaction of its own, and only the conflicting one fails;
-so is a save that cannot be stored for another reason of its own. Only a database
-that cannot be reached fails every save of the transaction.
+shared transaction fails for a reason of one of its saves (a conflict, an
+idempotency key sent twice, a save that cannot be stored), each of its saves is
+retried in a transaction of its own, and only that one fails. Only a database that
+cannot be reached (it does not answer a ping) fails every save of the transaction.
+
+A request waits at most ``timeout`` seconds (``Settings.database_timeout``): a save
+still queued then is taken out of the queue, never stored, and refused with
+``DatabaseUnavailable``; a save already in a transaction waits for its end, which
+the store's patience bounds by the earliest deadline of the saves in it.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import deque
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import InterfaceError, OperationalError, Recording
+from eventsourcing.application import Application
+from eventsourcing.application import ProcessingEvent
+from eventsourcing.persistence import InterfaceError
+from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import Recording
+
+from application.storage import DEFAULT_PATIENCE
+from application.storage import DatabaseUnavailable
+from application.storage import Patience
+from application.storage import deadline
 
 MAX_EVENTS = 1000  # per transaction
+log = logging.getLogger("trajectory.storage")
 
 
 class _Save:
-    def __init__(self, aggregates: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, aggregates: tuple[Any, ...], kwargs: dict[str, Any], timeout: float
+    ) -> None:
         self.processing = ProcessingEvent[UUID]()
         self.processing.collect_events(*aggregates, **kwargs)
         self.ids = {e.originator_id for e in self.processing.events}
+        self.deadline = time.monotonic() + timeout
         self.done = threading.Event()
         self.recordings: list[Recording[UUID]] = []
         self.error: BaseException | None = None
 
 
 class GroupCommit:
-    def __init__(self, app: Application[UUID]) -> None:
+    def __init__(
+        self, app: Application[UUID], timeout: float = DEFAULT_PATIENCE
+    ) -> None:
         self.app = app
+        self.timeout = timeout
         self._waiting: deque[_Save] = deque()
         self._ready = threading.Condition()
         self._closed = False
@@ -49,7 +71,7 @@ class GroupCommit:
     def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Saves as ``Application.save`` does, in a transaction shared with the saves
         of other threads; returns once it has committed, or raises its error."""
-        save = _Save(aggregates, kwargs)
+        save = _Save(aggregates, kwargs, self.timeout)
         if not save.processing.events:
             return []
         with self._ready:
@@ -62,11 +84,24 @@ class GroupCommit:
                 self._thread.start()
             self._waiting.append(save)
             self._ready.notify()
-        save.done.wait()
+        if not save.done.wait(self.timeout):
+            with self._ready:
+                if save in self._waiting:  # never taken: withdrawn, never stored
+                    self._waiting.remove(save)
+                    raise DatabaseUnavailable(
+                        f"the save waited {self.timeout:g} s for the database and "
+                        "was not stored"
+                    )
+            save.done.wait()  # in a transaction: its end is bounded by its deadline
         if save.error is not None:
             raise save.error
         # Snapshots and listeners run in the caller's thread, not the committer's.
-        self.app._take_snapshots(save.processing)
+        # The events are committed: a snapshot that cannot be written now (the
+        # database gone meanwhile) is only an optimisation lost, never a failure.
+        try:
+            self.app._take_snapshots(save.processing)
+        except Exception as error:
+            log.warning("a snapshot was not taken: %s", error)
         self.app._notify(save.recordings)
         return save.recordings
 
@@ -116,17 +151,20 @@ class GroupCommit:
             for name, rows in save.processing.saved_kwargs.items():
                 shared.saved_kwargs.setdefault(name, []).extend(rows or ())
         try:
-            recordings = self.app._record(shared)
+            with deadline(min(save.deadline for save in group)):
+                recordings = self.app._record(shared)
         except (OperationalError, InterfaceError) as error:
-            for save in group:  # the database is unreachable: every save fails
-                self._finish(save, error=error)
+            if len(group) == 1 or self._unreachable(error):
+                for save in group:
+                    self._finish(save, error=error)
+            else:  # the database answers: a failure of one of the saves
+                self._one_by_one(group)
             return
         except Exception as error:
             if len(group) == 1:
                 self._finish(group[0], error=error)
             else:  # a conflict, or a save that cannot be stored: find whose
-                for save in group:
-                    self._commit([save])
+                self._one_by_one(group)
             return
         except BaseException as error:
             for save in group:
@@ -137,6 +175,24 @@ class GroupCommit:
             end = start + len(save.processing.events)
             self._finish(save, recordings=recordings[start:end])
             start = end
+
+    def _one_by_one(self, group: list[_Save]) -> None:
+        """Each save of a failed transaction in one of its own, while it has time."""
+        for save in group:
+            if time.monotonic() < save.deadline:
+                self._commit([save])
+            else:
+                busy = DatabaseUnavailable("the database was too busy: not stored")
+                self._finish(save, error=busy)
+
+    def _unreachable(self, error: BaseException) -> bool:
+        """Whether the failure is the database's, not a save's: it was given up as
+        unreachable, or a commit's outcome is unknown (never retried), or it does
+        not answer a ping now."""
+        if isinstance(error, DatabaseUnavailable):
+            return True
+        patience: Patience | None = getattr(self.app.recorder, "patience", None)
+        return patience is not None and not patience.reachable()
 
     def _finish(
         self,

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from application.storage import IDEMPOTENCY_TABLE, SideTables
-from domain.errors import DomainError
+from application.errors import IdempotencyKeyReused
+from application.storage import IDEMPOTENCY_TABLE
+from application.storage import SideTables
 
 KEPT_FOR = timedelta(days=7)  # a retry later than this is a new request
 
@@ -49,17 +50,6 @@ class IdempotencyRecord:
             str(self.aggregate_id),
             self.version,
         )
-
-
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    template = (
-        "Idempotency-Key {key!r} was used before for a different request; "
-        "use a new key for a new request"
-    )
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key=key)
 
 
 class AlreadyAnswered(Exception):

@@ -9,12 +9,16 @@ lock of ``storage.setting_up_schema``, so processes starting at once apply each
 migration once; ``trajectory migrate`` does the same and reports it.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eventsourcing.persistence import IntegrityError
 
-from application.storage import SchemaNotReady, SideTables
+from application.audit.access_log import links_table
+from application.storage import SEARCH_TABLE
+from application.storage import SchemaNotReady
+from application.storage import SideTables
 
 VERSIONS_TABLE = "schema_versions"
 
@@ -27,12 +31,45 @@ class Migration:
     statements: Callable[[SideTables], Sequence[str]]
 
 
+def participant_search(tables: SideTables) -> list[str]:
+    """The sealed search index of participants (``privacy/index.py``): keyed hashes
+    by participant, with the organisation whose dossiers hold them ('' for none),
+    and the record of each time the index was filled from the store."""
+    table = tables.name(SEARCH_TABLE)
+    if tables.postgres:
+        token, participant, at = "bytea", "uuid", "timestamptz"
+        now, rows_only = "now()", ""
+    else:
+        token, participant, at = "BLOB", "TEXT", "TEXT"
+        now, rows_only = "CURRENT_TIMESTAMP", " WITHOUT ROWID"
+    return [
+        f"CREATE TABLE {table} (token {token} NOT NULL, "
+        f"organisation text NOT NULL, participant_id {participant} NOT NULL, "
+        f"PRIMARY KEY (token, organisation, participant_id)){rows_only}",
+        f"CREATE INDEX {SEARCH_TABLE}_by_participant ON {table} (participant_id)",
+        f"CREATE TABLE {tables.name(SEARCH_TABLE + '_filled')} ("
+        f"filled_at {at} NOT NULL DEFAULT {now}, participants integer NOT NULL)",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
         "events, snapshots, hash chains, data keys, tokens, idempotency records "
         "and the access log, with their append-only guards",
         lambda _tables: (),  # the parts create these themselves, idempotently
+    ),
+    Migration(
+        2,
+        "the sealed search index of participants (filled from the store at the "
+        "next start with the master key, or by `trajectory reindex`)",
+        participant_search,
+    ),
+    Migration(
+        3,
+        "the access log's hash chain (the entries written before it are linked "
+        "at the next start)",
+        links_table,
     ),
 )
 

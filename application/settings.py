@@ -2,16 +2,40 @@
 
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult
+from urllib.parse import parse_qs
+from urllib.parse import unquote
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+from pydantic_settings import SettingsConfigDict
 
-RECORDERS = "application.storage"  # the library's recorders, writing idempotency too
+RECORDERS = "application.storage.recorders"  # the library's, writing idempotency too
 
 
 class UnsupportedDatabaseURL(ValueError):
     pass
+
+
+# The libpq parameters a PostgreSQL URL may carry in its query (besides ``schema``),
+# as the keys of the library's env that carry them on (``application.cluster``).
+LIBPQ_QUERY = {
+    "target_session_attrs": "POSTGRES_TARGET_SESSION_ATTRS",
+    "load_balance_hosts": "POSTGRES_LOAD_BALANCE_HOSTS",
+    "sslmode": "POSTGRES_SSLMODE",
+}
+SESSION_ATTRS = (
+    "any",
+    "read-write",
+    "read-only",
+    "primary",
+    "standby",
+    "prefer-standby",
+)
+WRITABLE_ATTRS = ("read-write", "primary")
+STANDBY_ATTRS = ("standby", "prefer-standby", "read-only", "any")
 
 
 class SettingsProblems(ValueError):
@@ -101,8 +125,38 @@ class Settings(BaseSettings):
         description="aggregates kept in memory between requests (0: none); each read "
         "still fetches the events recorded since, so other processes' writes count",
     )
+    database_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="seconds a request waits for a database it cannot reach before "
+        "it is answered 503 with Retry-After (a lost connection is retried meanwhile "
+        "while the database answers a ping)",
+    )
     postgres_pool_size: int = 5
     postgres_max_overflow: int = 10
+    standby_url: str | None = Field(
+        default=None,
+        description="read the heavy reads (outcomes, the caseload and trajectory "
+        "lists, replays, verification) from a standby of the same database: "
+        "postgresql://USER[:PASSWORD]@HOST:PORT[,HOST:PORT...]/DB"
+        "?target_session_attrs=prefer-standby (or standby); unset: all on the primary",
+    )
+    standby_max_wait: float = Field(
+        default=0.5,
+        ge=0,
+        le=30,
+        description="seconds a read waits for the standby to have replayed every "
+        "commit the primary had when the read began (the caller's own writes "
+        "among them); longer, and it reads the primary",
+    )
+    standby_skip_for: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="seconds a standby that fell behind, or could not be reached, "
+        "is skipped (reads go to the primary meanwhile)",
+    )
 
     def library_env(self) -> dict[str, str]:
         """The library's settings for this database, to pass as ``env=``."""
@@ -123,14 +177,23 @@ class Settings(BaseSettings):
             }
         if url.scheme in ("postgresql", "postgres"):
             schema = parse_qs(url.query).get("schema", [""])[0]
+            connection = postgres_connection(url, "TRAJECTORY_DATABASE_URL")
+            attrs = connection.get("POSTGRES_TARGET_SESSION_ATTRS", "")
+            single = "," not in connection["POSTGRES_HOST"]
+            if (
+                attrs
+                and attrs not in WRITABLE_ATTRS
+                and not (single and attrs == "any")
+            ):
+                raise UnsupportedDatabaseURL(
+                    f"TRAJECTORY_DATABASE_URL asks for target_session_attrs={attrs}, "
+                    "which may find a standby: the store is written on the primary "
+                    "(read-write); name a standby in TRAJECTORY_STANDBY_URL instead"
+                )
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
                 "APPLICATION_RECORDER_TOPIC": f"{RECORDERS}:PostgresEventRecorder",
-                "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
-                "POSTGRES_HOST": url.hostname or "127.0.0.1",
-                "POSTGRES_PORT": str(url.port or 5432),
-                "POSTGRES_USER": unquote(url.username or "postgres"),
-                "POSTGRES_PASSWORD": unquote(url.password or ""),
+                **connection,
                 "POSTGRES_SCHEMA": schema,
                 "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
                 "POSTGRES_MAX_OVERFLOW": str(self.postgres_max_overflow),
@@ -142,6 +205,28 @@ class Settings(BaseSettings):
             "nor postgresql://"
         )
 
+    def standby_env(self) -> dict[str, str] | None:
+        """The connection settings of the standby endpoint (as ``library_env``
+        gives the primary's), or None when reads are not routed to a standby."""
+        if not self.standby_url:
+            return None
+        url = urlsplit(self.standby_url)
+        if url.scheme not in ("postgresql", "postgres"):
+            raise UnsupportedDatabaseURL(
+                f"TRAJECTORY_STANDBY_URL {self.safe_standby_url!r} is not postgresql://"
+            )
+        connection = postgres_connection(
+            url, "TRAJECTORY_STANDBY_URL", cluster_attrs="prefer-standby"
+        )
+        attrs = connection.setdefault("POSTGRES_TARGET_SESSION_ATTRS", "prefer-standby")
+        if attrs not in STANDBY_ATTRS:
+            raise UnsupportedDatabaseURL(
+                f"TRAJECTORY_STANDBY_URL asks for target_session_attrs={attrs}: a "
+                f"standby endpoint takes one of {', '.join(STANDBY_ATTRS)} "
+                "(prefer-standby reads the primary when no standby answers)"
+            )
+        return connection
+
     def create_folders(self) -> None:
         """Creates the folder of a SQLite file, so a fresh checkout just runs."""
         dbname = self.library_env().get("SQLITE_DBNAME", "")
@@ -151,11 +236,12 @@ class Settings(BaseSettings):
     @property
     def safe_database_url(self) -> str:
         """The database URL with any password masked, for messages and logs."""
-        url = urlsplit(self.database_url)
-        if not url.password:
-            return self.database_url
-        netloc = url.netloc.replace(f":{url.password}@", ":***@", 1)
-        return url._replace(netloc=netloc).geturl()
+        return _masked(self.database_url)
+
+    @property
+    def safe_standby_url(self) -> str:
+        """The standby URL with any password masked."""
+        return _masked(self.standby_url or "")
 
     @property
     def production(self) -> bool:
@@ -205,3 +291,58 @@ class Settings(BaseSettings):
     @property
     def is_postgres(self) -> bool:
         return self.library_env()["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+
+
+def _masked(database_url: str) -> str:
+    url = urlsplit(database_url)
+    if not url.password:
+        return database_url
+    netloc = url.netloc.replace(f":{url.password}@", ":***@", 1)
+    return url._replace(netloc=netloc).geturl()
+
+
+def postgres_connection(
+    url: SplitResult, setting: str, *, cluster_attrs: str = "read-write"
+) -> dict[str, str]:
+    """The library's connection settings for a PostgreSQL URL: one host, or a
+    cluster's hosts (``HOST:PORT,HOST:PORT``, which libpq tries in turn), and the
+    libpq parameters of ``LIBPQ_QUERY`` given in its query. A cluster's sessions
+    are ``cluster_attrs`` unless the URL says otherwise."""
+    hosts, ports = [], []
+    for part in url.netloc.rpartition("@")[2].split(","):
+        host, port = _host_and_port(part, setting)
+        hosts.append(host)
+        ports.append(port)
+    connection = {
+        "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": ",".join(hosts),
+        "POSTGRES_PORT": ",".join(ports),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+    }
+    query = parse_qs(url.query)
+    for name, key in LIBPQ_QUERY.items():
+        if name in query:
+            connection[key] = query[name][-1]
+    attrs = connection.get("POSTGRES_TARGET_SESSION_ATTRS")
+    if attrs is not None and attrs not in SESSION_ATTRS:
+        raise UnsupportedDatabaseURL(
+            f"{setting}: target_session_attrs={attrs} is none of "
+            f"{', '.join(SESSION_ATTRS)}"
+        )
+    if len(hosts) > 1:
+        connection.setdefault("POSTGRES_TARGET_SESSION_ATTRS", cluster_attrs)
+    return connection
+
+
+def _host_and_port(part: str, setting: str) -> tuple[str, str]:
+    if part.startswith("["):  # [IPv6]:PORT
+        host, _, rest = part[1:].partition("]")
+        port = rest.removeprefix(":")
+    else:
+        host, _, port = part.partition(":")
+    if not port:
+        port = "5432"
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UnsupportedDatabaseURL(f"{setting}: {part!r} has no valid port")
+    return host or "127.0.0.1", port

@@ -2,50 +2,74 @@
 
 ``Views(app)`` sets the view tables up (idempotently) in the service's database. The
 runner feeds them in the background (``start``), or in the caller's thread
-(``catch_up``); ``rebuild`` builds one afresh, blue/green.
+(``catch_up``); ``rebuild`` builds one afresh, blue/green. The outcome figures and
+the caseload and trajectory lists are read from a standby where one is configured
+(``app.reads``, see ``application.routing``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from application.projections.caseload.queries import (
-    CaseloadPage,
-    CaseloadQuery,
-    TrajectoryListQuery,
-    TrajectorySummary,
-    trajectory_list,
-)
+from application.access import Caller
+from application.projections.caseload.queries import CaseloadPage
+from application.projections.caseload.queries import CaseloadQuery
+from application.projections.caseload.queries import TrajectoryListQuery
+from application.projections.caseload.queries import TrajectorySummary
 from application.projections.caseload.queries import caseload as caseload_query
-from application.projections.caseload.rows import CASELOAD_EVENT_TYPES, CaseloadRow
+from application.projections.caseload.queries import trajectories_of
+from application.projections.caseload.queries import trajectory_list
+from application.projections.caseload.rows import CASELOAD_EVENT_TYPES
+from application.projections.caseload.rows import CaseloadRow
+from application.projections.caseload.todo import TodoList
+from application.projections.caseload.todo import TodoQuery
+from application.projections.caseload.todo import todo as todo_query
 from application.projections.events import TOPIC_PREFIX
-from application.projections.outcomes.facts import OUTCOME_EVENT_TYPES, OutcomeFacts
-from application.projections.outcomes.queries import (
-    OutcomeQuery,
-    OutcomeTable,
-    outcomes,
-)
+from application.projections.outcomes.disclosure import Cells
+from application.projections.outcomes.disclosure import Key
+from application.projections.outcomes.disclosure import Marks
+from application.projections.outcomes.disclosure import withhold
+from application.projections.outcomes.facts import OUTCOME_EVENT_TYPES
+from application.projections.outcomes.facts import OutcomeFacts
+from application.projections.outcomes.queries import AsOfBeforeProgrammes
+from application.projections.outcomes.queries import OutcomeQuery
+from application.projections.outcomes.queries import OutcomeScope
+from application.projections.outcomes.queries import OutcomeTable
+from application.projections.outcomes.queries import Release
+from application.projections.outcomes.queries import Withholding
+from application.projections.outcomes.queries import outcomes
+from application.projections.outcomes.queries import released
+from application.projections.outcomes.releases import ReleaseBeingBuilt
+from application.projections.outcomes.releases import Releases
 from application.projections.postgres import PostgresView
-from application.projections.runner import (
-    POLL_INTERVAL,
-    RebuildReport,
-    Runner,
-    TrajectoryProjection,
-)
+from application.projections.runner import POLL_INTERVAL
+from application.projections.runner import RebuildReport
+from application.projections.runner import Runner
+from application.projections.runner import TrajectoryProjection
 from application.projections.source import event_source
+from application.projections.sql import R
+from application.projections.sql import RebuildInProgress
 from application.projections.sqlite import SQLiteView
-from application.projections.view import ProjectionView, R, RebuildInProgress
-from application.trajectories import Trajectories
+from application.projections.view import ProjectionView
+from application.service import Trajectories
 from domain.errors import NotFound
+from domain.programme import Programme
 
 log = logging.getLogger("trajectory.projections")
 
@@ -60,6 +84,7 @@ class UnknownView(NotFound):
 
 VIEW_NAMES = ("caseload", "outcomes")
 REPLAYS_AT_ONCE = 2
+MARKS_KEPT = 64  # tables of releases whose withheld cells are kept worked out
 
 
 class ReplaysBusy(Exception):
@@ -74,6 +99,15 @@ class ReplaysBusy(Exception):
         )
 
 
+class ReleaseBusy(ReplaysBusy):
+    """Another server builds the month-end release asked for."""
+
+    code = "release_being_built"
+
+    def __init__(self, busy: ReleaseBeingBuilt) -> None:
+        Exception.__init__(self, str(busy))
+
+
 @dataclass
 class RebuildState:
     """A rebuild started in the background by this process."""
@@ -84,6 +118,8 @@ class RebuildState:
     events: int | None = None
     events_per_second: float | None = None
     error: str | None = None
+    events_read: int = 0  # so far: the progress
+    events_to_read: int | None = None  # what the log held when it started
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def summary(self) -> dict[str, Any]:
@@ -92,10 +128,14 @@ class RebuildState:
 
 @dataclass(frozen=True)
 class ViewStatus:
+    """Where a view stands: the generation serving, its position in the log, the
+    log's head, and the last rebuild this process started, if any."""
+
     name: str
     generation: int
     position: int
     head: int
+    rebuild: dict[str, Any] | None = None
 
     @property
     def lag(self) -> int:
@@ -133,6 +173,15 @@ class Views:
         self._rebuilds_lock = threading.Lock()
         self._rebuild_threads: list[threading.Thread] = []
         self._replays = threading.BoundedSemaphore(REPLAYS_AT_ONCE)
+        self.releases = Releases(
+            lambda table: self._view(table, OutcomeFacts),
+            self.source,
+            self.outcomes.topics,
+            app.name,
+            self._replay_slot,
+        )
+        self._marks: dict[tuple[Release, tuple[str, ...], str], dict[Key, Marks]] = {}
+        self._marks_lock = threading.Lock()
 
     def _view(self, table: str, row_class: type[R]) -> ProjectionView[R]:
         recorder = self.app.recorder
@@ -205,8 +254,13 @@ class Views:
         self, name: str, lock: AbstractContextManager[None]
     ) -> None:
         state = self.rebuilds[name]
+
+        def advance(events: int) -> None:
+            state.events_read += events
+
         try:
-            report = self.runner.rebuild(self.projection(name), locked=True)
+            state.events_to_read = self.events_to_rebuild(name)
+            report = self.runner.rebuild(self.projection(name), advance, locked=True)
         except Exception as error:
             log.exception("rebuilding the %s view failed", name)
             state.state, state.error = "failed", str(error)
@@ -224,15 +278,22 @@ class Views:
         for name, projection in self.projections.items():
             view = projection.view
             generation = view.active()
+            rebuild = self.rebuilds.get(name)
             statuses.append(
                 ViewStatus(
                     name=name,
                     generation=generation,
                     position=view.position(generation) or 0,
                     head=head,
+                    rebuild=rebuild.summary() if rebuild else None,
                 )
             )
         return statuses
+
+    def view_status(self, name: str) -> ViewStatus:
+        """Where one view stands (see ``status``): its generation, position, lag,
+        and the last rebuild this process started, with its progress."""
+        return next(s for s in self.status() if s.name == self.projection(name).name)
 
     def events_to_rebuild(self, name: str) -> int:
         """How many events a rebuild of the view would read now (for progress)."""
@@ -248,34 +309,116 @@ class Views:
         cohort_by: str = "referral",
         as_of: date | None = None,
         known_at: datetime | None = None,
-        suppress: bool = True,
+        suppress: bool | None = None,
+        organisation: str | None = None,
+        reader: Caller | None = None,
     ) -> OutcomeTable:
+        """The outcome figures per group. For ``reader``, what their role lets them
+        see (``OutcomeScope.of``): an evaluator's as of a month's end (the last
+        one by default), from its release, under disclosure control; staff's of
+        their organisation alone. ``organisation`` limits the figures to one;
+        ``suppress`` puts them under disclosure control or not, whoever reads (by
+        default: as the reader's role says, and yes without a reader)."""
+        scope = OutcomeScope.of(reader) if reader else OutcomeScope(suppress=True)
         query = OutcomeQuery.parse(
             group_by=group_by,
             cohort=cohort,
             cohort_by=cohort_by,
             as_of=as_of,
             known_at=known_at,
-            suppress=suppress,
+            suppress=scope.suppress if suppress is None else suppress,
+            organisation=scope.limit(organisation),
+            month_ends=scope.month_ends,
         )
-        budgets = {p.code: p.budget for p in self.app.programmes()}
+        # The total budget that stood on the evaluation date (an extension's new
+        # budget counts from the day it was decided).
+        on = query.evaluated_on
+        programmes = self.app.programmes()
+        budgets = {p.code: p.budget_as_of(on) for p in programmes}
+        if query.month_ends and query.as_of is not None:
+            view, release = self.release_of(query.as_of, programmes)
+            withheld = self._withheld_in(release, query.cohort_by)
+            return released(view, query, budgets, release, withheld)
         if query.as_of is None and query.known_at is None:
-            return outcomes(self.outcomes, self.source, query, budgets)
+            with self.app.reads.standby():
+                return outcomes(self.outcomes, self.source, query, budgets)
         # A replay scans the whole history: a few at a time, or the API starves.
         if not self._replays.acquire(blocking=False):
             raise ReplaysBusy(REPLAYS_AT_ONCE)
         try:
-            return outcomes(self.outcomes, self.source, query, budgets)
+            # The history is read from a standby; the temporary table that the
+            # figures are computed over needs the primary.
+            source = self.app.reads.source(self.source)
+            return outcomes(self.outcomes, source, query, budgets)
+        finally:
+            self._replays.release()
+
+    def release_of(
+        self, as_of: date, programmes: Sequence[Programme] | None = None
+    ) -> tuple[ProjectionView[OutcomeFacts], Release]:
+        """The month-end release of ``as_of`` (built now if it was not). A month
+        before the first programme started is refused: it has no figures, and a
+        release of it would be built and kept for nothing. ``programmes``: every
+        programme, when the caller has them in hand."""
+        if programmes is None:
+            programmes = self.app.programmes()
+        starts = [p.starts_on for p in programmes]
+        if starts and as_of < min(starts):
+            raise AsOfBeforeProgrammes(as_of, min(starts))
+        try:
+            return self.releases.of(as_of)
+        except ReleaseBeingBuilt as busy:
+            raise ReleaseBusy(busy) from None
+
+    def _withheld_in(self, release: Release, cohort_by: str) -> Withholding:
+        """Disclosure control over a release's table, worked out once for each
+        grouping: a release does not change."""
+
+        def withheld(
+            dims: Sequence[str], rows: Mapping[Key, Cells]
+        ) -> dict[Key, Marks]:
+            key = (release, tuple(dims), cohort_by)
+            with self._marks_lock:
+                known = self._marks.get(key)
+            if known is None:
+                known = withhold(dims, rows)
+                with self._marks_lock:
+                    self._marks[key] = known
+                    while len(self._marks) > MARKS_KEPT:
+                        del self._marks[next(iter(self._marks))]
+            return known
+
+        return withheld
+
+    @contextmanager
+    def _replay_slot(self) -> Iterator[None]:
+        """One of the few replays of the whole history that may run at once."""
+        if not self._replays.acquire(blocking=False):
+            raise ReplaysBusy(REPLAYS_AT_ONCE)
+        try:
+            yield
         finally:
             self._replays.release()
 
     def caseload_page(self, query: CaseloadQuery) -> CaseloadPage:
-        return caseload_query(self.caseload.view, query, self.participant_name)
+        with self.app.reads.standby():
+            return caseload_query(self.caseload.view, query, self.participant_name)
+
+    def todo(self, query: TodoQuery) -> TodoList:
+        """What must be recorded before its window closes (``caseload/todo.py``)."""
+        return todo_query(self.caseload.view, query, self.participant_name)
 
     def trajectory_page(
         self, query: TrajectoryListQuery
     ) -> tuple[int, list[TrajectorySummary]]:
-        return trajectory_list(self.caseload.view, query)
+        with self.app.reads.standby():
+            return trajectory_list(self.caseload.view, query)
+
+    def trajectories_of(
+        self, participant_ids: Sequence[Any]
+    ) -> dict[Any, list[TrajectorySummary]]:
+        """Every trajectory of each participant, open and ended."""
+        return trajectories_of(self.caseload.view, participant_ids)
 
     def participant_name(self, participant_id: Any) -> str:
         """The participant's name as staff see it, or "erased", or "unknown"."""

@@ -25,36 +25,76 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 import psycopg
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from application.audit.chain import HEADS_TABLE, LINKS_TABLE
-from application.demo import BLOCK_SIZE, load_demo_in_parallel
+from application.audit.chain import HEADS_TABLE
+from application.audit.chain import LINKS_TABLE
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
-from bench import figures, load, rebuild, verify
-from bench.figures import LagWatch, Latencies
-from bench.load import BIN, Measurement, Server, raw_inserts
-from bench.rebuild import (
-    DEFAULT_DATABASE_URL,
-    Database,
-    MemoryReading,
-    Timing,
-    mib,
-)
+from bench import figures
+from bench import imports
+from bench import load
+from bench import outage
+from bench import rebuild
+from bench import reports
+from bench import search
+from bench import verify
+from bench.console import console
+from bench.console import progress_bar
+from bench.console import status
+from bench.figures import LagWatch
+from bench.figures import Latencies
+from bench.load import BIN
+from bench.load import CpuUse
+from bench.load import Measurement
+from bench.load import Server
+from bench.load import raw_inserts
+from bench.options import add_history
+from bench.options import add_numbers
+from bench.options import add_server
+from bench.options import check_server
+from bench.rebuild import Database
+from bench.rebuild import MemoryReading
+from bench.rebuild import Timing
+from bench.rebuild import mib
+from interfaces.demo.loading import BLOCK_SIZE
+from interfaces.demo.loading import load_demo_in_parallel
 
-FIGURES = ("write", "lag", "rebuild", "replay", "queries", "verify", "size")
-HISTORY_FIGURES = {"rebuild", "queries", "verify", "size"}
-SERVER_FIGURES = {"write", "lag", "queries"}
+FIGURES = (
+    "write",
+    "lag",
+    "rebuild",
+    "replay",
+    "queries",
+    "verify",
+    "size",
+    "outage",
+    "search",
+    "reports",
+    "import",
+)
+HISTORY_FIGURES = {
+    "rebuild",
+    "queries",
+    "verify",
+    "size",
+    "search",
+    "reports",
+    "import",
+}
+SERVER_FIGURES = {"write", "lag", "queries", "search"}
 EVENTS_PER_TRAJECTORY = 27.8  # in the log, per demo trajectory: places the readings
 MEMORY_AT = (100_000, 1_000_000)  # events in the log when the memory is read
 
@@ -65,8 +105,7 @@ TARGET_LOAD_SNAPSHOTS = 0.020  # s, a 1,000-event trajectory
 TARGET_AS_OF_VERSION = 0.050  # s
 TARGET_QUERY = 0.300  # s
 TARGET_MEMORY_GROWTH = 0.10  # from the first reading to the last
-
-console = Console(stderr=True, soft_wrap=True)
+OUTAGE_CLIENTS, OUTAGE_SECONDS = 8, 12.0
 
 
 # The table ---------------------------------------------------------------------------
@@ -76,8 +115,8 @@ console = Console(stderr=True, soft_wrap=True)
 class Line:
     figure: str
     ours: str
-    baseline: str
-    ratio: str
+    baseline: str = ""
+    ratio: str = ""
     target: str = ""
     met: bool | None = None
 
@@ -86,6 +125,7 @@ class Line:
 class Report:
     lines: list[Line] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    generated: float = 0.0  # events/s of the demo generator, once it ran
 
     def add(self, line: Line) -> None:
         self.lines.append(line)
@@ -124,6 +164,25 @@ def share(ours: float, baseline: float) -> str:
     return f"{ours / baseline:.1%}" if baseline else "—"
 
 
+def latency_line(
+    figure: str,
+    ours: Latencies,
+    raw: Latencies,
+    raw_read: str,
+    target: float | None = None,
+) -> Line:
+    """Our latencies beside those of the raw read (``raw_read`` says what it
+    reads), their medians' ratio, and our p99 against ``target`` if there is one."""
+    return Line(
+        figure,
+        spread(ours),
+        f"{spread(raw)} ({raw_read})",
+        times(ours.p50, raw.p50),
+        "" if target is None else f"p99 < {ms(target)}",
+        None if target is None else ours.p99 < target,
+    )
+
+
 # The fresh database -------------------------------------------------------------------
 
 
@@ -134,18 +193,6 @@ class FreshDatabase:
     server_url: str
     name: str
 
-    @property
-    def url(self) -> str:
-        parts = urlsplit(self.server_url)
-        return urlunsplit(parts._replace(path=f"/{self.name}"))
-
-    @property
-    def database(self) -> Database:
-        return Database(self.url, "public")
-
-    def _server(self) -> psycopg.Connection[tuple[object, ...]]:
-        return Database(self.server_url, "public").connect(autocommit=True)
-
     def create(self) -> None:
         with self._server() as connection:
             connection.execute(f'CREATE DATABASE "{self.name}"'.encode())
@@ -155,6 +202,14 @@ class FreshDatabase:
             connection.execute(
                 f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'.encode()
             )
+
+    @property
+    def database(self) -> Database:
+        parts = urlsplit(self.server_url)
+        return Database(urlunsplit(parts._replace(path=f"/{self.name}")), "public")
+
+    def _server(self) -> psycopg.Connection[tuple[object, ...]]:
+        return Database(self.server_url, "public").connect(autocommit=True)
 
 
 # The machine --------------------------------------------------------------------------
@@ -210,13 +265,7 @@ def generate_history(
     stages = marks or [math.ceil(args.trajectories / BLOCK_SIZE)]
     readings: list[MemoryReading] = []
     seconds, events, done = 0.0, 0, 0
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    progress = progress_bar()
     with progress:
         task = progress.add_task(
             f"generating ({args.workers} processes)", total=args.trajectories
@@ -251,6 +300,7 @@ def generate_history(
             f"the log holds {history.trajectories:,} trajectories, "
             f"not {args.trajectories:,}"
         )
+    report.generated = history.events / seconds
     report.add(
         Line(
             f"generate: `trajectory demo --trajectories {args.trajectories}` "
@@ -399,42 +449,40 @@ def verify_lines(database: Database, report: Report) -> None:
 def replay_lines(database: Database, repeat: int, report: Report) -> None:
     with status(f"replay: writing a {figures.REPLAY_EVENTS:,}-event trajectory"):
         replay = figures.measure_replay(database, repeat)
-    all_rows = f"{spread(replay.raw_all)} (SELECT of its {replay.events:,} rows)"
+    all_rows = f"SELECT of its {replay.events:,} rows"
     report.add(
-        Line(
+        latency_line(
             f"replay: load a {replay.events:,}-event trajectory, snapshots",
-            spread(replay.with_snapshots),
+            replay.with_snapshots,
+            replay.raw_all,
             all_rows,
-            times(replay.with_snapshots.p50, replay.raw_all.p50),
-            f"p99 < {ms(TARGET_LOAD_SNAPSHOTS)}",
-            replay.with_snapshots.p99 < TARGET_LOAD_SNAPSHOTS,
+            TARGET_LOAD_SNAPSHOTS,
         )
     )
     report.add(
-        Line(
+        latency_line(
             "replay: the same, without snapshots",
-            spread(replay.without_snapshots),
+            replay.without_snapshots,
+            replay.raw_all,
             all_rows,
-            times(replay.without_snapshots.p50, replay.raw_all.p50),
         )
     )
     report.add(
-        Line(
+        latency_line(
             f"replay: as of version {replay.middle_version} (snapshot at "
             f"{replay.snapshot_below_middle})",
-            spread(replay.as_of_version),
-            f"{spread(replay.raw_middle)} (SELECT of the rows after the snapshot)",
-            times(replay.as_of_version.p50, replay.raw_middle.p50),
-            f"p99 < {ms(TARGET_AS_OF_VERSION)}",
-            replay.as_of_version.p99 < TARGET_AS_OF_VERSION,
+            replay.as_of_version,
+            replay.raw_middle,
+            "SELECT of the rows after the snapshot",
+            TARGET_AS_OF_VERSION,
         )
     )
     report.add(
-        Line(
+        latency_line(
             "replay: as of that version's date (every event read)",
-            spread(replay.as_of_date),
+            replay.as_of_date,
+            replay.raw_all,
             all_rows,
-            times(replay.as_of_date.p50, replay.raw_all.p50),
         )
     )
 
@@ -443,27 +491,77 @@ def query_lines(database: Database, url: str, repeat: int, report: Report) -> No
     with status("queries: GET /outcomes and GET /caseload"):
         queries = figures.measure_queries(database, url, repeat)
     report.add(
-        Line(
+        latency_line(
             f"query: GET /outcomes?group_by=programme,cohort ({queries.groups} rows "
             f"over {queries.trajectories:,} trajectories)",
-            spread(queries.outcomes),
-            f"{spread(queries.outcomes_raw)} (SQL count per group)",
-            times(queries.outcomes.p50, queries.outcomes_raw.p50),
-            f"p99 < {ms(TARGET_QUERY)}",
-            queries.outcomes.p99 < TARGET_QUERY,
+            queries.outcomes,
+            queries.outcomes_raw,
+            "SQL count per group",
+            TARGET_QUERY,
         )
     )
     report.add(
-        Line(
+        latency_line(
             f"query: GET /caseload?coach={queries.coach} ({queries.page_rows} of "
             f"{queries.coach_rows} open trajectories)",
-            spread(queries.caseload),
-            f"{spread(queries.caseload_raw)} (SQL select of the coach's rows)",
-            times(queries.caseload.p50, queries.caseload_raw.p50),
-            f"p99 < {ms(TARGET_QUERY)}",
-            queries.caseload.p99 < TARGET_QUERY,
+            queries.caseload,
+            queries.caseload_raw,
+            "SQL select of the coach's rows",
+            TARGET_QUERY,
         )
     )
+
+
+def report_lines(database: Database, repeat: int, report: Report) -> None:
+    """The outcome workbook and the ESF+ report over the whole history
+    (bench/reports.py)."""
+    with status("reports: the outcome workbook and the ESF+ report"):
+        made = reports.measure(database, repeat)
+    workbook = (
+        f"outcome workbook (3 tables and the definitions, "
+        f"{made.workbook_bytes / 1024:,.0f} KiB)"
+    )
+    esf = (
+        f"ESF+ report of {made.programme} {made.year} "
+        f"({made.participants:,} participants)"
+    )
+    by_cohort = (made.workbook_raw, "SQL count per programme and cohort")
+    by_gender = (made.esf_raw, "SQL count of the year's intakes by gender")
+    for line in (
+        Line(
+            f"reports: the evaluators' month-end release built "
+            f"({made.trajectories:,} trajectories)",
+            f"{made.release_seconds:,.1f} s",
+        ),
+        latency_line(
+            f"reports: {workbook}, auditor, live", made.auditor_workbook, *by_cohort
+        ),
+        latency_line(
+            f"reports: {workbook}, evaluator, release under disclosure control",
+            made.evaluator_workbook,
+            *by_cohort,
+        ),
+        Line(
+            f"reports: an evaluator's widest table, referral source x province x "
+            f"cohort ({made.widest_groups:,} groups), the first time",
+            f"{made.widest_first:,.1f} s",
+        ),
+        latency_line(
+            "reports: the same table again (its disclosure control kept)",
+            made.widest_again,
+            *by_cohort,
+        ),
+        latency_line(f"reports: {esf}, auditor", made.auditor_esf, *by_gender),
+        latency_line(
+            f"reports: {esf}, evaluator, under disclosure control",
+            made.evaluator_esf,
+            *by_gender,
+        ),
+        latency_line(
+            f"reports: {esf}, evaluator, as XLSX", made.esf_workbook, *by_gender
+        ),
+    ):
+        report.add(line)
 
 
 def load_args(clients: int, args: argparse.Namespace) -> argparse.Namespace:
@@ -490,6 +588,7 @@ def write_lines(
     connections; returns the raw measurements."""
     load.create_raw_table(database)
     raws: dict[int, Measurement] = {}
+    https: dict[int, Measurement] = {}
     rates: dict[int, float] = {}
     for clients in (1, 16):
         with status(f"write: raw INSERT + COMMIT, {clients} connections"):
@@ -498,6 +597,7 @@ def write_lines(
             )
         run = asyncio.run(load.load(server, load_args(clients, args), tokens))
         http, raw = run.measurement, raws[clients]
+        https[clients] = http
         rates[clients] = http.rate
         errors = f", {http.errors} errors" if http.errors else ""
         for outcome, example in run.examples.items():
@@ -531,7 +631,33 @@ def write_lines(
             share(rates[16], raws[1].rate),
         )
     )
+    report.add(cpu_line(https, raws))
     return raws
+
+
+def cpu_line(https: dict[int, Measurement], raws: dict[int, Measurement]) -> Line:
+    """The server's CPU per event recorded over HTTP, against PostgreSQL's per row
+    of the raw INSERT + COMMIT runs, over the windows of both client counts."""
+
+    def server(cpu: CpuUse) -> float:
+        return cpu.server
+
+    def postgres(cpu: CpuUse) -> float:
+        return cpu.postgres
+
+    def cpu_ms(seconds: float) -> str:
+        return f"{seconds * 1000:.2f} ms"
+
+    ours = load.cpu_per_event(list(https.values()), server)
+    each = [cpu_ms(load.cpu_per_event([https[n]], server)) for n in (1, 16)]
+    raw = load.cpu_per_event(list(raws.values()), postgres)
+    return Line(
+        "write: server CPU per event recorded (user + system), 1 and 16 clients",
+        f"{cpu_ms(ours)} ({each[0]} at 1 client, {each[1]} at 16)",
+        f"{cpu_ms(raw)} of PostgreSQL's per row (INSERT + COMMIT, 1 and 16 "
+        "connections)",
+        times(ours, raw),
+    )
 
 
 def lag_lines(
@@ -613,10 +739,84 @@ def build_views(database: Database) -> None:
 # Running ------------------------------------------------------------------------------
 
 
-@contextmanager
-def status(message: str) -> Iterator[None]:
-    with console.status(message):
-        yield
+def import_lines(
+    database: Database, args: argparse.Namespace, scratch: Path, report: Report
+) -> None:
+    """The history's own export (`trajectory export --personal-data`) imported into
+    an empty schema, against raw INSERTs and the demo generator (bench/imports.py)."""
+    imported = imports.export_and_import(
+        database, Database(database.url, "import_target"), args.workers, scratch
+    )
+    load.create_raw_table(database)
+    with status("import: raw INSERT + COMMIT, 16 connections"):
+        raw = raw_inserts(database, 16, args.raw_seconds, False, "raw")
+    report.add(
+        Line(
+            f"import: the history's own export, {imported.trajectories:,} "
+            f"trajectories, {imported.file_bytes / 1e6:,.0f} MB of JSON Lines "
+            f"({imported.workers} processes; read, check, store)",
+            f"{imported.whole:,.0f} events/s ({imported.events:,} events)",
+            f"{raw.rate:,.0f}/s (INSERT + COMMIT, 16 connections)",
+            share(imported.whole, raw.rate),
+            f">= {imports.TARGET:,}/s",
+            imported.whole >= imports.TARGET,
+        )
+    )
+    report.add(
+        Line(
+            "import: storing alone, against the demo generator",
+            f"{imported.stored:,.0f} events/s",
+            f"{report.generated:,.0f} events/s (the generate line)",
+            share(imported.stored, report.generated) if report.generated else "—",
+        )
+    )
+    report.add(
+        Line(
+            "import: peak memory of its processes",
+            f"{imported.memory / 1024:,.0f} MiB",
+            f"reading and checking the file took {imported.checking:,.1f} s",
+        )
+    )
+
+
+def outage_lines(scratch: Path, report: Report) -> None:
+    """Writes through a database outage, on a cluster of the run's own."""
+    with status(
+        f"outage: {OUTAGE_CLIENTS} clients writing, the database down "
+        f"{OUTAGE_SECONDS:g} s"
+    ):
+        figures = outage.measure(
+            OUTAGE_CLIENTS, 3.0, OUTAGE_SECONDS, scratch / "outage.log"
+        )
+    for figure, ours, target, met in outage.lines(figures):
+        report.add(Line(figure, ours, target=target, met=met))
+
+
+def search_lines(database: Database, args: argparse.Namespace, report: Report) -> None:
+    """Participants found among ``--participants`` (bench/search.py)."""
+    settings = Settings(database_url=database.schema_url)
+    with status(f"search: registering participants up to {args.participants:,}"):
+        started = time.perf_counter()
+        registered = search.top_up(settings, args.participants, args.workers, args.seed)
+        seconds = time.perf_counter() - started
+    database.vacuum_analyze()
+    with status("search: searching as an auditor"):
+        found = search.measured(settings, registered, seconds, args.repeat, args.seed)
+    for line in search.lines(found):
+        report.add(Line(*line))
+
+
+def search_http_line(
+    database: Database, url: str, args: argparse.Namespace, report: Report
+) -> None:
+    app = Trajectories(Settings(database_url=database.schema_url))
+    try:
+        with status("search: GET /participants"):
+            http, raw = search.measure_http(app, url, args.repeat, args.seed)
+        participants = len(app.search.reader.registered())
+    finally:
+        app.close()
+    report.add(Line(*search.http_line(http, raw, participants)))
 
 
 def run(database: Database, args: argparse.Namespace, scratch: Path) -> Report:
@@ -629,12 +829,16 @@ def run(database: Database, args: argparse.Namespace, scratch: Path) -> Report:
         size_lines(database, readings, report)
     if "rebuild" in chosen:
         rebuild_lines(database, args.rounds, report)
-    elif "queries" in chosen:
+    elif chosen & {"queries", "reports"}:
         build_views(database)
+    if "reports" in chosen:
+        report_lines(database, args.repeat, report)
     if "verify" in chosen:
         verify_lines(database, report)
     if "replay" in chosen:
         replay_lines(database, args.repeat, report)
+    if "search" in chosen:
+        search_lines(database, args, report)
     if chosen & SERVER_FIGURES:
         with status("creating the tokens"):
             tokens = load.tokens_for(database)
@@ -645,6 +849,8 @@ def run(database: Database, args: argparse.Namespace, scratch: Path) -> Report:
             try:
                 if "queries" in chosen:
                     query_lines(database, server.url, args.repeat, report)
+                if "search" in chosen:
+                    search_http_line(database, server.url, args, report)
                 raws: dict[int, Measurement] = {}
                 if "write" in chosen:
                     raws = write_lines(database, server, tokens, args, report)
@@ -663,6 +869,10 @@ def run(database: Database, args: argparse.Namespace, scratch: Path) -> Report:
                     f"the server's last output:\n{server.log_tail()}", markup=False
                 )
                 raise
+    if "outage" in chosen:
+        outage_lines(scratch, report)
+    if "import" in chosen:
+        import_lines(database, args, scratch, report)
     return report
 
 
@@ -699,50 +909,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="FIGURE",
         help=f"some of {', '.join(FIGURES)} (default: all)",
     )
-    parser.add_argument(
-        "--trajectories",
-        type=int,
-        default=100_000,
-        help="demo trajectories in the history (default 100,000: about 2.5 "
-        "million events)",
+    add_history(parser, trajectories=100_000, events="about 2.5 million events")
+    add_numbers(
+        parser,
+        (
+            "--participants",
+            search.PARTICIPANTS,
+            "participants the search figure searches among: the history's, and "
+            f"more registered to reach it (default {search.PARTICIPANTS:,})",
+        ),
+        ("--duration", 15.0, "seconds measured for each write load (default 15)"),
+        (
+            "--raw-seconds",
+            5.0,
+            "seconds of each raw INSERT + COMMIT measurement (default 5)",
+        ),
+        ("--rounds", 2, "rebuild rounds (default 2, the best)"),
+        ("--repeat", 50, "calls timed per replay and query figure (default 50)"),
     )
-    parser.add_argument("--seed", type=int, default=1, help="the demo's seed")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="generator processes (default: one per core)",
-    )
-    parser.add_argument(
-        "--duration",
-        type=float,
-        default=15.0,
-        help="seconds measured for each write load (default 15)",
-    )
-    parser.add_argument(
-        "--raw-seconds",
-        type=float,
-        default=5.0,
-        help="seconds of each raw INSERT + COMMIT measurement (default 5)",
-    )
-    parser.add_argument(
-        "--rounds", type=int, default=2, help="rebuild rounds (default 2, the best)"
-    )
-    parser.add_argument(
-        "--repeat",
-        type=int,
-        default=50,
-        help="calls timed per replay and query figure (default 50)",
-    )
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="the PostgreSQL server (default: %(default)s, or "
-        "TRAJECTORY_BENCH_DATABASE_URL); the run creates a database of its own",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the database at the end"
-    )
+    add_server(parser, keeps="database")
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a target is missed"
     )
@@ -753,8 +938,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             f"no figure {', '.join(unknown)}: the figures are {', '.join(FIGURES)}"
         )
     args.figures = args.figures or list(FIGURES)
-    if not args.database_url.startswith(("postgresql://", "postgres://")):
-        parser.error("--database-url must be a postgresql:// URL")
+    check_server(parser, args)
     if args.trajectories < 1 or args.workers < 1 or args.rounds < 1:
         parser.error("--trajectories, --workers and --rounds must be at least 1")
     if args.duration <= 0 or args.raw_seconds <= 0 or args.repeat < 2:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -20,22 +23,23 @@ import httpx
 from eventsourcing.application import Repository
 
 from application.access import Role
-from application.audit.chain import HEADS_TABLE, LINKS_TABLE
+from application.audit.chain import HEADS_TABLE
+from application.audit.chain import LINKS_TABLE
 from application.projections.caseload.queries import CASELOAD_STAGES
 from application.projections.outcomes.queries import OutcomeQuery
-from application.projections.view import GENERATIONS_TABLE, TRACKING_TABLE
+from application.projections.sql import GENERATIONS_TABLE
+from application.projections.sql import TRACKING_TABLE
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from bench.rebuild import Database
+from bench.trajectories import register_programme
+from bench.trajectories import someone
+from bench.trajectories import taken_in
+from domain.commands import HoldSession
 from domain.trajectory import Trajectory
-from domain.vocabulary import (
-    EducationLevel,
-    Gender,
-    LabourStatus,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-)
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
 
 REPLAY_PROGRAMME = "BENCH-REPLAY"
 REPLAY_ORGANISATION = "Bench Werkburo"
@@ -89,62 +93,47 @@ class Replay:
 def long_trajectory(app: Trajectories, events: int = REPLAY_EVENTS) -> UUID:
     """A trajectory of ``events`` events: a referral, an intake and a session a day
     after it, written through the application (snapshots taken as in service)."""
-    app.register_programme(
-        code=REPLAY_PROGRAMME,
-        name="Benchmark: one long trajectory",
-        funder="Bench",
-        organisations=[REPLAY_ORGANISATION],
+    register_programme(
+        app,
+        REPLAY_PROGRAMME,
+        "Benchmark: one long trajectory",
+        REPLAY_ORGANISATION,
         starts_on=date(2015, 1, 1),
         ends_on=date(2035, 12, 31),
         budget=Decimal(0),
-        min_age=16,
         max_age=65,
-        recorded_by="bench",
-    )
-    participant = app.register_participant(
-        given_name="Bench",
-        family_name="Replay",
-        birth_date=date(1990, 5, 17),
-        gender=Gender.X,
-        organisation=REPLAY_ORGANISATION,
-        recorded_by="bench",
     )
     referred_on = date(2018, 1, 8)
-    trajectory = app.refer(
-        participant_id=participant.id,
+    coach = app.coaches.ensure("Bench", REPLAY_ORGANISATION, recorded_by="bench")
+    trajectory_id = taken_in(
+        app,
+        someone("Bench", "Replay", date(1990, 5, 17)),
         programme=REPLAY_PROGRAMME,
         organisation=REPLAY_ORGANISATION,
-        referral_source=ReferralSource.SELF,
-        on=referred_on,
-        recorded_by="bench",
-    )
-    app.complete_intake(
-        trajectory.id,
-        on=referred_on + timedelta(days=7),
-        coach="Bench",
+        referred_on=referred_on,
+        intake_on=referred_on + timedelta(days=7),
+        coach_id=coach.id,
         rung=3,
         labour_status=LabourStatus.LONG_TERM_UNEMPLOYED,
-        education_level=EducationLevel.ISCED_3_4,
-        barriers=[],
-        disability=False,
-        postcode="9000",
-        recorded_by="bench",
+        dossiers=REPLAY_ORGANISATION,
     )
     first_session = referred_on + timedelta(days=8)
     sessions = events - 2
     for start in range(0, sessions, 100):
         with app.batch():
             for n in range(start, min(start + 100, sessions)):
-                app.hold_session(
-                    trajectory.id,
-                    on=first_session + timedelta(days=n),
-                    minutes=60,
-                    mode=SessionMode.INDIVIDUAL,
-                    setting=SessionSetting.OFFICE,
-                    note="Gesprek over de volgende stap.",
+                app.record(
+                    trajectory_id,
+                    HoldSession(
+                        on=first_session + timedelta(days=n),
+                        minutes=60,
+                        mode=SessionMode.INDIVIDUAL,
+                        setting=SessionSetting.OFFICE,
+                        note="Gesprek over de volgende stap.",
+                    ),
                     recorded_by="bench",
                 )
-    return trajectory.id
+    return trajectory_id
 
 
 def measure_replay(database: Database, repeat: int) -> Replay:

@@ -37,36 +37,44 @@ import time
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import httpx
-from rich.console import Console
 
 from application.access import Role
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
-from bench.rebuild import DEFAULT_DATABASE_URL, Database
+from bench.console import console
+from bench.console import status
+from bench.options import add_numbers
+from bench.options import add_server
+from bench.options import check_server
+from bench.rebuild import Database
 
 with warnings.catch_warnings():  # the helpers' module imports Starlette's TestClient
     warnings.simplefilter("ignore")
-    from tests.interfaces.helpers import (
-        INTAKE_ON,
-        ORGANISATION,
-        intake,
-        participant_body,
-        programme_body,
-        referral_body,
-        session,
-    )
+    from tests.interfaces.helpers import COACHES
+    from tests.interfaces.helpers import INTAKE_ON
+    from tests.interfaces.helpers import ORGANISATION
+    from tests.interfaces.helpers import intake
+    from tests.interfaces.helpers import participant_body
+    from tests.interfaces.helpers import programme_body
+    from tests.interfaces.helpers import referral_body
+    from tests.interfaces.helpers import session
 
 RAW_TABLE = "bench_raw_inserts"
+INTAKE_COACH = COACHES[0]  # registered in the organisation by tokens_for
 # Its own programme, without a cap on sessions: never a demo programme of the same
 # code (python -m bench writes into the demo history).
 LOAD_PROGRAMME = "BENCH-LOAD"
@@ -77,8 +85,6 @@ PY_SPY_RATE = 100  # samples a second
 SESSION_DAYS = 365  # sessions are dated over the year from the intake on
 BIN = Path(sys.executable).parent
 TICKS = os.sysconf("SC_CLK_TCK")
-
-console = Console(stderr=True, soft_wrap=True)
 
 
 class SetupFailed(RuntimeError):
@@ -218,6 +224,16 @@ class Measurement:
     @property
     def mean(self) -> float:
         return sum(self.latencies) / len(self.latencies) if self.latencies else 0.0
+
+
+def cpu_per_event(
+    measurements: Sequence[Measurement], used: Callable[[CpuUse], float]
+) -> float:
+    """Seconds of CPU (user and system) per event counted in the measurements'
+    windows, of the processes ``used`` picks (``lambda cpu: cpu.server``)."""
+    events = sum(m.count for m in measurements)
+    seconds = sum(used(m.cpu) * m.seconds for m in measurements)
+    return seconds / events if events else math.nan
 
 
 # The baseline: the database alone -----------------------------------------------------
@@ -463,10 +479,12 @@ def running(server: Server) -> Iterator[Server]:
 
 def tokens_for(database: Database) -> tuple[str, str]:
     """Sets up the store's and the views' tables (so that several workers starting
-    at once find them there) and returns an admin's and a staff member's secrets."""
+    at once find them there), registers the coach the intakes name, and returns an
+    admin's and a staff member's secrets."""
     app = Trajectories(Settings(database_url=database.schema_url))
     try:
         Views(app)
+        app.coaches.ensure(INTAKE_COACH, ORGANISATION, recorded_by="bench admin")
         _, admin = app.tokens.create(role=Role.ADMIN, name="bench admin")
         _, staff = app.tokens.create(
             role=Role.STAFF, name="bench coach", organisation=ORGANISATION
@@ -503,18 +521,23 @@ async def created(client: httpx.AsyncClient, url: str, body: Any) -> dict[str, A
 
 
 async def set_up(client: httpx.AsyncClient, slot: int, count: int) -> list[str]:
-    """``count`` participants of this client, each referred and taken in."""
+    """``count`` participants of this client, each referred and taken in (each a
+    new person, although the search takes their names for the same)."""
     trajectories = []
     for n in range(count):
         participant = await created(
-            client, "/participants", participant_body(given_name=f"Bench {slot}-{n}")
+            client,
+            "/participants",
+            participant_body(given_name=f"Bench {slot}-{n}", confirmed_new_person=True),
         )
         trajectory = await created(
             client,
             "/trajectories",
             referral_body(str(participant["id"]), programme=LOAD_PROGRAMME),
         )
-        await created(client, f"/trajectories/{trajectory['id']}/events", intake())
+        await created(
+            client, f"/trajectories/{trajectory['id']}/events", intake(INTAKE_COACH)
+        )
         trajectories.append(str(trajectory["id"]))
     return trajectories
 
@@ -884,12 +907,6 @@ def package_of(function: str) -> str:
 # Reporting ----------------------------------------------------------------------------
 
 
-@contextmanager
-def status(message: str) -> Iterator[None]:
-    with console.status(message):
-        yield
-
-
 def milliseconds(seconds: float) -> str:
     return "-" if math.isnan(seconds) else f"{seconds * 1000:.2f}"
 
@@ -1041,24 +1058,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load", description=(__doc__ or "").split("\n\n")[0]
     )
-    parser.add_argument(
-        "--clients", type=int, default=16, help="concurrent HTTP clients (default 16)"
-    )
-    parser.add_argument(
-        "--duration", type=float, default=20.0, help="seconds measured (default 20)"
-    )
-    parser.add_argument(
-        "--warmup",
-        type=float,
-        default=3.0,
-        help="seconds of load before measuring (default 3)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="server processes (default 1): each a `trajectory serve` on its own "
-        "port, the clients spread over them as by a load balancer",
+    add_numbers(
+        parser,
+        ("--clients", 16, "concurrent HTTP clients (default 16)"),
+        ("--duration", 20.0, "seconds measured (default 20)"),
+        ("--warmup", 3.0, "seconds of load before measuring (default 3)"),
+        (
+            "--workers",
+            1,
+            "server processes (default 1): each a `trajectory serve` on its own "
+            "port, the clients spread over them as by a load balancer",
+        ),
     )
     parser.add_argument(
         "--no-group-commit",
@@ -1071,28 +1081,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="feed the views in the server too (default: --no-projections)",
     )
-    parser.add_argument(
-        "--trajectories",
-        type=int,
-        default=64,
-        help="trajectories per client, each client writing to its own (default 64)",
+    add_numbers(
+        parser,
+        (
+            "--trajectories",
+            64,
+            "trajectories per client, each client writing to its own (default 64)",
+        ),
+        ("--raw-seconds", 5.0, "seconds of each raw INSERT measurement (default 5)"),
     )
-    parser.add_argument(
-        "--raw-seconds",
-        type=float,
-        default=5.0,
-        help="seconds of each raw INSERT measurement (default 5)",
-    )
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL server, without a schema (default: %(default)s, or "
-        "TRAJECTORY_BENCH_DATABASE_URL)",
-    )
+    add_server(parser, keeps="schema")
     parser.add_argument("--schema", help="the fresh schema's name (default: random)")
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the schema at the end"
-    )
     parser.add_argument(
         "--py-spy",
         type=Path,
@@ -1109,12 +1108,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "tail shown if the server fails)",
     )
     args = parser.parse_args(argv)
-    if args.schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.schema):
-        parser.error("--schema takes a lower-case SQL identifier")
-    if not args.database_url.startswith(("postgresql://", "postgres://")):
-        parser.error("--database-url must be a postgresql:// URL")
-    if "schema=" in args.database_url:
-        parser.error("--database-url names the server; give the schema with --schema")
+    check_server(parser, args)
     if args.clients < 1 or args.workers < 1 or args.trajectories < 1:
         parser.error("--clients, --workers and --trajectories must be at least 1")
     if args.duration <= 0 or args.warmup < 0 or args.raw_seconds <= 0:

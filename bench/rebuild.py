@@ -21,37 +21,39 @@ import math
 import multiprocessing
 import os
 import pstats
-import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 import psycopg
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from application.demo import BLOCK_SIZE, load_demo_in_parallel
 from application.projections.events import TRAJECTORY_TOPICS
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
+from application.storage import connect
 from application.views import Views
+from bench.console import console
+from bench.console import progress_bar
+from bench.console import status
+from bench.options import add_history
+from bench.options import add_server
+from bench.options import check_server
+from interfaces.demo.loading import BLOCK_SIZE
+from interfaces.demo.loading import load_demo_in_parallel
 
-DEFAULT_DATABASE_URL = os.environ.get(
-    "TRAJECTORY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 TARGET_EVENTS_PER_SECOND = 50_000
 TARGET_SHARE_OF_RAW_SCAN = 0.15
 FLAT_MEMORY_GROWTH = 0.10  # peak RSS may grow this much when the history doubles
 EVENTS_TABLE = "trajectories_events"
 SCAN_COLUMNS = "originator_id, originator_version, topic, state, notification_id"
-
-console = Console(stderr=True, soft_wrap=True)
 
 
 # The database -------------------------------------------------------------------------
@@ -70,15 +72,7 @@ class Database:
         return f"{self.url}{separator}schema={self.schema}"
 
     def connect(self, **kwargs: Any) -> psycopg.Connection[Any]:
-        env = Settings(database_url=self.url).library_env()
-        return psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"],
-            **kwargs,
-        )
+        return connect(Settings(database_url=self.url).library_env(), **kwargs)
 
     @property
     def events_table(self) -> str:
@@ -143,13 +137,7 @@ def generate(
 ) -> int:
     """Generates ``blocks`` of the demo history of ``trajectories`` trajectories
     (as `trajectory demo --workers` does); returns the trajectory events made."""
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
+    progress = progress_bar()
     made = min(blocks.stop * BLOCK_SIZE, trajectories) - blocks.start * BLOCK_SIZE
     with progress:
         task = progress.add_task(f"generating ({workers} processes)", total=made)
@@ -169,6 +157,8 @@ def generate(
 
 @dataclass(frozen=True)
 class Timing:
+    """Rows read in so many seconds."""
+
     rows: int
     seconds: float
 
@@ -348,12 +338,6 @@ def time_rounds(
     return results
 
 
-@contextmanager
-def status(message: str) -> Iterator[None]:
-    with console.status(message):
-        yield
-
-
 # Reporting ----------------------------------------------------------------------------
 
 
@@ -519,38 +503,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.rebuild", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument(
-        "--trajectories",
-        type=int,
-        default=20_000,
-        help="trajectories to generate (default 20,000: about 550,000 events)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=os.cpu_count() or 2,
-        help="generator processes (default: one per core)",
-    )
-    parser.add_argument("--seed", type=int, default=1, help="the demo data's seed")
+    add_history(parser, trajectories=20_000, events="about 550,000 events")
     parser.add_argument(
         "--rounds", type=int, default=3, help="timed rounds (best kept)"
     )
     parser.add_argument(
         "--chunk", type=int, default=2_000, help="rows per chunk of the raw scan"
     )
-    parser.add_argument(
-        "--database-url",
-        default=DEFAULT_DATABASE_URL,
-        help="PostgreSQL server, without a schema (default: %(default)s, or "
-        "TRAJECTORY_BENCH_DATABASE_URL)",
-    )
+    add_server(parser, keeps="schema")
     parser.add_argument(
         "--schema",
         help="use this schema: created and filled when missing; when it holds a "
         "history already (from --keep), that history is measured as it is",
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the schema at the end"
     )
     parser.add_argument(
         "--profile",
@@ -558,12 +522,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also profile one outcome rebuild with cProfile and print the top",
     )
     args = parser.parse_args(argv)
-    if args.schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.schema):
-        parser.error("--schema takes a lower-case SQL identifier")
-    if not args.database_url.startswith(("postgresql://", "postgres://")):
-        parser.error("--database-url must be a postgresql:// URL")
-    if "schema=" in args.database_url:
-        parser.error("--database-url names the server; give the schema with --schema")
+    check_server(parser, args)
     if args.trajectories < 2 or args.workers < 1 or args.rounds < 1:
         parser.error("--trajectories >= 2, --workers >= 1 and --rounds >= 1")
     return args

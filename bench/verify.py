@@ -26,15 +26,14 @@ from typing import Any
 
 import psycopg
 
-from application.audit.chain import HEADS_TABLE, LINKS_TABLE
-from application.demo import load_demo
+from application.audit.chain import HEADS_TABLE
+from application.audit.chain import LINKS_TABLE
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
+from bench.options import add_server
 from bench.rebuild import Database
+from interfaces.demo.loading import load_demo
 
-DEFAULT_DATABASE_URL = os.environ.get(
-    "TRAJECTORY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 EVENTS_PER_TRAJECTORY = 28  # about, in the demo's distributions
 FETCH = 5_000
 
@@ -43,8 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    parser.add_argument("--keep", action="store_true", help="keep the schema")
+    add_server(parser, keeps="schema")
     args = parser.parse_args()
 
     schema = f"bench_verify_{uuid.uuid4().hex[:8]}"

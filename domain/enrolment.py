@@ -6,34 +6,16 @@ reopening both change the enrolment, so two racing writers conflict on its versi
 
 from __future__ import annotations
 
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL
+from uuid import UUID
+from uuid import uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 from eventsourcing.domain import Snapshot as BaseSnapshot
+from eventsourcing.domain import event
 
-from domain.errors import DomainError
-
-
-class OpenTrajectoryExists(DomainError):
-    code = "open_trajectory_exists"
-    template = (
-        "the participant already has an open trajectory {trajectory_id} "
-        "in programme {programme}"
-    )
-
-    def __init__(self, programme: str, trajectory_id: UUID) -> None:
-        super().__init__(programme=programme, trajectory_id=trajectory_id)
-
-
-class NewerTrajectoryExists(DomainError):
-    code = "newer_trajectory_exists"
-    template = (
-        "the participant has a newer trajectory {trajectory_id} in programme "
-        "{programme}; reopen that one instead"
-    )
-
-    def __init__(self, programme: str, trajectory_id: UUID) -> None:
-        super().__init__(programme=programme, trajectory_id=trajectory_id)
+from domain.errors import NewerTrajectoryExists
+from domain.errors import OpenTrajectoryExists
 
 
 class Enrolment(Aggregate):

@@ -2,69 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from uuid import NAMESPACE_URL, UUID, uuid5
+from typing import Any
+from uuid import NAMESPACE_URL
+from uuid import UUID
+from uuid import uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 from eventsourcing.domain import Snapshot as BaseSnapshot
+from eventsourcing.domain import event
 
-from domain.errors import DomainError, InvalidValue
-
-
-class ProgrammeNotRunning(DomainError):
-    code = "programme_not_running"
-    template = "programme {code} runs from {starts_on} to {ends_on}, not on {on}"
-
-    def __init__(self, code: str, on: date, starts_on: date, ends_on: date) -> None:
-        super().__init__(code=code, on=on, starts_on=starts_on, ends_on=ends_on)
-
-
-class AgeNotEligible(DomainError):
-    code = "age_not_eligible"
-    template = (
-        "programme {code} takes participants aged {min_age} to {max_age}; "
-        "this participant is {age} on the referral date"
-    )
-
-    def __init__(self, code: str, age: int, min_age: int, max_age: int) -> None:
-        super().__init__(code=code, age=age, min_age=min_age, max_age=max_age)
-
-
-class OrganisationNotInProgramme(DomainError):
-    code = "organisation_not_in_programme"
-    template = "{organisation} is not an organisation of programme {code}"
-
-    def __init__(self, code: str, organisation: str) -> None:
-        super().__init__(code=code, organisation=organisation)
-
-
-class ProgrammeEndsBeforeStart(InvalidValue):
-    template = "programme end on {ends_on} is before its start on {starts_on}"
-
-    def __init__(self, starts_on: date, ends_on: date) -> None:
-        super().__init__(starts_on=starts_on, ends_on=ends_on)
-
-
-class NegativeBudget(InvalidValue):
-    template = "budget {budget} is negative"
-
-    def __init__(self, budget: Decimal) -> None:
-        super().__init__(budget=budget)
-
-
-class AgeRangeInvalid(InvalidValue):
-    template = "age range {min_age} to {max_age} is not a range between 0 and 120"
-
-    def __init__(self, min_age: int, max_age: int) -> None:
-        super().__init__(min_age=min_age, max_age=max_age)
-
-
-class SessionCapBelowOne(InvalidValue):
-    template = "session cap {session_cap} is not at least 1"
-
-    def __init__(self, session_cap: int) -> None:
-        super().__init__(session_cap=session_cap)
+from domain.calendar import today
+from domain.commands import ChangeProgrammePeriod
+from domain.commands import RegisterProgramme
+from domain.commands import values_of
+from domain.errors import AgeNotEligible
+from domain.errors import AgeRangeInvalid
+from domain.errors import DateInFuture
+from domain.errors import InvalidValue
+from domain.errors import NegativeBudget
+from domain.errors import OrganisationNotInProgramme
+from domain.errors import PeriodChangeChangesNothing
+from domain.errors import ProgrammeEndsBeforeStart
+from domain.errors import ProgrammeNotRunning
+from domain.errors import ProgrammeNotStarted
+from domain.errors import ReasonRequired
+from domain.errors import SessionCapBelowOne
 
 
 class Programme(Aggregate):
@@ -85,49 +50,47 @@ class Programme(Aggregate):
     def create_id(code: str) -> UUID:
         return Programme.id_for(code)
 
-    @classmethod
-    def register(
-        cls,
-        *,
-        code: str,
-        name: str,
-        funder: str,
-        organisations: list[str],
-        starts_on: date,
-        ends_on: date,
-        budget: Decimal | None,
-        min_age: int,
-        max_age: int,
-        session_cap: int | None,
-        recorded_by: str,
-    ) -> Programme:
-        if not code.strip() or not name.strip() or not funder.strip():
-            raise InvalidValue("a programme needs a code, a name and a funder")
-        if not organisations or any(not o.strip() for o in organisations):
-            raise InvalidValue("a programme needs at least one named organisation")
-        if ends_on < starts_on:
-            raise ProgrammeEndsBeforeStart(starts_on, ends_on)
-        if budget is not None and budget < 0:
-            raise NegativeBudget(budget)
-        if not 0 <= min_age <= max_age <= 120:
-            raise AgeRangeInvalid(min_age, max_age)
-        if session_cap is not None and session_cap < 1:
-            raise SessionCapBelowOne(session_cap)
-        return cls(
-            code=code,
-            name=name,
-            funder=funder,
-            organisations=list(dict.fromkeys(organisations)),
-            starts_on=starts_on,
-            ends_on=ends_on,
-            budget=budget,
-            min_age=min_age,
-            max_age=max_age,
-            session_cap=session_cap,
-            recorded_by=recorded_by,
-        )
+    class ProgrammeRegistered(Aggregate.Created):
+        """Version 2: an ongoing programme has no end date (``ends_on`` None)."""
 
-    @event("ProgrammeRegistered", topic="trajectory:ProgrammeRegistered")
+        TOPIC = "trajectory:ProgrammeRegistered"
+        class_version = 2
+
+        code: str
+        name: str
+        funder: str
+        organisations: list[str]
+        starts_on: date
+        ends_on: date | None
+        budget: Decimal | None
+        min_age: int
+        max_age: int
+        session_cap: int | None
+        recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 always had an end date: it reads as it was recorded."""
+
+    @classmethod
+    def register(cls, registration: RegisterProgramme, recorded_by: str) -> Programme:
+        r = registration
+        if not r.code.strip() or not r.name.strip() or not r.funder.strip():
+            raise InvalidValue("a programme needs a code, a name and a funder")
+        if not r.organisations or any(not o.strip() for o in r.organisations):
+            raise InvalidValue("a programme needs at least one named organisation")
+        if r.ends_on is not None and r.ends_on < r.starts_on:
+            raise ProgrammeEndsBeforeStart(r.starts_on, r.ends_on)
+        if r.budget is not None and r.budget < 0:
+            raise NegativeBudget(r.budget)
+        if not 0 <= r.min_age <= r.max_age <= 120:
+            raise AgeRangeInvalid(r.min_age, r.max_age)
+        if r.session_cap is not None and r.session_cap < 1:
+            raise SessionCapBelowOne(r.session_cap)
+        organisations = list(dict.fromkeys(r.organisations))
+        return cls(**values_of(r, organisations=organisations, recorded_by=recorded_by))
+
+    @event(ProgrammeRegistered)
     def __init__(
         self,
         code: str,
@@ -135,7 +98,7 @@ class Programme(Aggregate):
         funder: str,
         organisations: list[str],
         starts_on: date,
-        ends_on: date,
+        ends_on: date | None,
         budget: Decimal | None,
         min_age: int,
         max_age: int,
@@ -148,12 +111,75 @@ class Programme(Aggregate):
         self.budget = budget
         self.min_age, self.max_age = min_age, max_age
         self.session_cap = session_cap
+        # The end date and total budget from each day on: the registration's, then
+        # each change's.
+        self.periods: list[Period] = [
+            Period(since=None, ends_on=ends_on, budget=budget)
+        ]
+
+    # The period ------------------------------------------------------------------
+
+    def change_period(self, change: ChangeProgrammePeriod, recorded_by: str) -> None:
+        if change.on > today():
+            raise DateInFuture("the period change", change.on, today())
+        if not change.reason.strip():
+            raise ReasonRequired("a change of a programme's period")
+        if change.ends_on is not None and change.ends_on < self.starts_on:
+            raise ProgrammeEndsBeforeStart(self.starts_on, change.ends_on)
+        if change.budget is not None and change.budget < 0:
+            raise NegativeBudget(change.budget)
+        if change.ends_on == self.ends_on and change.budget in (None, self.budget):
+            raise PeriodChangeChangesNothing()
+        self._period_changed(**values_of(change, recorded_by=recorded_by))
+
+    @event("ProgrammePeriodChanged", topic="trajectory:ProgrammePeriodChanged")
+    def _period_changed(
+        self,
+        on: date,
+        ends_on: date | None,
+        reason: str,
+        budget: Decimal | None,
+        recorded_by: str,
+    ) -> None:
+        self.ends_on = ends_on
+        if budget is not None:
+            self.budget = budget
+        self.periods = [p for p in self.periods if p.since is None or p.since < on]
+        self.periods.append(Period(since=on, ends_on=ends_on, budget=self.budget))
+
+    def period_as_of(self, day: date) -> Period:
+        """The period as it stood on ``day``: the last change decided by then."""
+        return [p for p in self.periods if p.since is None or p.since <= day][-1]
+
+    def ends_on_as_of(self, day: date) -> date | None:
+        """The end date as it stood on ``day``."""
+        return self.period_as_of(day).ends_on
+
+    def budget_as_of(self, day: date) -> Decimal | None:
+        """The total budget as it stood on ``day``: the registration's, or the last
+        one a change granted by then."""
+        return self.period_as_of(day).budget
 
     def check_referral(self, *, on: date, age: int, organisation: str) -> None:
-        """The programme's part of the referral rules."""
-        if not self.starts_on <= on <= self.ends_on:
-            raise ProgrammeNotRunning(self.code, on, self.starts_on, self.ends_on)
+        """The programme's part of the referral rules, against the period as it
+        stood on the referral date."""
+        ends_on = self.ends_on_as_of(on)
+        if ends_on is None and on < self.starts_on:
+            raise ProgrammeNotStarted(self.code, on, self.starts_on)
+        if ends_on is not None and not self.starts_on <= on <= ends_on:
+            raise ProgrammeNotRunning(self.code, on, self.starts_on, ends_on)
         if organisation not in self.organisations:
             raise OrganisationNotInProgramme(self.code, organisation)
         if not self.min_age <= age <= self.max_age:
             raise AgeNotEligible(self.code, age, self.min_age, self.max_age)
+
+
+@dataclass(frozen=True)
+class Period:
+    """From ``since`` on (None: from the registration), the programme ends on
+    ``ends_on`` (None: no end yet), with a total budget of ``budget`` (None: none
+    known)."""
+
+    since: date | None
+    ends_on: date | None
+    budget: Decimal | None = None

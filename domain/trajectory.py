@@ -12,400 +12,123 @@ remains would break a rule.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
+from datetime import timedelta
 from enum import Enum
-from typing import Any, ClassVar, TypeVar
+from typing import Any
+from typing import ClassVar
+from typing import TypeVar
+from typing import assert_never
 from uuid import UUID
-from zoneinfo import ZoneInfo
+from uuid import uuid4
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 from eventsourcing.domain import Snapshot as BaseSnapshot
+from eventsourcing.domain import event
 
-from domain.errors import DateInFuture, DomainError, InvalidValue, ReasonRequired
-from domain.vocabulary import (
-    COMPETITIVE_PLACEMENT_TYPES,
-    FOLLOW_UP_MILESTONES,
-    AgeBand,
-    Barrier,
-    DeclineReason,
-    Destination,
-    DropoutReason,
-    EducationLevel,
-    ExitStatus,
-    Gender,
-    LabourStatus,
-    PlacementEndReason,
-    PlacementType,
-    ProfileField,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-    Stage,
-    SuspensionReason,
-)
+from domain.calendar import today
+from domain.coach import Coach
+from domain.coach import CoachRef
+from domain.commands import COMMAND_FOR_EVENT
+from domain.commands import AssessLadder
+from domain.commands import AssignCoach
+from domain.commands import Complete
+from domain.commands import CompleteIntake
+from domain.commands import CorrectEntryProfile
+from domain.commands import DeclineReferral
+from domain.commands import DropOut
+from domain.commands import EndPlacement
+from domain.commands import HoldSession
+from domain.commands import IdentifyBarrier
+from domain.commands import RecordExitResult
+from domain.commands import RecordFollowUp
+from domain.commands import Refer
+from domain.commands import Reopen
+from domain.commands import ResolveBarrier
+from domain.commands import Resume
+from domain.commands import RetractEntry
+from domain.commands import StartPlacement
+from domain.commands import Suspend
+from domain.commands import TrajectoryCommand
+from domain.commands import values_of
+from domain.errors import EXIT_RESULT_WINDOW_DAYS
+from domain.errors import FOLLOW_UP_WINDOW_DAYS
+from domain.errors import MAX_HOURS_PER_WEEK
+from domain.errors import MAX_SESSION_MINUTES
+from domain.errors import REOPEN_WINDOW_DAYS
+from domain.errors import AlreadySuspended
+from domain.errors import BarrierAlreadyOpen
+from domain.errors import BarrierNotOpen
+from domain.errors import CoachAlreadyAssigned
+from domain.errors import CoachOfAnotherOrganisation
+from domain.errors import CorrectionChangesNothing
+from domain.errors import DateBeforeExit
+from domain.errors import DateBeforeIntake
+from domain.errors import DateBeforeLastEvent
+from domain.errors import DateBeforeReferral
+from domain.errors import DateInFuture
+from domain.errors import DeclineAfterIntake
+from domain.errors import DomainError
+from domain.errors import DropoutReasonRequired
+from domain.errors import EmployerRequired
+from domain.errors import EntryAlreadyRetracted
+from domain.errors import EntryNotRetractable
+from domain.errors import ExitRequired
+from domain.errors import ExitResultAlreadyRecorded
+from domain.errors import FollowUpAlreadyRecorded
+from domain.errors import HoursOutOfRange
+from domain.errors import IntakeAlreadyCompleted
+from domain.errors import IntakeRequired
+from domain.errors import InvalidPostcode
+from domain.errors import InvalidProfileValue
+from domain.errors import InvalidValue
+from domain.errors import NotSuspended
+from domain.errors import ObservationOutsideWindow
+from domain.errors import PlacementAlreadyEnded
+from domain.errors import PlacementEndBeforeStart
+from domain.errors import PlacementIdInUse
+from domain.errors import ReasonRequired
+from domain.errors import ReopenWindowPassed
+from domain.errors import ResolutionBeforeIdentification
+from domain.errors import ResumptionBeforeSuspension
+from domain.errors import RetractionBreaksHistory
+from domain.errors import RungOutOfRange
+from domain.errors import SessionCapReached
+from domain.errors import SessionMinutesOutOfRange
+from domain.errors import TrajectoryNotOpen
+from domain.errors import TrajectorySuspended
+from domain.errors import UnknownMilestone
+from domain.errors import UnknownPlacement
+from domain.errors import UnknownVersion
+from domain.vocabulary import COMPETITIVE_PLACEMENT_TYPES
+from domain.vocabulary import FOLLOW_UP_MILESTONES
+from domain.vocabulary import AgeBand
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import Destination
+from domain.vocabulary import DropoutReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import ExitStatus
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementEndReason
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ProfileField
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from domain.vocabulary import Stage
+from domain.vocabulary import SuspensionReason
 
-EXIT_RESULT_WINDOW_DAYS = 28
-FOLLOW_UP_WINDOW_DAYS = 30
-REOPEN_WINDOW_DAYS = 90
-MAX_SESSION_MINUTES = 24 * 60
-MAX_HOURS_PER_WEEK = 60.0
-BRUSSELS = ZoneInfo("Europe/Brussels")
 BELGIAN_POSTCODE = re.compile(r"[1-9][0-9]{3}", re.ASCII)
 E = TypeVar("E", bound=Enum)
 OPEN_STAGES = frozenset({Stage.ACTIVE, Stage.SUSPENDED})
 EXIT_STAGES = frozenset({Stage.COMPLETED, Stage.DROPPED_OUT})
-
-
-# Errors, named after the rule they guard ---------------------------------------------
-
-
-class DateBeforeReferral(DomainError):
-    code = "date_before_referral"
-    template = "{what} on {on} is before the referral on {referred_on}"
-
-    def __init__(self, what: str, on: date, referred_on: date) -> None:
-        super().__init__(what=what, on=on, referred_on=referred_on)
-
-
-class DateBeforeIntake(DomainError):
-    code = "date_before_intake"
-    template = "{what} on {on} is before the intake on {intake_on}"
-
-    def __init__(self, what: str, on: date, intake_on: date) -> None:
-        super().__init__(what=what, on=on, intake_on=intake_on)
-
-
-class IntakeAlreadyCompleted(DomainError):
-    code = "intake_already_completed"
-    template = "the intake was already completed on {intake_on}"
-
-    def __init__(self, intake_on: date) -> None:
-        super().__init__(intake_on=intake_on)
-
-
-class IntakeRequired(DomainError):
-    code = "intake_required"
-    template = "{what} needs a completed intake first"
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what=what)
-
-
-class DeclineAfterIntake(DomainError):
-    code = "decline_after_intake"
-    template = (
-        "a referral can only be declined before intake; "
-        "the intake was completed on {intake_on}"
-    )
-
-    def __init__(self, intake_on: date) -> None:
-        super().__init__(intake_on=intake_on)
-
-
-class TrajectoryNotOpen(DomainError):
-    code = "trajectory_not_open"
-    template = "cannot record {what}: the trajectory is {stage}"
-
-    def __init__(self, what: str, stage: Stage) -> None:
-        super().__init__(what=what, stage=stage)
-
-    def english(self, value: object) -> str:
-        return _words(value) if isinstance(value, Stage) else super().english(value)
-
-
-class TrajectorySuspended(DomainError):
-    code = "trajectory_suspended"
-    template = "cannot record {what}: the trajectory is suspended since {since}"
-
-    def __init__(self, what: str, since: date) -> None:
-        super().__init__(what=what, since=since)
-
-
-class AlreadySuspended(DomainError):
-    code = "already_suspended"
-    template = "the trajectory is already suspended since {since}"
-
-    def __init__(self, since: date) -> None:
-        super().__init__(since=since)
-
-
-class NotSuspended(DomainError):
-    code = "not_suspended"
-    template = "the trajectory is not suspended, so it cannot be resumed"
-
-    def __init__(self) -> None:
-        super().__init__()
-
-
-class CoachAlreadyAssigned(DomainError):
-    code = "coach_already_assigned"
-    template = "{coach} is already the trajectory's coach"
-
-    def __init__(self, coach: str) -> None:
-        super().__init__(coach=coach)
-
-
-class RungOutOfRange(InvalidValue):
-    code = "rung_out_of_range"
-    template = "ladder rung {rung} is not between 1 and 6"
-
-    def __init__(self, rung: object) -> None:
-        super().__init__(rung=rung)
-
-
-class InvalidPostcode(InvalidValue):
-    code = "invalid_postcode"
-    template = "postcode {postcode!r} is not a Belgian postcode (1000-9999)"
-
-    def __init__(self, postcode: object) -> None:
-        super().__init__(postcode=postcode)
-
-
-class InvalidProfileValue(InvalidValue):
-    """A value that is not one of the field's codes (``code`` is the one that is
-    not: the value itself, or one item of a list)."""
-
-    template = "{value!r} is not a valid {field}: {code!r} is not a valid {codes}"
-
-    def __init__(
-        self, field: ProfileField, value: object, code: object, codes: str
-    ) -> None:
-        super().__init__(field=field, value=value, code=code, codes=codes)
-
-
-class BarrierAlreadyOpen(DomainError):
-    code = "barrier_already_open"
-    template = "barrier {barrier} is already identified and open"
-
-    def __init__(self, barrier: Barrier) -> None:
-        super().__init__(barrier=barrier)
-
-
-class BarrierNotOpen(DomainError):
-    code = "barrier_not_open"
-    template = "barrier {barrier} cannot be resolved: it is not identified and open"
-
-    def __init__(self, barrier: Barrier) -> None:
-        super().__init__(barrier=barrier)
-
-
-class ResolutionBeforeIdentification(DomainError):
-    code = "resolution_before_identification"
-    template = (
-        "resolving barrier {barrier} on {on} is before it was identified on {since}"
-    )
-
-    def __init__(self, barrier: Barrier, on: date, since: date) -> None:
-        super().__init__(barrier=barrier, on=on, since=since)
-
-
-class SessionMinutesOutOfRange(InvalidValue):
-    code = "session_minutes_out_of_range"
-    template = (
-        f"a session of {{minutes}} minutes is not between 1 and {MAX_SESSION_MINUTES}"
-    )
-
-    def __init__(self, minutes: int) -> None:
-        super().__init__(minutes=minutes)
-
-
-class SessionCapReached(DomainError):
-    code = "session_cap_reached"
-    template = (
-        "the programme allows {cap} sessions per participant per year "
-        "and {year} already has {cap}"
-    )
-
-    def __init__(self, year: int, cap: int) -> None:
-        super().__init__(year=year, cap=cap)
-
-
-class PlacementIdInUse(DomainError):
-    code = "placement_id_in_use"
-    template = "placement {placement_id} was already started"
-
-    def __init__(self, placement_id: UUID) -> None:
-        super().__init__(placement_id=placement_id)
-
-
-class UnknownPlacement(DomainError):
-    code = "unknown_placement"
-    template = "placement {placement_id} was never started"
-
-    def __init__(self, placement_id: UUID) -> None:
-        super().__init__(placement_id=placement_id)
-
-
-class PlacementAlreadyEnded(DomainError):
-    code = "placement_already_ended"
-    template = "placement {placement_id} already ended on {ended_on}"
-
-    def __init__(self, placement_id: UUID, ended_on: date) -> None:
-        super().__init__(placement_id=placement_id, ended_on=ended_on)
-
-
-class PlacementEndBeforeStart(DomainError):
-    code = "placement_end_before_start"
-    template = "placement end on {on} is before the placement start on {started_on}"
-
-    def __init__(self, on: date, started_on: date) -> None:
-        super().__init__(on=on, started_on=started_on)
-
-
-class HoursOutOfRange(InvalidValue):
-    code = "hours_out_of_range"
-    template = f"{{hours}} hours per week is not between 0 and {MAX_HOURS_PER_WEEK:g}"
-
-    def __init__(self, hours: float) -> None:
-        super().__init__(hours=hours)
-
-
-class EmployerRequired(DomainError):
-    code = "employer_required"
-    template = "a placement needs the name of its employer or host"
-
-    def __init__(self) -> None:
-        super().__init__()
-
-
-class DateBeforeLastEvent(DomainError):
-    code = "date_before_last_event"
-    template = "{what} on {on} is before the last recorded event on {last_on}"
-
-    def __init__(self, what: str, on: date, last_on: date) -> None:
-        super().__init__(what=what, on=on, last_on=last_on)
-
-
-class ResumptionBeforeSuspension(DomainError):
-    code = "resumption_before_suspension"
-    template = "resumption on {on} is before the suspension on {suspended_on}"
-
-    def __init__(self, on: date, suspended_on: date) -> None:
-        super().__init__(on=on, suspended_on=suspended_on)
-
-
-class DropoutReasonRequired(ReasonRequired):
-    code = "dropout_reason_required"
-
-    def __init__(self) -> None:
-        super().__init__("a dropout")
-
-
-class ExitRequired(DomainError):
-    code = "exit_required"
-    template = "{what} needs an exit first; the trajectory is {stage}"
-
-    def __init__(self, what: str, stage: Stage) -> None:
-        super().__init__(what=what, stage=stage)
-
-    def english(self, value: object) -> str:
-        return _words(value) if isinstance(value, Stage) else super().english(value)
-
-
-class ExitResultAlreadyRecorded(DomainError):
-    code = "exit_result_already_recorded"
-    template = "the exit result was already recorded, observed on {observed_on}"
-
-    def __init__(self, observed_on: date) -> None:
-        super().__init__(observed_on=observed_on)
-
-
-class ObservationOutsideWindow(DomainError):
-    code = "observation_outside_window"
-    template = (
-        "{what} observed on {observed_on} is outside its window from {first} to {last}"
-    )
-
-    def __init__(self, what: str, observed_on: date, first: date, last: date) -> None:
-        super().__init__(what=what, observed_on=observed_on, first=first, last=last)
-
-
-class UnknownMilestone(InvalidValue):
-    code = "unknown_milestone"
-    template = (
-        "follow-up milestone {milestone} is not "
-        + " or ".join(str(m) for m in FOLLOW_UP_MILESTONES)
-        + " months"
-    )
-
-    def __init__(self, milestone: int) -> None:
-        super().__init__(milestone=milestone)
-
-
-class FollowUpAlreadyRecorded(DomainError):
-    code = "follow_up_already_recorded"
-    template = "the {milestone}-month follow-up was already recorded"
-
-    def __init__(self, milestone: int) -> None:
-        super().__init__(milestone=milestone)
-
-
-class ReopenWindowPassed(DomainError):
-    code = "reopen_window_passed"
-    template = (
-        f"reopening on {{on}} is more than {REOPEN_WINDOW_DAYS} days "
-        "after the exit on {exit_on}"
-    )
-
-    def __init__(self, on: date, exit_on: date) -> None:
-        super().__init__(on=on, exit_on=exit_on)
-
-
-class DateBeforeExit(DomainError):
-    code = "date_before_exit"
-    template = "{what} on {on} is before the exit on {exit_on}"
-
-    def __init__(self, what: str, on: date, exit_on: date) -> None:
-        super().__init__(what=what, on=on, exit_on=exit_on)
-
-
-class CorrectionChangesNothing(DomainError):
-    code = "correction_changes_nothing"
-    template = "the entry profile's {field} already has that value"
-
-    def __init__(self, field: ProfileField) -> None:
-        super().__init__(field=field)
-
-
-class UnknownVersion(DomainError):
-    code = "unknown_version"
-    template = "version {version} does not exist; the last is {last}"
-
-    def __init__(self, version: int, last: int) -> None:
-        super().__init__(version=version, last=last)
-
-
-class EntryNotRetractable(DomainError):
-    code = "entry_not_retractable"
-    template = "version {version} cannot be retracted: {why}"
-
-    def __init__(self, version: int, why: str) -> None:
-        super().__init__(version=version, why=why)
-
-
-class EntryAlreadyRetracted(EntryNotRetractable):
-    template = (
-        "version {version} cannot be retracted: version {by} already retracted it"
-    )
-
-    def __init__(self, version: int, by: int) -> None:
-        DomainError.__init__(self, version=version, by=by)
-
-
-class RetractionBreaksHistory(DomainError):
-    """``why`` is the rule the later version would break, as its own error."""
-
-    code = "retraction_breaks_history"
-    template = "retracting version {version} would leave version {later} invalid: {why}"
-
-    def __init__(self, version: int, later: int, why: DomainError) -> None:
-        super().__init__(version=version, later=later, why=why)
-
-
-def _words(stage: Stage) -> str:
-    return stage.value.replace("_", " ")
 
 
 # State -------------------------------------------------------------------------------
@@ -413,6 +136,8 @@ def _words(stage: Stage) -> str:
 
 @dataclass
 class Placement:
+    """A work or learning post the participant holds, or held (``ended_on``)."""
+
     placement_id: UUID
     placement_type: PlacementType
     employer: str
@@ -432,6 +157,11 @@ def check_rung(rung: int) -> None:
         raise RungOutOfRange(rung)
 
 
+def check_recorder(recorded_by: str) -> None:
+    if not recorded_by.strip():
+        raise InvalidValue("recorded_by must name the staff member who records it")
+
+
 def check_postcode(postcode: str) -> None:
     if not (isinstance(postcode, str) and BELGIAN_POSTCODE.fullmatch(postcode)):
         raise InvalidPostcode(postcode)
@@ -446,11 +176,6 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def today() -> date:
-    """Business dates are Belgian: "today" is today in Brussels, whatever the server."""
-    return datetime.now(BRUSSELS).date()
 
 
 # The aggregate -----------------------------------------------------------------------
@@ -469,6 +194,26 @@ class Trajectory(Aggregate):
     class Snapshot(BaseSnapshot):
         TOPIC = "trajectory:Trajectory.Snapshot"
 
+    # Version 2 of the state keeps the coach's id, and its journal holds version 2 of
+    # IntakeCompleted, CoachAssigned and SessionHeld.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        coach = state.get("coach")
+        organisation = state["organisation"]
+        state["coach_id"] = Coach.id_for(organisation, coach) if coach else None
+        added = {
+            "IntakeCompleted": {"coach_id": None},
+            "CoachAssigned": {"coach_id": None},
+            "SessionHeld": {"group_session_id": None},
+        }
+        for entry in state["journal"]:
+            entry["data"] = {**added.get(entry["type"], {}), **entry["data"]}
+
+    # False on the scratch copy that re-checks a stored history: see _value_rules.
+    _judges_values = True
+
     # Free text, which may tell about the person, kept out of the journal (and so out
     # of snapshots), with the placeholder a replay of the journal uses instead.
     JOURNAL_PLACEHOLDERS: ClassVar[dict[str, dict[str, Any]]] = {
@@ -477,56 +222,27 @@ class Trajectory(Aggregate):
         "TrajectoryReopened": {"reason": "(in the event)"},
     }
 
-    # Which command re-records each kind of event (used to re-check a history).
-    COMMANDS: ClassVar[dict[str, str]] = {
-        "ReferralDeclined": "decline_referral",
-        "IntakeCompleted": "complete_intake",
-        "EntryProfileCorrected": "correct_entry_profile",
-        "CoachAssigned": "assign_coach",
-        "LadderAssessed": "assess_ladder",
-        "BarrierIdentified": "identify_barrier",
-        "BarrierResolved": "resolve_barrier",
-        "SessionHeld": "hold_session",
-        "PlacementStarted": "start_placement",
-        "PlacementEnded": "end_placement",
-        "TrajectorySuspended": "suspend",
-        "TrajectoryResumed": "resume",
-        "TrajectoryCompleted": "complete",
-        "DroppedOut": "drop_out",
-        "ExitResultRecorded": "record_exit_result",
-        "FollowUpRecorded": "record_follow_up",
-        "TrajectoryReopened": "reopen",
-    }
+    # Event types no command records any more (retired, or split into others). Their
+    # class stays, so stored ones read and apply as before; they stay in the journal,
+    # and a retraction's re-check re-applies them as they were stored.
+    RETIRED_EVENTS: ClassVar[frozenset[str]] = frozenset()
 
     # Referral --------------------------------------------------------------------
 
     @classmethod
     def refer(
-        cls,
-        *,
-        participant_id: UUID,
-        programme: str,
-        organisation: str,
-        referral_source: ReferralSource,
-        on: date,
-        age_band: AgeBand,
-        gender: Gender,
-        recorded_by: str,
+        cls, referral: Refer, *, age_band: AgeBand, gender: Gender, recorded_by: str
     ) -> Trajectory:
         """Receives a referral. Programme and eligibility are checked by the caller,
-        which holds the Programme and Participant (see ``Programme.check_referral``)."""
-        cls._check_recorder(recorded_by)
-        if on > today():
-            raise DateInFuture("referral", on, today())
+        which holds the Programme and Participant (see ``Programme.check_referral``);
+        ``age_band`` and ``gender`` are the participant's on the referral date."""
+        check_recorder(recorded_by)
+        if referral.on > today():
+            raise DateInFuture("referral", referral.on, today())
         return cls(
-            participant_id=participant_id,
-            programme=programme,
-            organisation=organisation,
-            referral_source=referral_source,
-            on=on,
-            age_band=age_band,
-            gender=gender,
-            recorded_by=recorded_by,
+            **values_of(
+                referral, age_band=age_band, gender=gender, recorded_by=recorded_by
+            )
         )
 
     @event("ReferralReceived", topic="trajectory:ReferralReceived")
@@ -552,6 +268,19 @@ class Trajectory(Aggregate):
         self.retracted: dict[str, int] = {}
         self._start_fresh()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Trajectory:
+        """A copy to change (the one a command gets from the cache, a retraction's
+        scratch copy): everything copied, but the journal's entries are shared. An
+        entry is never changed once written, only added to the journal, so the copy
+        has a journal of its own holding the same entries. Copying each entry made
+        a command's cost grow with the length of its trajectory."""
+        copied = object.__new__(type(self))
+        memo[id(self)] = copied
+        for name, value in vars(self).items():
+            shared = list(value) if name == "journal" else copy.deepcopy(value, memo)
+            object.__setattr__(copied, name, shared)
+        return copied
+
     def _start_fresh(self) -> None:
         """The state right after the referral, before anything else counted."""
         self.stage = Stage.REFERRED
@@ -560,6 +289,7 @@ class Trajectory(Aggregate):
         self.decline_reason: DeclineReason | None = None
         self.intake_on: date | None = None
         self.coach: str | None = None
+        self.coach_id: UUID | None = None
         self.rung_at_intake: int | None = None
         self.assessed_rung: int | None = None
         self.labour_status: LabourStatus | None = None
@@ -585,6 +315,66 @@ class Trajectory(Aggregate):
         self.follow_ups: dict[str, ExitStatus] = {}
         self.reopenings = 0
         self.journal: list[dict[str, Any]] = []
+
+    # Commands ----------------------------------------------------------------------
+
+    def record(
+        self,
+        command: TrajectoryCommand,
+        recorded_by: str,
+        *,
+        session_cap: int | None = None,
+        coach: CoachRef | None = None,
+        group_session_id: UUID | None = None,
+    ) -> None:
+        """Records the event ``command`` asks for, if the rules allow it. What the
+        rules need from other aggregates comes with it: ``session_cap``, the
+        programme's yearly cap on sessions, if any; ``coach``, the coach a command
+        names by id; ``group_session_id``, the group session a session belongs to."""
+        match command:
+            case DeclineReferral():
+                self.decline_referral(command, recorded_by)
+            case CompleteIntake():
+                self.complete_intake(command, recorded_by, coach=coach)
+            case CorrectEntryProfile():
+                self.correct_entry_profile(command, recorded_by)
+            case AssignCoach():
+                self.assign_coach(command, recorded_by, coach=coach)
+            case AssessLadder():
+                self.assess_ladder(command, recorded_by)
+            case IdentifyBarrier():
+                self.identify_barrier(command, recorded_by)
+            case ResolveBarrier():
+                self.resolve_barrier(command, recorded_by)
+            case HoldSession():
+                self.hold_session(
+                    command,
+                    recorded_by,
+                    session_cap=session_cap,
+                    group_session_id=group_session_id,
+                )
+            case StartPlacement():
+                self.start_placement(command, recorded_by)
+            case EndPlacement():
+                self.end_placement(command, recorded_by)
+            case Suspend():
+                self.suspend(command, recorded_by)
+            case Resume():
+                self.resume(command, recorded_by)
+            case Complete():
+                self.complete(command, recorded_by)
+            case DropOut():
+                self.drop_out(command, recorded_by)
+            case RecordExitResult():
+                self.record_exit_result(command, recorded_by)
+            case RecordFollowUp():
+                self.record_follow_up(command, recorded_by)
+            case Reopen():
+                self.reopen(command, recorded_by)
+            case RetractEntry():
+                self.retract_entry(command, recorded_by)
+            case _:
+                assert_never(command)
 
     # Derived state -----------------------------------------------------------------
 
@@ -622,9 +412,23 @@ class Trajectory(Aggregate):
 
     # Shared checks -----------------------------------------------------------------
 
+    @contextmanager
+    def _value_rules(self) -> Iterator[None]:
+        """Rules on a command's own values: ranges, formats, the clock, the windows
+        a date must fall in, a programme's cap. Such rules may be tightened; a
+        history stored under older ones is never re-judged by them, so the
+        re-check of a stored history (``_check_history_without``) lets them pass
+        and judges the history's structure only."""
+        try:
+            yield
+        except DomainError:
+            if self._judges_values:
+                raise
+
     def _check_date(self, what: str, on: date) -> None:
-        if on > today():
-            raise DateInFuture(what, on, today())
+        with self._value_rules():
+            if on > today():
+                raise DateInFuture(what, on, today())
         if on < self.referred_on:
             raise DateBeforeReferral(what, on, self.referred_on)
 
@@ -655,23 +459,35 @@ class Trajectory(Aggregate):
             raise ExitRequired(what, self.stage)
         return self.exit_on
 
-    @staticmethod
-    def _check_recorder(recorded_by: str) -> None:
-        if not recorded_by.strip():
-            raise InvalidValue("recorded_by must name the staff member who records it")
+    def _check_recorder(self, recorded_by: str) -> None:
+        with self._value_rules():
+            check_recorder(recorded_by)
+
+    def _check_observed(
+        self, what: str, exit_on: date, outside: ObservationOutsideWindow
+    ) -> None:
+        """An observation of what the participant does after the exit: never before
+        the exit; and, as rules on its value, not in the future nor outside its
+        window (``outside`` is the refusal that names the window)."""
+        on = outside.observed_on
+        if on < exit_on:
+            raise outside
+        with self._value_rules():
+            if on > today():
+                raise DateInFuture(what, on, today())
+            if not outside.first <= on <= outside.last:
+                raise outside
 
     # Declined referral ---------------------------------------------------------------
 
-    def decline_referral(
-        self, *, on: date, reason: DeclineReason, recorded_by: str
-    ) -> None:
+    def decline_referral(self, decline: DeclineReferral, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
         if self.stage is Stage.DECLINED:
             raise TrajectoryNotOpen("a declined referral", self.stage)
         if self.intake_on is not None:
             raise DeclineAfterIntake(self.intake_on)
-        self._check_date("the decline", on)
-        self._referral_declined(on=on, reason=reason, recorded_by=recorded_by)
+        self._check_date("the decline", decline.on)
+        self._referral_declined(**values_of(decline, recorded_by=recorded_by))
 
     @event("ReferralDeclined", topic="trajectory:ReferralDeclined")
     def _referral_declined(
@@ -684,45 +500,74 @@ class Trajectory(Aggregate):
     # Intake ----------------------------------------------------------------------
 
     def complete_intake(
-        self,
-        *,
-        on: date,
-        coach: str,
-        rung: int,
-        labour_status: LabourStatus,
-        education_level: EducationLevel,
-        barriers: list[Barrier],
-        disability: bool,
-        postcode: str,
-        recorded_by: str,
+        self, intake: CompleteIntake, recorded_by: str, *, coach: CoachRef | None
     ) -> None:
+        """Completes the intake with ``coach``, the coach ``intake.coach_id`` names."""
         self._check_recorder(recorded_by)
         if self.stage is Stage.DECLINED:
             raise TrajectoryNotOpen("an intake", self.stage)
         if self.intake_on is not None:
             raise IntakeAlreadyCompleted(self.intake_on)
-        self._check_date("intake", on)
-        if not coach.strip():
-            raise InvalidValue("an intake needs the coach who takes the trajectory")
-        check_rung(rung)
-        check_postcode(postcode)
+        self._check_date("intake", intake.on)
+        coach = self._check_coach(intake.coach_id, coach)
+        with self._value_rules():
+            check_rung(intake.rung)
+            check_postcode(intake.postcode)
         self._intake_completed(
-            on=on,
-            coach=coach,
-            rung=rung,
-            labour_status=labour_status,
-            education_level=education_level,
-            barriers=list(dict.fromkeys(barriers)),
-            disability=disability,
-            postcode=postcode,
+            on=intake.on,
+            coach=coach.name,
+            coach_id=coach.id,
+            rung=intake.rung,
+            labour_status=intake.labour_status,
+            education_level=intake.education_level,
+            barriers=list(dict.fromkeys(intake.barriers)),
+            disability=intake.disability,
+            postcode=intake.postcode,
             recorded_by=recorded_by,
         )
 
-    @event("IntakeCompleted", topic="trajectory:IntakeCompleted")
+    def _check_coach(self, coach_id: UUID | None, coach: CoachRef | None) -> CoachRef:
+        """The coach a command names: given by the caller, who looked them up, and of
+        the trajectory's organisation. A re-check of a stored history takes the
+        coach the event named, whatever became of them since."""
+        if coach is None or coach.id != coach_id:
+            raise InvalidValue("the coach the command names must come with it")
+        with self._value_rules():
+            if coach.organisation != self.organisation:
+                raise CoachOfAnotherOrganisation(
+                    coach.name, coach.organisation, self.organisation
+                )
+        return coach
+
+    class IntakeCompleted(Event):
+        """Version 2 names the coach by id too (``coach_id``); version 1 named them
+        only (``coach``), and reads with ``coach_id`` None: the coach is then the
+        one registered under that name in the trajectory's organisation."""
+
+        TOPIC = "trajectory:IntakeCompleted"
+        class_version = 2
+
+        on: date
+        coach: str
+        coach_id: UUID | None
+        rung: int
+        labour_status: LabourStatus
+        education_level: EducationLevel
+        barriers: list[Barrier]
+        disability: bool
+        postcode: str
+        recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["coach_id"] = None
+
+    @event(IntakeCompleted)
     def _intake_completed(
         self,
         on: date,
         coach: str,
+        coach_id: UUID | None,
         rung: int,
         labour_status: LabourStatus,
         education_level: EducationLevel,
@@ -732,7 +577,8 @@ class Trajectory(Aggregate):
         recorded_by: str,
     ) -> None:
         self.stage = Stage.ACTIVE
-        self.intake_on, self.coach = on, coach
+        self.intake_on = on
+        self._coached_by(coach, coach_id)
         self.rung_at_intake = rung
         self.labour_status, self.education_level = labour_status, education_level
         self.entry_barriers = list(barriers)
@@ -742,28 +588,33 @@ class Trajectory(Aggregate):
         self.last_contact_on = on
         self.last_on = max(self.last_on, on)
 
+    def _coached_by(self, coach: str, coach_id: UUID | None) -> None:
+        self.coach = coach
+        self.coach_id = coach_id or Coach.id_for(self.organisation, coach)
+
     def correct_entry_profile(
-        self,
-        *,
-        on: date,
-        field: ProfileField,
-        value: Any,
-        reason: str,
-        recorded_by: str,
+        self, correction: CorrectEntryProfile, recorded_by: str
     ) -> None:
         self._check_recorder(recorded_by)
+        on, field = correction.on, correction.field
         self._check_taken_in("an entry-profile correction", on)
         self._check_date("the correction", on)
-        if not reason.strip():
-            raise ReasonRequired("an entry-profile correction")
-        value = parse_profile_value(field, value)
-        current = self._profile_value(field)
-        if value == current or (
-            field is ProfileField.BARRIERS and set(value) == set(current)
-        ):
-            raise CorrectionChangesNothing(field)
+        value = correction.value  # as stored, in a re-check of the history
+        with self._value_rules():
+            if not correction.reason.strip():
+                raise ReasonRequired("an entry-profile correction")
+            value = parse_profile_value(field, correction.value)
+            current = self._profile_value(field)
+            if value == current or (
+                field is ProfileField.BARRIERS and set(value) == set(current)
+            ):
+                raise CorrectionChangesNothing(field)
         self._entry_profile_corrected(
-            on=on, field=field, value=value, reason=reason, recorded_by=recorded_by
+            on=on,
+            field=field,
+            value=value,
+            reason=correction.reason,
+            recorded_by=recorded_by,
         )
 
     def _profile_value(self, field: ProfileField) -> Any:
@@ -811,40 +662,64 @@ class Trajectory(Aggregate):
 
     # Coach, ladder, barriers ---------------------------------------------------------
 
-    def assign_coach(self, *, on: date, coach: str, recorded_by: str) -> None:
+    def assign_coach(
+        self, assignment: AssignCoach, recorded_by: str, *, coach: CoachRef | None
+    ) -> None:
         self._check_recorder(recorded_by)
+        on = assignment.on
         self._check_open("a coach assignment", on)
         self._check_date("the coach assignment", on)
-        if not coach.strip():
-            raise InvalidValue("a coach assignment needs the coach's name")
-        if coach == self.coach:
-            raise CoachAlreadyAssigned(coach)
-        self._coach_assigned(on=on, coach=coach, recorded_by=recorded_by)
+        coach = self._check_coach(assignment.coach_id, coach)
+        with self._value_rules():
+            if coach.id == self.coach_id:
+                raise CoachAlreadyAssigned(coach.name)
+        self._coach_assigned(
+            on=on, coach=coach.name, coach_id=coach.id, recorded_by=recorded_by
+        )
 
-    @event("CoachAssigned", topic="trajectory:CoachAssigned")
-    def _coach_assigned(self, on: date, coach: str, recorded_by: str) -> None:
-        self.coach = coach
+    class CoachAssigned(Event):
+        """Version 2 names the coach by id too, as ``IntakeCompleted`` does."""
+
+        TOPIC = "trajectory:CoachAssigned"
+        class_version = 2
+
+        on: date
+        coach: str
+        coach_id: UUID | None
+        recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["coach_id"] = None
+
+    @event(CoachAssigned)
+    def _coach_assigned(
+        self, on: date, coach: str, coach_id: UUID | None, recorded_by: str
+    ) -> None:
+        self._coached_by(coach, coach_id)
         self.last_on = max(self.last_on, on)
 
-    def assess_ladder(self, *, on: date, rung: int, recorded_by: str) -> None:
+    def assess_ladder(self, assessment: AssessLadder, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
-        self._check_taken_in("a ladder assessment", on)
-        self._check_date("the ladder assessment", on)
-        check_rung(rung)
-        self._ladder_assessed(on=on, rung=rung, recorded_by=recorded_by)
+        self._check_taken_in("a ladder assessment", assessment.on)
+        self._check_date("the ladder assessment", assessment.on)
+        with self._value_rules():
+            check_rung(assessment.rung)
+        self._ladder_assessed(**values_of(assessment, recorded_by=recorded_by))
 
     @event("LadderAssessed", topic="trajectory:LadderAssessed")
     def _ladder_assessed(self, on: date, rung: int, recorded_by: str) -> None:
         self.assessed_rung = rung
         self.last_on = max(self.last_on, on)
 
-    def identify_barrier(self, *, on: date, barrier: Barrier, recorded_by: str) -> None:
+    def identify_barrier(self, found: IdentifyBarrier, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
+        on, barrier = found.on, found.barrier
         self._check_open("a barrier", on)
         self._check_date("the barrier", on)
         if barrier in self.open_barriers:
             raise BarrierAlreadyOpen(barrier)
-        self._barrier_identified(on=on, barrier=barrier, recorded_by=recorded_by)
+        self._barrier_identified(**values_of(found, recorded_by=recorded_by))
 
     @event("BarrierIdentified", topic="trajectory:BarrierIdentified")
     def _barrier_identified(self, on: date, barrier: Barrier, recorded_by: str) -> None:
@@ -853,8 +728,9 @@ class Trajectory(Aggregate):
         self._note_barrier_event(barrier)
         self.last_on = max(self.last_on, on)
 
-    def resolve_barrier(self, *, on: date, barrier: Barrier, recorded_by: str) -> None:
+    def resolve_barrier(self, resolved: ResolveBarrier, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
+        on, barrier = resolved.on, resolved.barrier
         self._check_open("a resolved barrier", on)
         self._check_date("the resolution", on)
         if barrier not in self.open_barriers:
@@ -862,7 +738,7 @@ class Trajectory(Aggregate):
         since = self.barriers_open_since[barrier.value]
         if on < since:
             raise ResolutionBeforeIdentification(barrier, on, since)
-        self._barrier_resolved(on=on, barrier=barrier, recorded_by=recorded_by)
+        self._barrier_resolved(**values_of(resolved, recorded_by=recorded_by))
 
     @event("BarrierResolved", topic="trajectory:BarrierResolved")
     def _barrier_resolved(self, on: date, barrier: Barrier, recorded_by: str) -> None:
@@ -880,34 +756,51 @@ class Trajectory(Aggregate):
 
     def hold_session(
         self,
-        *,
-        on: date,
-        minutes: int,
-        mode: SessionMode,
-        setting: SessionSetting,
-        note: str,
+        session: HoldSession,
         recorded_by: str,
+        *,
         session_cap: int | None = None,
+        group_session_id: UUID | None = None,
     ) -> None:
-        """Records a session; ``session_cap`` is the programme's yearly cap, if any."""
+        """Records a session; ``session_cap`` is the programme's yearly cap, if any;
+        ``group_session_id`` names the group session it was part of, if any."""
         self._check_recorder(recorded_by)
+        on, minutes = session.on, session.minutes
         self._check_active("a session", on)
         self._check_date("the session", on)
-        if not 1 <= minutes <= MAX_SESSION_MINUTES:
-            raise SessionMinutesOutOfRange(minutes)
-        if session_cap is not None:
-            if self.sessions_per_year.get(str(on.year), 0) >= session_cap:
-                raise SessionCapReached(on.year, session_cap)
+        with self._value_rules():
+            if not 1 <= minutes <= MAX_SESSION_MINUTES:
+                raise SessionMinutesOutOfRange(minutes)
+            if session_cap is not None:
+                if self.sessions_per_year.get(str(on.year), 0) >= session_cap:
+                    raise SessionCapReached(on.year, session_cap)
         self._session_held(
-            on=on,
-            minutes=minutes,
-            mode=mode,
-            setting=setting,
-            note=note,
-            recorded_by=recorded_by,
+            **values_of(
+                session, group_session_id=group_session_id, recorded_by=recorded_by
+            )
         )
 
-    @event("SessionHeld", topic="trajectory:SessionHeld")
+    class SessionHeld(Event):
+        """Version 2 may belong to a group session (``group_session_id``: the same
+        for every participant's session of one job workshop or dialogue table);
+        version 1 sessions were each on their own."""
+
+        TOPIC = "trajectory:SessionHeld"
+        class_version = 2
+
+        on: date
+        minutes: int
+        mode: SessionMode
+        setting: SessionSetting
+        note: str
+        group_session_id: UUID | None
+        recorded_by: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["group_session_id"] = None
+
+    @event(SessionHeld)
     def _session_held(
         self,
         on: date,
@@ -915,6 +808,7 @@ class Trajectory(Aggregate):
         mode: SessionMode,
         setting: SessionSetting,
         note: str,
+        group_session_id: UUID | None,
         recorded_by: str,
     ) -> None:
         year = str(on.year)
@@ -926,34 +820,27 @@ class Trajectory(Aggregate):
 
     # Placements --------------------------------------------------------------------
 
-    def start_placement(
-        self,
-        *,
-        placement_id: UUID,
-        on: date,
-        placement_type: PlacementType,
-        employer: str,
-        paid: bool,
-        hours_per_week: float,
-        recorded_by: str,
-    ) -> None:
+    def start_placement(self, start: StartPlacement, recorded_by: str) -> None:
+        """Starts a placement, with the id the command gives or a new one."""
         self._check_recorder(recorded_by)
+        on, hours = start.on, start.hours_per_week
         self._check_active("a placement", on)
         self._check_date("the placement start", on)
+        placement_id = start.placement_id or uuid4()
         if any(p.placement_id == placement_id for p in self.placements):
             raise PlacementIdInUse(placement_id)
-        if not employer.strip():
-            raise EmployerRequired()
-        if not 0 < hours_per_week <= MAX_HOURS_PER_WEEK:
-            raise HoursOutOfRange(hours_per_week)
+        with self._value_rules():
+            if not start.employer.strip():
+                raise EmployerRequired()
+            if not 0 < hours <= MAX_HOURS_PER_WEEK:
+                raise HoursOutOfRange(hours)
         self._placement_started(
-            placement_id=placement_id,
-            on=on,
-            placement_type=placement_type,
-            employer=employer,
-            paid=paid,
-            hours_per_week=float(hours_per_week),
-            recorded_by=recorded_by,
+            **values_of(
+                start,
+                placement_id=placement_id,
+                hours_per_week=float(hours),
+                recorded_by=recorded_by,
+            )
         )
 
     @event("PlacementStarted", topic="trajectory:PlacementStarted")
@@ -979,24 +866,15 @@ class Trajectory(Aggregate):
         )
         self.last_on = max(self.last_on, on)
 
-    def end_placement(
-        self,
-        *,
-        placement_id: UUID,
-        on: date,
-        reason: PlacementEndReason,
-        recorded_by: str,
-    ) -> None:
+    def end_placement(self, end: EndPlacement, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
-        placement = self.placement(placement_id)
+        placement = self.placement(end.placement_id)
         if placement.ended_on is not None:
-            raise PlacementAlreadyEnded(placement_id, placement.ended_on)
-        self._check_date("the placement end", on)
-        if on < placement.started_on:
-            raise PlacementEndBeforeStart(on, placement.started_on)
-        self._placement_ended(
-            placement_id=placement_id, on=on, reason=reason, recorded_by=recorded_by
-        )
+            raise PlacementAlreadyEnded(end.placement_id, placement.ended_on)
+        self._check_date("the placement end", end.on)
+        if end.on < placement.started_on:
+            raise PlacementEndBeforeStart(end.on, placement.started_on)
+        self._placement_ended(**values_of(end, recorded_by=recorded_by))
 
     @event("PlacementEnded", topic="trajectory:PlacementEnded")
     def _placement_ended(
@@ -1012,15 +890,16 @@ class Trajectory(Aggregate):
 
     # Suspension --------------------------------------------------------------------
 
-    def suspend(self, *, on: date, reason: SuspensionReason, recorded_by: str) -> None:
+    def suspend(self, suspension: Suspend, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
+        on = suspension.on
         self._check_open("a suspension", on)
         if self.suspended_on is not None:
             raise AlreadySuspended(self.suspended_on)
         self._check_date("the suspension", on)
         if on < self.last_on:
             raise DateBeforeLastEvent("the suspension", on, self.last_on)
-        self._suspended(on=on, reason=reason, recorded_by=recorded_by)
+        self._suspended(**values_of(suspension, recorded_by=recorded_by))
 
     @event("TrajectorySuspended", topic="trajectory:TrajectorySuspended")
     def _suspended(self, on: date, reason: SuspensionReason, recorded_by: str) -> None:
@@ -1029,15 +908,16 @@ class Trajectory(Aggregate):
         self.suspensions.append([on, None])
         self.last_on = max(self.last_on, on)
 
-    def resume(self, *, on: date, reason: SuspensionReason, recorded_by: str) -> None:
+    def resume(self, resumption: Resume, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
+        on = resumption.on
         self._check_open("a resumption")
         if self.suspended_on is None:
             raise NotSuspended()
         self._check_date("the resumption", on)
         if on < self.suspended_on:
             raise ResumptionBeforeSuspension(on, self.suspended_on)
-        self._resumed(on=on, reason=reason, recorded_by=recorded_by)
+        self._resumed(**values_of(resumption, recorded_by=recorded_by))
 
     @event("TrajectoryResumed", topic="trajectory:TrajectoryResumed")
     def _resumed(self, on: date, reason: SuspensionReason, recorded_by: str) -> None:
@@ -1058,10 +938,10 @@ class Trajectory(Aggregate):
         if on < self.last_on:
             raise DateBeforeLastEvent(what, on, self.last_on)
 
-    def complete(self, *, on: date, destination: Destination, recorded_by: str) -> None:
+    def complete(self, completion: Complete, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
-        self._check_exit("completion", on)
-        self._completed(on=on, destination=destination, recorded_by=recorded_by)
+        self._check_exit("completion", completion.on)
+        self._completed(**values_of(completion, recorded_by=recorded_by))
 
     @event("TrajectoryCompleted", topic="trajectory:TrajectoryCompleted")
     def _completed(self, on: date, destination: Destination, recorded_by: str) -> None:
@@ -1070,14 +950,15 @@ class Trajectory(Aggregate):
         self._end_suspension(on)
         self.last_on = max(self.last_on, on)
 
-    def drop_out(
-        self, *, on: date, reason: DropoutReason | None, recorded_by: str
-    ) -> None:
+    def drop_out(self, dropout: DropOut, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
-        if reason is None:
-            raise DropoutReasonRequired()
-        self._check_exit("dropout", on)
-        self._dropped_out(on=on, reason=reason, recorded_by=recorded_by)
+        # Typed as required; still checked for callers that are not type-checked.
+        reason: DropoutReason | None = dropout.reason
+        with self._value_rules():
+            if reason is None:
+                raise DropoutReasonRequired()
+        self._check_exit("dropout", dropout.on)
+        self._dropped_out(**values_of(dropout, recorded_by=recorded_by))
 
     @event("DroppedOut", topic="trajectory:DroppedOut")
     def _dropped_out(self, on: date, reason: DropoutReason, recorded_by: str) -> None:
@@ -1086,23 +967,18 @@ class Trajectory(Aggregate):
         self._end_suspension(on)
         self.last_on = max(self.last_on, on)
 
-    def record_exit_result(
-        self, *, observed_on: date, status: ExitStatus, recorded_by: str
-    ) -> None:
+    def record_exit_result(self, result: RecordExitResult, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
+        observed_on = result.observed_on
         exit_on = self._check_exited("an exit result")
         if self.exit_result_on is not None:
             raise ExitResultAlreadyRecorded(self.exit_result_on)
-        if observed_on > today():
-            raise DateInFuture("the exit result", observed_on, today())
         last = exit_on + timedelta(days=EXIT_RESULT_WINDOW_DAYS)
-        if not exit_on <= observed_on <= last:
-            raise ObservationOutsideWindow(
-                "the exit result", observed_on, exit_on, last
-            )
-        self._exit_result_recorded(
-            observed_on=observed_on, status=status, recorded_by=recorded_by
+        outside = ObservationOutsideWindow(
+            "the exit result", observed_on, exit_on, last
         )
+        self._check_observed("the exit result", exit_on, outside)
+        self._exit_result_recorded(**values_of(result, recorded_by=recorded_by))
 
     @event("ExitResultRecorded", topic="trajectory:ExitResultRecorded")
     def _exit_result_recorded(
@@ -1111,35 +987,23 @@ class Trajectory(Aggregate):
         self.exit_result, self.exit_result_on = status, observed_on
         self.last_on = max(self.last_on, observed_on)
 
-    def record_follow_up(
-        self,
-        *,
-        milestone: int,
-        observed_on: date,
-        status: ExitStatus,
-        recorded_by: str,
-    ) -> None:
+    def record_follow_up(self, follow_up: RecordFollowUp, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
-        if milestone not in FOLLOW_UP_MILESTONES:
-            raise UnknownMilestone(milestone)
+        milestone, observed_on = follow_up.milestone, follow_up.observed_on
+        with self._value_rules():
+            if milestone not in FOLLOW_UP_MILESTONES:
+                raise UnknownMilestone(milestone)
         exit_on = self._check_exited(f"a {milestone}-month follow-up")
         if str(milestone) in self.follow_ups:
             raise FollowUpAlreadyRecorded(milestone)
-        if observed_on > today():
-            raise DateInFuture("the follow-up", observed_on, today())
         due = add_months(exit_on, milestone)
         first = due - timedelta(days=FOLLOW_UP_WINDOW_DAYS)
         last = due + timedelta(days=FOLLOW_UP_WINDOW_DAYS)
-        if not first <= observed_on <= last:
-            raise ObservationOutsideWindow(
-                f"the {milestone}-month follow-up", observed_on, first, last
-            )
-        self._follow_up_recorded(
-            milestone=milestone,
-            observed_on=observed_on,
-            status=status,
-            recorded_by=recorded_by,
+        outside = ObservationOutsideWindow(
+            f"the {milestone}-month follow-up", observed_on, first, last
         )
+        self._check_observed("the follow-up", exit_on, outside)
+        self._follow_up_recorded(**values_of(follow_up, recorded_by=recorded_by))
 
     @event("FollowUpRecorded", topic="trajectory:FollowUpRecorded")
     def _follow_up_recorded(
@@ -1148,20 +1012,23 @@ class Trajectory(Aggregate):
         self.follow_ups[str(milestone)] = status
         self.last_on = max(self.last_on, observed_on)
 
-    def reopen(self, *, on: date, reason: str, recorded_by: str) -> None:
+    def reopen(self, reopening: Reopen, recorded_by: str) -> None:
         """Reopens after an exit; the caller checks no newer trajectory exists."""
         self._check_recorder(recorded_by)
+        on, reason = reopening.on, reopening.reason
         exit_on = self._check_exited("reopening")
-        if not reason.strip():
-            raise ReasonRequired("reopening")
+        with self._value_rules():
+            if not reason.strip():
+                raise ReasonRequired("reopening")
         self._check_date("reopening", on)
         if on < exit_on:
             raise DateBeforeExit("reopening", on, exit_on)
-        if on > exit_on + timedelta(days=REOPEN_WINDOW_DAYS):
-            raise ReopenWindowPassed(on, exit_on)
+        with self._value_rules():
+            if on > exit_on + timedelta(days=REOPEN_WINDOW_DAYS):
+                raise ReopenWindowPassed(on, exit_on)
         if on < self.last_on:
             raise DateBeforeLastEvent("reopening", on, self.last_on)
-        self._reopened(on=on, reason=reason, recorded_by=recorded_by)
+        self._reopened(**values_of(reopening, recorded_by=recorded_by))
 
     @event("TrajectoryReopened", topic="trajectory:TrajectoryReopened")
     def _reopened(self, on: date, reason: str, recorded_by: str) -> None:
@@ -1174,10 +1041,9 @@ class Trajectory(Aggregate):
 
     # Retraction --------------------------------------------------------------------
 
-    def retract_entry(
-        self, *, on: date, version: int, reason: str, recorded_by: str
-    ) -> None:
+    def retract_entry(self, retraction: RetractEntry, recorded_by: str) -> None:
         self._check_recorder(recorded_by)
+        on, version, reason = retraction.on, retraction.version, retraction.reason
         self._check_date("the retraction", on)
         if not reason.strip():
             raise ReasonRequired("a retraction")
@@ -1193,21 +1059,41 @@ class Trajectory(Aggregate):
         if not any(entry["version"] == version for entry in self.journal):
             raise EntryNotRetractable(version, "it is itself a retraction")
         self._check_history_without(version)
-        self._entry_retracted(
-            on=on, version=version, reason=reason, recorded_by=recorded_by
-        )
+        self._entry_retracted(**values_of(retraction, recorded_by=recorded_by))
 
     def _check_history_without(self, version: int) -> None:
-        """Re-records every remaining event on a scratch copy, so each rule is checked
-        against the history as it would be without ``version``."""
+        """Re-records every remaining event on a scratch copy, so the history as it
+        would be without ``version`` must still make sense: a placement's end with
+        its start, sessions after an intake, an exit result after an exit. Rules on
+        the events' own values (``_value_rules``) are not judged again: what was
+        valid when it was recorded stays valid."""
         scratch = copy.deepcopy(self)
         scratch._start_fresh()
+        scratch._judges_values = False
         for entry in self.journal:
             if entry["version"] == version:
                 continue
-            command = getattr(scratch, self.COMMANDS[entry["type"]])
+            if entry["type"] in self.RETIRED_EVENTS:
+                scratch._reapply(entry)
+                continue
+            data = self._journalled_data(entry)
+            recorded_by = data.pop("recorded_by")
+            command = command_of(entry["type"], data)
+            coach = None
+            if isinstance(command, CompleteIntake | AssignCoach):
+                # The coach the event named, as it stood: the id it recorded, or
+                # (version 1) the one its name gives in the organisation.
+                name = data["coach"]
+                coach_id = data["coach_id"] or Coach.id_for(self.organisation, name)
+                coach = CoachRef(coach_id, name, self.organisation)
+                command = dataclasses.replace(command, coach_id=coach_id)
             try:
-                command(**self._journalled_data(entry))
+                scratch.record(
+                    command,
+                    recorded_by,
+                    coach=coach,
+                    group_session_id=data.get("group_session_id"),
+                )
             except DomainError as broken:
                 raise RetractionBreaksHistory(
                     version, entry["version"], broken
@@ -1242,7 +1128,9 @@ class Trajectory(Aggregate):
 
     def _remember(self, domain_event: Aggregate.Event) -> None:
         name = type(domain_event).__name__
-        if name in self.COMMANDS:
+        if (
+            name in COMMAND_FOR_EVENT and name != RetractEntry.event_type
+        ) or name in self.RETIRED_EVENTS:
             left_out = self.JOURNAL_PLACEHOLDERS.get(name, {})
             data = {
                 key: value
@@ -1281,3 +1169,12 @@ def _member(codes: type[E], code: object, field: ProfileField, value: object) ->
         return codes(code)
     except ValueError:
         raise InvalidProfileValue(field, value, code, codes.__qualname__) from None
+
+
+def command_of(event_type: str, data: dict[str, Any]) -> TrajectoryCommand:
+    """The command that records an event of ``event_type`` with ``data`` (the event's
+    fields as the code reads them today, after any upcasting): its fields by name,
+    those the command does not take left out."""
+    command = COMMAND_FOR_EVENT[event_type]
+    taken = {f.name for f in dataclasses.fields(command)}
+    return command(**{k: v for k, v in data.items() if k in taken})

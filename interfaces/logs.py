@@ -35,10 +35,24 @@ class WithRequestId(logging.Filter):
         return True
 
 
+class StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler on standard error that, should the stream it was set up with be
+    closed by the time a record comes (a command run again in the same process, by
+    a test runner say, replaced and closed it), writes to the one there is now."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(self.stream, "closed", False):
+            self.stream = sys.stderr  # not setStream: it flushes the closed one
+        super().emit(record)
+
+
 def configure_logging(settings: Settings) -> None:
     """Sends every logger's records (the server's too) to one handler on standard
     error, in the format and at the level the settings say."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StandardError()
     handler.addFilter(WithRequestId())
     if settings.logs_json:
         handler.setFormatter(

@@ -19,8 +19,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 
 # Every store a test opens, in this process or in a command it starts, has this
 # master key (a test of the development key or of a missing one unsets it).

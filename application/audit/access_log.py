@@ -3,25 +3,48 @@
 A read of personal data is recorded, and committed, before the data is answered: if
 the log cannot be written, the read fails. The log holds ids, the reader's token and
 the route, never the data read: no participant's name is copied into it.
+
+The log is hash-chained (``application.audit.access_chain``): each entry's link is
+written with it, in its transaction, after the lock that orders the entries, so a
+verification finds an entry deleted, changed or added behind the service's back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from application.access import Caller, Role
+from application.access import Caller
+from application.access import Role
+from application.audit.access_chain import ACCESS_LINKS_TABLE
+from application.audit.access_chain import ACCESS_LOG_TABLE
+from application.audit.access_chain import LINKED_COLUMNS
+from application.audit.access_chain import EntryRow
+from application.audit.access_chain import link_entries
+from application.audit.chain import GENESIS
 from application.storage import SideTables
 from domain.errors import InvalidValue
 
-ACCESS_LOG_TABLE = "access_log"
 COLUMNS = "token_id, name, role, organisation, participant_id, route, at"
 ROWS_PER_INSERT = 100  # 700 parameters, well under SQLite's limit
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1_000
+
+
+LOCK = "SELECT pg_advisory_xact_lock(hashtext('trajectory access log'))"
+
+
+def links_table(tables: SideTables) -> list[str]:
+    """The access log's links (schema version 3): one per entry, by its id."""
+    hashed = "bytea" if tables.postgres else "BLOB"
+    return [
+        f"CREATE TABLE {tables.name(ACCESS_LINKS_TABLE)} ("
+        f"id BIGINT PRIMARY KEY, hash {hashed} NOT NULL)"
+    ]
 
 
 @dataclass(frozen=True)
@@ -48,6 +71,7 @@ class AccessLog:
     def __init__(self, tables: SideTables) -> None:
         self.tables = tables
         self.table = tables.name(ACCESS_LOG_TABLE)
+        self.links = tables.name(ACCESS_LINKS_TABLE)
         if tables.postgres:
             id_column = "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
             at_column = "TIMESTAMPTZ NOT NULL"
@@ -87,20 +111,58 @@ class AccessLog:
         ]
         if not rows:
             return
-        statements: list[tuple[str, list[Any]]] = []
-        if self.tables.postgres:
-            # One writer at a time, so that ids commit in increasing order and a
-            # page read ``after`` an id never skips a row committed later.
-            lock = "SELECT pg_advisory_xact_lock(hashtext('trajectory access log'))"
-            statements.append((lock, []))
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start : start + ROWS_PER_INSERT]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params = [value for row in chunk for value in row]
-            statements.append(
-                (f"INSERT INTO {self.table} ({COLUMNS}) VALUES {values}", params)
-            )
-        self.tables.run(*statements)
+        self.tables.patience.run(lambda: self._append(rows))
+
+    def _append(self, rows: list[tuple[Any, ...]]) -> None:
+        """Inserts the rows and their links in one transaction: first the rows (on
+        SQLite that takes the write lock), then the last link before them, then the
+        links, in id order."""
+        with self.tables.transaction() as run:
+            if self.tables.postgres:
+                # One writer at a time, so that ids commit in increasing order, a
+                # page read ``after`` an id never skips a row committed later, and
+                # the chain follows the ids.
+                run(LOCK, ())
+            inserted: list[EntryRow] = []
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start : start + ROWS_PER_INSERT]
+                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+                params = [value for row in chunk for value in row]
+                inserted += map(
+                    EntryRow.of,
+                    run(
+                        f"INSERT INTO {self.table} ({COLUMNS}) VALUES {values} "
+                        f"RETURNING id, {LINKED_COLUMNS}",
+                        params,
+                    ),
+                )
+            self._link(run, inserted)
+
+    def _link(self, run: Any, entries: list[EntryRow]) -> None:
+        """Links ``entries`` (just inserted, in this transaction) after the last
+        recorded link."""
+        last = run(f"SELECT hash FROM {self.links} ORDER BY id DESC LIMIT 1", ())
+        previous = bytes(last[0][0]) if last else GENESIS
+        links = link_entries(previous, entries)
+        for start in range(0, len(links), ROWS_PER_INSERT):
+            chunk = links[start : start + ROWS_PER_INSERT]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            params = [value for link in chunk for value in link]
+            run(f"INSERT INTO {self.links} (id, hash) VALUES {values}", params)
+
+    def link_existing(self) -> int:
+        """Links the entries written before the log was chained, once: only while
+        no entry has a link (an upgraded store's first start). Returns how many."""
+        with self.tables.transaction() as run:
+            if self.tables.postgres:
+                run(LOCK, ())
+            if run(f"SELECT 1 FROM {self.links} LIMIT 1", ()):
+                return 0
+            rows = run(f"SELECT id, {LINKED_COLUMNS} FROM {self.table} ORDER BY id", ())
+            entries = [EntryRow.of(row) for row in rows]
+            if entries:
+                self._link(run, entries)
+            return len(entries)
 
     def entries(
         self,
@@ -137,7 +199,13 @@ class AccessLog:
     def _stored_time(self, moment: datetime) -> datetime | str:
         if moment.tzinfo is None:
             raise InvalidValue("a time in the access log needs its time zone")
-        moment = moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T20:00-05:00 is in the year 10000 in UTC
+            raise InvalidValue(
+                f"{moment.isoformat()} is beyond the last time there is "
+                "(9999-12-31T23:59:59Z)"
+            ) from None
         if self.tables.postgres:
             return moment
         return moment.isoformat(timespec="microseconds")

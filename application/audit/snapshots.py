@@ -4,17 +4,27 @@ read of a long trajectory is) has to equal the state replayed from the events al
 A snapshot is not part of any chain (it is derived, and taken after the fact), so a
 changed snapshot would change what staff see while every chain still holds. This
 check replays each snapshotted history once, from its first event, and compares the
-state at every snapshot's version.
+state at every snapshot's version. A snapshot's own time is in no state either: it
+must be a time with its zone, not before the event at its version was recorded (a
+snapshot is taken after it) and not after the check read it, give or take
+``CLOCK_SKEW`` between the clocks of the machines that wrote them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from application.audit.chain import Break, BrokenLink
+from application.audit.findings import Break
+from application.audit.findings import BrokenLink
 
+CLOCK_SKEW = timedelta(minutes=5)
 IGNORED = frozenset({"_pending_events"})  # never part of a snapshot
 
 
@@ -41,6 +51,7 @@ def _check(
     events_of: Callable[[UUID, int], Iterator[Any]],
 ) -> BrokenLink | None:
     snapshots = list(snapshots_of(aggregate_id))
+    now = datetime.now(UTC)  # after they were read
     if not snapshots:
         return None
     pending = iter(snapshots)
@@ -64,10 +75,31 @@ def _check(
                     f"the snapshot at version {version} differs from the state "
                     "replayed from the events",
                 )
+            wrong_time = _wrong_time(snapshot.timestamp, event.timestamp, now)
+            if wrong_time:
+                return _broken(
+                    aggregate_id,
+                    version,
+                    f"the snapshot at version {version} is dated {wrong_time}",
+                )
             snapshot = next(pending, None)
     if snapshot is not None:
         version = snapshot.originator_version
         return _broken(aggregate_id, version, f"no stored event has version {version}")
+    return None
+
+
+def _wrong_time(taken: Any, recorded: datetime, now: datetime) -> str | None:
+    """What is wrong with a snapshot's time, if anything."""
+    if not isinstance(taken, datetime) or taken.tzinfo is None:
+        return f"{taken!r}, which is not a time with its zone"
+    if taken < recorded - CLOCK_SKEW:
+        return (
+            f"{taken.isoformat()}, before the event at its version was recorded "
+            f"({recorded.isoformat()})"
+        )
+    if taken > now + CLOCK_SKEW:
+        return f"{taken.isoformat()}, after this verification read it"
     return None
 
 

@@ -6,30 +6,30 @@ transaction; ``reading()`` gives a verification its snapshot of the store.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.rows import tuple_row
 
-from application.audit.chain import (
-    HEADS_TABLE,
-    LINKS_TABLE,
-    ChainOutOfStep,
-    ChainSource,
-    EventRow,
-    LinkRow,
-    chain,
-)
+from application.audit.access_chain import ACCESS_LINKS_TABLE
+from application.audit.access_chain import ACCESS_LOG_TABLE
+from application.audit.access_chain import LINKED_COLUMNS
+from application.audit.access_chain import EntryRow
+from application.audit.chain import HEADS_TABLE
+from application.audit.chain import LINKS_TABLE
+from application.audit.chain import chain
+from application.audit.chain_verification import ChainSource
+from application.audit.chain_verification import EventRow
+from application.audit.chain_verification import LinkRow
 
 FETCH = 5_000  # rows per round trip when streaming a verification
-ABORT = b"DO $$ BEGIN RAISE EXCEPTION 'hash chain out of step: save refused'; END $$"
 
 
 class PostgresChains:
@@ -39,6 +39,8 @@ class PostgresChains:
         self.events = f"{schema}{recorder.events_table_name}"
         self.links = f"{schema}{LINKS_TABLE}"
         self.heads = f"{schema}{HEADS_TABLE}"
+        self.access_log = f"{schema}{ACCESS_LOG_TABLE}"
+        self.access_links = f"{schema}{ACCESS_LINKS_TABLE}"
 
     def ask_heads(self, connection: Any, stored_events: Sequence[StoredEvent]) -> Any:
         """Queues the read of the heads the events follow, on a cursor of its own,
@@ -58,22 +60,25 @@ class PostgresChains:
 
     def link(self, heads_cursor: Any, stored_events: Sequence[StoredEvent]) -> None:
         """Links the events to the heads asked for, and queues the links and the new
-        heads: in a pipeline they travel with the commit."""
+        heads: in a pipeline they travel with the commit. Events that do not follow
+        their chains raise (the recorder then rolls the whole save back)."""
         curs = heads_cursor
         heads = {
             row["originator_id"]: (row["version"], bytes(row["hash"]))
             for row in curs.fetchall()
         }
-        try:
-            linked = chain(stored_events, heads)
-        except ChainOutOfStep:
-            # The library commits its transaction block even when the insert
-            # raises (it relies on a failed statement having aborted it): fail
-            # one here, so nothing of this save is committed.
-            with contextlib.suppress(psycopg.Error):
-                curs.execute(ABORT, prepare=False)
-                curs.fetchall()
-            raise
+
+        def last_stored(aggregate_id: UUID, below: int) -> int:
+            curs.execute(
+                f"SELECT max(originator_version) AS last FROM {self.events} "
+                "WHERE originator_id = %b AND originator_version < %b".encode(),
+                (aggregate_id, below),
+                prepare=False,
+            )
+            row = curs.fetchone()
+            return int(row["last"] or 0) if row else 0
+
+        linked = chain(stored_events, heads, last_stored)
         curs.execute(
             f"INSERT INTO {self.links} (originator_id, originator_version, hash) "
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::bytea[])".encode(),
@@ -171,6 +176,26 @@ class _PostgresSource(ChainSource):
         ):
             yield LinkRow(row[0], row[1], bytes(row[2]))
 
+    def access_entries(self) -> Generator[EntryRow, None, None]:
+        if self._has(self.chains.access_links):
+            for row in self._stream(
+                f"SELECT id, {LINKED_COLUMNS} FROM {self.chains.access_log} ORDER BY id"
+            ):
+                yield EntryRow.of(row)
+
+    def access_links(self) -> Generator[tuple[int, bytes], None, None]:
+        if self._has(self.chains.access_links):
+            for row in self._stream(
+                f"SELECT id, hash FROM {self.chains.access_links} ORDER BY id"
+            ):
+                yield int(row[0]), bytes(row[1])
+
+    def _has(self, table: str) -> bool:
+        row = self.conn.execute(
+            b"SELECT to_regclass(%s) IS NOT NULL AS present", (table,)
+        ).fetchone()
+        return bool(row["present"])
+
     def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
         self._cursors += 1
         name = f"trajectory_verify_{self._cursors}"
@@ -198,7 +223,17 @@ class SQLiteChains:
             heads.update(
                 (UUID(row[0]), (row[1], bytes(row[2]))) for row in c.fetchall()
             )
-        linked = chain(stored_events, heads)
+
+        def last_stored(aggregate_id: UUID, below: int) -> int:
+            c.execute(
+                f"SELECT max(originator_version) FROM {self.events} "
+                "WHERE originator_id = ? AND originator_version < ?",
+                (aggregate_id.hex, below),
+            )
+            row = c.fetchone()
+            return int(row[0] or 0) if row else 0
+
+        linked = chain(stored_events, heads, last_stored)
         c.executemany(
             f"INSERT INTO {LINKS_TABLE} (originator_id, originator_version, hash) "
             "VALUES (?, ?, ?)",
@@ -277,6 +312,26 @@ class _SQLiteSource(ChainSource):
             "ORDER BY originator_id"
         ):
             yield LinkRow(UUID(row[0]), row[1], bytes(row[2]))
+
+    def access_entries(self) -> Generator[EntryRow, None, None]:
+        if self._has(ACCESS_LINKS_TABLE):
+            for row in self._stream(
+                f"SELECT id, {LINKED_COLUMNS} FROM {ACCESS_LOG_TABLE} ORDER BY id"
+            ):
+                yield EntryRow.of(row)
+
+    def access_links(self) -> Generator[tuple[int, bytes], None, None]:
+        if self._has(ACCESS_LINKS_TABLE):
+            for row in self._stream(
+                f"SELECT id, hash FROM {ACCESS_LINKS_TABLE} ORDER BY id"
+            ):
+                yield int(row[0]), _bytes(row[1])
+
+    def _has(self, table: str) -> bool:
+        row = self.connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()
+        return bool(row[0])
 
     def _stream(self, sql: str) -> Iterator[tuple[Any, ...]]:
         cursor = self.connection.cursor()

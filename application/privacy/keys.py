@@ -27,7 +27,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from application.settings import Settings
-from application.storage import KEYS_TABLE, SideTables
+from application.storage import KEYS_TABLE
+from application.storage import SideTables
 
 log = logging.getLogger("trajectory.keys")
 

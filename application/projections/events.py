@@ -4,18 +4,25 @@ The views fold events at scan speed, so they skip the library's mapper and the d
 objects: a stored event becomes an ``EventRecord`` holding the JSON the store holds.
 Values the store wraps (``{"_type_": "date", "_data_": "2024-01-31"}``) stay wrapped
 until a fold reads them with ``plain``; dates stay ISO strings, which compare in date
-order.
+order. An event stored by an older version of its class is upcast first, as the
+library's mapper would (``upcast``), and a retired code reads as its successor: a fold
+reads every event in the code's shape and vocabulary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import Any
+from typing import NamedTuple
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import StoredEvent
 
+from application.errors import StoredByNewerCode
+from application.transcoding import RETIRED_CODES
+from application.transcoding import stored_values
+from application.versions import class_version
 from domain.trajectory import Trajectory
 
 TOPIC_PREFIX = "trajectory:"
@@ -28,6 +35,10 @@ EVENT_TYPES: tuple[str, ...] = tuple(
 )
 TRAJECTORY_TOPICS: tuple[str, ...] = tuple(TOPIC_PREFIX + name for name in EVENT_TYPES)
 assert all(getattr(Trajectory, t).TOPIC == TOPIC_PREFIX + t for t in EVENT_TYPES)
+CODE_VERSIONS: dict[str, int] = {
+    name: class_version(getattr(Trajectory, name)) for name in EVENT_TYPES
+}
+_VALUES = stored_values()
 
 
 class EventRecord(NamedTuple):
@@ -59,10 +70,83 @@ def plain(value: Any) -> Any:
     return value
 
 
+def reading() -> str:
+    """How the views read stored events, where it differs from the first release:
+    events of a version after 1, and retired codes. A view built under another
+    reading is rebuilt (its fingerprint changes)."""
+    versions = [f"{name} v{v}" for name, v in sorted(CODE_VERSIONS.items()) if v > 1]
+    retired = [
+        f"{codes.__name__}.{old}={new.value}"
+        for codes, successors in sorted(RETIRED_CODES.items(), key=lambda c: str(c[0]))
+        for old, new in sorted(successors.items(), key=str)
+    ]
+    return ",".join(versions + retired)
+
+
 def decode(trajectory_id: UUID, version: int, topic: str, state: bytes) -> EventRecord:
-    return EventRecord(
+    record = EventRecord(
         trajectory_id, version, topic[len(TOPIC_PREFIX) :], orjson.loads(state)
     )
+    return in_codes_shape(record) if rereads(record.type, record.data) else record
+
+
+def rereads(name: str, data: dict[str, Any]) -> bool:
+    """Whether a stored event may need reading in the code's shape: its class is
+    past version 1, or it was stored by a version after 1 (only those say their
+    version), or some code is retired."""
+    return (
+        CODE_VERSIONS.get(name, 1) > 1 or "class_version" in data or bool(RETIRED_CODES)
+    )
+
+
+def versioned() -> frozenset[str]:
+    """The trajectory events whose class is past version 1."""
+    return frozenset(name for name, version in CODE_VERSIONS.items() if version > 1)
+
+
+def in_codes_shape(record: EventRecord) -> EventRecord:
+    """The event as the code reads it: upcast from its stored version, and each
+    retired code read as its successor."""
+    data = record.data
+    if data.get("class_version", 1) != CODE_VERSIONS.get(record.type, 1):
+        data = upcast(record.type, data)
+    if RETIRED_CODES:
+        succeed_retired_codes(data)
+    return record._replace(data=data)
+
+
+def succeed_retired_codes(data: dict[str, Any]) -> None:
+    """Each retired code in the event (at any depth: a field, a list, a placement)
+    replaced by its successor's, as the mapper reads it (``RETIRED_CODES``)."""
+    retired = {
+        f"enum:{codes.__name__}": {old: new.value for old, new in successors.items()}
+        for codes, successors in RETIRED_CODES.items()
+    }
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if value.__class__ is list:
+            stack.extend(value)
+        elif value.__class__ is dict:
+            successors = retired.get(str(value.get("_type_")), {})
+            if value.get("_data_").__class__ is str and value["_data_"] in successors:
+                value["_data_"] = successors[value["_data_"]]
+            stack.extend(value.values())
+
+
+def upcast(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A stored event's JSON in the shape of the code's class: its values decoded,
+    the class's upcasters run from the stored version up (they see values as the
+    mapper gives them), and encoded again."""
+    cls = getattr(Trajectory, name)
+    state: dict[str, Any] = _VALUES.decode(orjson.dumps(data))
+    stored = state.pop("class_version", 1)
+    if stored > class_version(cls):
+        raise StoredByNewerCode(cls.TOPIC, stored, class_version(cls))
+    for old in range(stored, class_version(cls)):
+        getattr(cls, f"upcast_v{old}_v{old + 1}")(state)
+    upcast_data: dict[str, Any] = orjson.loads(_VALUES.encode(state))
+    return upcast_data
 
 
 def decode_stored(stored: Iterable[StoredEvent]) -> list[EventRecord]:

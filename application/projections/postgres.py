@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -13,14 +15,12 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import tuple_row
 
-from application.projections.view import (
-    Cursor,
-    ProjectionView,
-    R,
-    RebuildInProgress,
-    json_text,
-    where_also,
-)
+from application.projections.sql import Cursor
+from application.projections.sql import R
+from application.projections.sql import RebuildInProgress
+from application.projections.sql import json_text
+from application.projections.sql import where_also
+from application.projections.view import ProjectionView
 
 SQL_TYPES = {
     "uuid": "uuid",
@@ -34,30 +34,14 @@ SQL_TYPES = {
 
 
 class PostgresCursor(Cursor):
-    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
-        self.cursor = cursor
+    cursor: psycopg.Cursor[Any]
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(sql.encode(), params or None)
 
-    def fetchone(self) -> Sequence[Any] | None:
-        row: Sequence[Any] | None = self.cursor.fetchone()
-        return row
-
-    def fetchall(self) -> list[Sequence[Any]]:
-        return list(self.cursor.fetchall())
-
 
 class PostgresView(ProjectionView[R]):
-    def __init__(
-        self,
-        datastore: PostgresDatastore,
-        table: str,
-        row_class: type[R],
-        application_name: str,
-    ) -> None:
-        super().__init__(table, row_class, application_name)
-        self.datastore = datastore
+    datastore: PostgresDatastore
 
     @contextmanager
     def writing(self) -> Iterator[PostgresCursor]:
@@ -145,6 +129,10 @@ class PostgresView(ProjectionView[R]):
         self, cursor: Cursor, table: str, rows: Sequence[Sequence[Any]]
     ) -> None:
         assert isinstance(cursor, PostgresCursor)
+        # Rows of a generation no query reads yet, or of a temporary table: their
+        # commit need not wait for the disk. The switch to the generation commits
+        # synchronously, which makes every commit before it durable too.
+        cursor.cursor.execute(b"SET LOCAL synchronous_commit = off")
         names = ", ".join(c.name for c in self.columns)
         statement = f"COPY {table} ({names}) FROM STDIN"
         with cursor.cursor.copy(statement.encode()) as copy:

@@ -8,13 +8,21 @@ types it needs; the rest pass it by.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from abc import ABC
+from abc import abstractmethod
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any, ClassVar, Literal, Self
+from typing import Any
+from typing import ClassVar
+from typing import Literal
+from typing import Self
 
 from application.projections.events import EventRecord
+from application.projections.events import plain
+from domain.vocabulary import Stage
 
 ColumnKind = Literal["text", "date", "int", "bool", "real", "json", "uuid"]
 
@@ -34,6 +42,8 @@ class TrajectoryRow(ABC):
     columns: ClassVar[tuple[Column, ...]]
     # Raise it when a fold changes what it stores: the view is rebuilt at start.
     revision: ClassVar[int] = 1
+    # Columns the view's queries look rows up by, besides the trajectory's id.
+    indexed: ClassVar[tuple[str, ...]] = ()
     handlers: ClassVar[dict[str, Callable[[Any, dict[str, Any]], None]]]
     trajectory_id: Any
     version: int
@@ -42,6 +52,23 @@ class TrajectoryRow(ABC):
     @abstractmethod
     def referred(cls, event: EventRecord) -> Self:
         """The row as the referral starts it."""
+
+    @classmethod
+    def _started(cls, event: EventRecord) -> Self:
+        """A row with what every view keeps of the referral, before an intake."""
+        data = event.data
+        row = cls.__new__(cls)
+        started: Any = row
+        started.trajectory_id, started.version = event.trajectory_id, event.version
+        started.programme = data["programme"]
+        started.organisation = data["organisation"]
+        started.age_band = plain(data["age_band"])
+        started.referral_source = plain(data["referral_source"])
+        started.referred_on = plain(data["on"])
+        started.stage = Stage.REFERRED.value
+        started.intake_on = started.exit_on = None
+        started.rung_at_intake = started.assessed_rung = None
+        return row
 
     @abstractmethod
     def derived(self) -> tuple[Any, ...]:

@@ -13,22 +13,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from application.projections.events import EventRecord
 from application.projections.source import EventSource
-from application.projections.view import (
-    GenerationBehind,
-    PositionMoved,
-    ProjectionView,
-)
+from application.projections.sql import GenerationBehind
+from application.projections.sql import PositionMoved
+from application.projections.view import ProjectionView
 
 log = logging.getLogger("trajectory.projections")
 

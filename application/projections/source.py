@@ -4,8 +4,10 @@ and every trajectory's events in one ordered stream for a rebuild."""
 from __future__ import annotations
 
 import threading
-from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from abc import ABC
+from abc import abstractmethod
+from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -15,12 +17,13 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from application.projections.events import (
-    TOPIC_PREFIX,
-    EventRecord,
-    decode,
-    decode_stored,
-)
+from application.projections.events import TOPIC_PREFIX
+from application.projections.events import EventRecord
+from application.projections.events import decode
+from application.projections.events import decode_stored
+from application.projections.events import in_codes_shape
+from application.projections.events import versioned
+from application.transcoding import RETIRED_CODES
 
 STREAM_CHUNK = 2_000
 SORT_MEMORY = "64MB"
@@ -64,6 +67,7 @@ class EventSource(ABC):
         current: Any = None
         trajectory_id = UUID(int=0)
         skip, loads, record = len(TOPIC_PREFIX), orjson.loads, EventRecord
+        retired, past_1 = bool(RETIRED_CODES), versioned()
         for raw_id, version, topic, state in self.stream(topics, upto):
             # The hot loop of a rebuild: plain comparisons, no calls it can spare.
             key = raw_id.int if raw_id.__class__ is UUID else raw_id
@@ -72,7 +76,11 @@ class EventSource(ABC):
                     yield events
                 current, events = key, []
                 trajectory_id = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
-            events.append(record(trajectory_id, version, topic[skip:], loads(state)))
+            data, name = loads(state), topic[skip:]
+            event = record(trajectory_id, version, name, data)
+            if retired or name in past_1 or "class_version" in data:
+                event = in_codes_shape(event)  # see ``rereads``
+            events.append(event)
         if events:
             yield events
 
@@ -129,12 +137,12 @@ class PostgresEventSource(EventSource):
         return int(row["n"]) if row else 0
 
     def _connect(self, timeout: int) -> psycopg.Connection[Any]:
-        """A connection of its own, outside the pool (which retries for long)."""
+        """A connection of its own, outside the pool (which retries for long), with
+        the pool's parameters (a cluster's: to its primary, ``application.cluster``)."""
         kwargs: dict[str, Any] = self.recorder.datastore.pool.kwargs  # type: ignore[assignment]
         return psycopg.connect(
-            **{k: kwargs[k] for k in ("dbname", "host", "port", "user", "password")},
-            autocommit=True,
-            connect_timeout=timeout,
+            **{k: v for k, v in kwargs.items() if k != "row_factory"}
+            | {"autocommit": True, "connect_timeout": timeout},
         )
 
     def ping(self) -> None:

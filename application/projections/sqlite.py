@@ -5,7 +5,9 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,14 +16,12 @@ from uuid import UUID
 import orjson
 from eventsourcing.sqlite import SQLiteDatastore
 
-from application.projections.view import (
-    Cursor,
-    ProjectionView,
-    R,
-    RebuildInProgress,
-    json_text,
-    where_also,
-)
+from application.projections.sql import Cursor
+from application.projections.sql import R
+from application.projections.sql import RebuildInProgress
+from application.projections.sql import json_text
+from application.projections.sql import where_also
+from application.projections.view import ProjectionView
 
 SQL_TYPES = {
     "uuid": "TEXT",
@@ -38,8 +38,7 @@ _memory_locks: dict[str, threading.Lock] = {}
 
 
 class SQLiteViewCursor(Cursor):
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self.cursor = cursor
+    cursor: sqlite3.Cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(sql.replace("%s", "?"), params)
@@ -47,24 +46,9 @@ class SQLiteViewCursor(Cursor):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.cursor.executemany(sql.replace("%s", "?"), rows)
 
-    def fetchone(self) -> Sequence[Any] | None:
-        row: Sequence[Any] | None = self.cursor.fetchone()
-        return row
-
-    def fetchall(self) -> list[Sequence[Any]]:
-        return list(self.cursor.fetchall())
-
 
 class SQLiteView(ProjectionView[R]):
-    def __init__(
-        self,
-        datastore: SQLiteDatastore,
-        table: str,
-        row_class: type[R],
-        application_name: str,
-    ) -> None:
-        super().__init__(table, row_class, application_name)
-        self.datastore = datastore
+    datastore: SQLiteDatastore
 
     @contextmanager
     def writing(self) -> Iterator[SQLiteViewCursor]:

@@ -16,73 +16,38 @@ batches loses nothing: the next runner starts from the position that committed.
 
 from __future__ import annotations
 
-import hashlib
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Generic, TypeVar
+from abc import ABC
+from abc import abstractmethod
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from contextlib import contextmanager
+from typing import Any
+from typing import Generic
+from typing import TypeVar
 from uuid import UUID
 
-import orjson
-from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import TrackingRecorder
 
 from application.projections.events import EventRecord
-from application.projections.rows import RETRACTION, Column, TrajectoryRow
+from application.projections.events import reading
+from application.projections.rows import RETRACTION
+from application.projections.rows import TrajectoryRow
+from application.projections.sql import Cursor
+from application.projections.sql import GenerationBehind
+from application.projections.sql import PositionMoved
+from application.projections.sql import chunks
+from application.projections.sql import fingerprint
 
 R = TypeVar("R", bound=TrajectoryRow)
 
 GENERATIONS_TABLE = "projection_generations"
 TRACKING_TABLE = "projection_tracking"
 COPY_CHUNK = 1_000
-
-
-class PositionMoved(Exception):
-    """Another runner processed these events first: read again from its position."""
-
-
-class GenerationBehind(Exception):
-    """A rebuilt generation must catch up before it can serve."""
-
-    def __init__(self, view: str, position: int, active: int) -> None:
-        super().__init__(
-            f"{view}: the new generation is at {position}, the old {active}"
-        )
-
-
-class RebuildInProgress(Exception):
-    code = "rebuild_in_progress"
-
-    def __init__(self, view: str) -> None:
-        super().__init__(f"the {view} view is being rebuilt already")
-
-
-def json_text(value: Any) -> str:
-    """A JSON column's text."""
-    return orjson.dumps(value).decode()
-
-
-def where_also(where: str, condition: str) -> str:
-    """A WHERE clause (possibly empty) with one more condition."""
-    return f"{where} AND {condition}" if where else f"WHERE {condition}"
-
-
-def fingerprint(columns: Sequence[Column], revision: int) -> str:
-    """Changes when a view's columns or fold change, so old generations are rebuilt."""
-    text = ",".join(f"{c.name}:{c.kind}" for c in columns) + f";{revision}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-class Cursor:
-    """What the views need of a database cursor: rows come back as sequences."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        raise NotImplementedError
-
-    def fetchone(self) -> Sequence[Any] | None:
-        raise NotImplementedError
-
-    def fetchall(self) -> list[Sequence[Any]]:
-        raise NotImplementedError
 
 
 class ProjectionView(TrackingRecorder, ABC, Generic[R]):
@@ -92,12 +57,15 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
     library's ``wait(application_name, notification_id)`` waits for the view.
     """
 
-    def __init__(self, table: str, row_class: type[R], application_name: str) -> None:
+    def __init__(
+        self, datastore: Any, table: str, row_class: type[R], application_name: str
+    ) -> None:
+        self.datastore = datastore
         self.table = table
         self.row_class = row_class
         self.application_name = application_name
         self.columns = row_class.stored_columns()
-        self.fingerprint = fingerprint(self.columns, row_class.revision)
+        self.fingerprint = fingerprint(self.columns, row_class.revision, reading())
         self._readers = self._conversions(self.reader)
         self._writers = self._conversions(self.writer)
 
@@ -194,7 +162,7 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         with self.scratch() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
             cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
-            for chunk in _chunks((self._values(row) for row in rows), COPY_CHUNK):
+            for chunk in chunks((self._values(row) for row in rows), COPY_CHUNK):
                 self.append_rows(cursor, table, chunk)
             try:
                 yield cursor, table
@@ -216,9 +184,14 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
             + (" PRIMARY KEY" if c.name == "trajectory_id" else "")
             for c in self.columns
         )
+        table = self.rows_table(generation)
         return [
-            f"CREATE TABLE IF NOT EXISTS {self.name(self.rows_table(generation))} "
-            f"({columns})"
+            f"CREATE TABLE IF NOT EXISTS {self.name(table)} ({columns})",
+            *(
+                f"CREATE INDEX IF NOT EXISTS {table}_{column} "
+                f"ON {self.name(table)} ({column})"
+                for column in self.row_class.indexed
+            ),
         ]
 
     def point_view_statements(self, generation: int) -> list[str]:
@@ -281,6 +254,13 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         """True when the active generation was built with other columns."""
         with self.reading() as cursor:
             return self._generations(cursor)[1] != self.fingerprint
+
+    def standing(self) -> tuple[int | None, bool]:
+        """The active generation's position and whether it is stale, read together
+        (``position`` and ``is_stale`` in one transaction)."""
+        with self.reading() as cursor:
+            active, fingerprint = self._generations(cursor)
+            return self._position(cursor, active), fingerprint != self.fingerprint
 
     # Positions -------------------------------------------------------------------
 
@@ -459,10 +439,10 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         """Fills a fresh generation with rows folded up to ``tracking``, in chunks;
         the tracking record goes in with the last chunk."""
         table = self.rows_table(generation)
-        chunks = _chunks((self._values(row) for row in rows), COPY_CHUNK)
-        chunk = next(chunks, [])
+        pieces = chunks((self._values(row) for row in rows), COPY_CHUNK)
+        chunk = next(pieces, [])
         while True:
-            following = next(chunks, None)
+            following = next(pieces, None)
             with self.writing() as cursor:
                 self.lock_view(cursor)
                 if chunk:
@@ -516,14 +496,3 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
             )
             records = cursor.fetchall()
         return iter([self._row(values) for values in records])
-
-
-def _chunks(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

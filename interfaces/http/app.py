@@ -3,30 +3,47 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import metadata
 
+from fastapi import Depends
 from fastapi import FastAPI
 
-from application.access import Role, TokenInfo
-from application.demo import development_tokens, load_demo
+from application.access import Role
+from application.access import TokenInfo
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
-from interfaces.http.breaker import Breaker, DatabaseBreaker
+from interfaces.demo.loading import development_tokens
+from interfaces.demo.loading import load_demo
+from interfaces.http import front
+from interfaces.http import openapi
+from interfaces.http.breaker import Breaker
+from interfaces.http.breaker import DatabaseBreaker
 from interfaces.http.errors import install_error_handlers
+from interfaces.http.front import SecurityHeaders
 from interfaces.http.limits import BodySizeLimit
-from interfaces.http.observability import Metrics, RequestIds
-from interfaces.http.routes import (
-    audit,
-    caseload,
-    health,
-    outcomes,
-    participants,
-    programmes,
-    projections,
-    tokens,
-    trajectories,
-)
+from interfaces.http.observability import Metrics
+from interfaces.http.observability import RequestIds
+from interfaces.http.routes import audit
+from interfaces.http.routes import caseload
+from interfaces.http.routes import coaches
+from interfaces.http.routes import group_sessions
+from interfaces.http.routes import health
+from interfaces.http.routes import imports
+from interfaces.http.routes import outcomes
+from interfaces.http.routes import outcomes_csv
+from interfaces.http.routes import participants
+from interfaces.http.routes import programmes
+from interfaces.http.routes import projections
+from interfaces.http.routes import reports
+from interfaces.http.routes import todo
+from interfaces.http.routes import tokens
+from interfaces.http.routes import trajectories
+from interfaces.http.strict import known_query_only
+from interfaces.http.throttle import AuthenticationThrottle
+from interfaces.http.throttle import FailedAuthentication
 from interfaces.logs import configure_logging
+from interfaces.records.files import IMPORT_MAX_BYTES
 from interfaces.web import pages
 
 log = logging.getLogger("trajectory")
@@ -72,33 +89,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             views.stop()
             service.close()
 
-    docs = settings.serves_docs
-    app = FastAPI(
+    app = front.new_app(
+        docs=settings.serves_docs,
         title="trajectory",
-        version="0.1.0",
+        version=metadata.version("trajectory"),
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
-        openapi_url="/openapi.json" if docs else None,
+        generate_unique_id_function=openapi.operation_id,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/imports": IMPORT_MAX_BYTES, "/ui/import": IMPORT_MAX_BYTES},
+    )
     app.state.breaker = Breaker(ping=lambda: app.state.views.source.ping())
     app.add_middleware(DatabaseBreaker, breaker=app.state.breaker)
     metrics = Metrics()
     app.state.metrics = metrics
     metrics.install(app)
     install_error_handlers(app)
+    # Every route included from here refuses a query parameter it does not take.
+    app.router.dependencies.append(Depends(known_query_only))
     app.include_router(programmes.router)
+    app.include_router(coaches.router)
+    app.include_router(group_sessions.router)
+    app.include_router(todo.router)
     app.include_router(participants.router)
     app.include_router(trajectories.router)
     app.include_router(caseload.router)
     app.include_router(outcomes.router)
+    app.include_router(outcomes_csv.router)
     app.include_router(projections.router)
+    app.include_router(reports.router)
     app.include_router(health.router)
     app.include_router(tokens.router)
+    app.include_router(imports.router)
     app.include_router(audit.router)
     pages.install(app)  # after the error handlers: it shows them as pages
+    front.install(app)
+    openapi.install(app)
+    app.add_middleware(AuthenticationThrottle, failures=FailedAuthentication())
+    app.add_middleware(SecurityHeaders)  # outside the throttle: its 429 has them too
     app.add_middleware(RequestIds)  # the outermost: every line logged has the id
     return app
 

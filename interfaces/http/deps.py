@@ -2,23 +2,49 @@
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Header, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends
+from fastapi import Header
+from fastapi import Query
+from fastapi import Request
+from fastapi import Response
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from application.access import Caller, Forbidden, Role, Tokens
+from application.access import Caller
+from application.access import Forbidden
+from application.access import Role
+from application.access import Tokens
 from application.audit.access_log import AccessLog
 from application.idempotency import IdempotencyKey
-from application.trajectories import Trajectories
+from application.service import Trajectories
 from application.views import Views
-from interfaces.http.errors import InvalidParameter, NotAuthenticated
+from application.writes import Answer
+from interfaces.http.errors import REPLAYED
+from interfaces.http.errors import InvalidParameter
+from interfaces.http.errors import NotAuthenticated
 
 VERSION_TAG = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 NO_NUL = r"^[^\x00]*$"  # a text filter with a NUL byte is refused, not sent to SQL
+
+# The filters of the lists that more than one route takes.
+ProgrammeFilter = Annotated[str | None, Query(max_length=50, pattern=NO_NUL)]
+OrganisationFilter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
+CoachFilter = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        pattern=NO_NUL,
+        description="a coach's name, without regard to case, accents or spaces",
+    ),
+]
 
 
 # The dependencies below are async: they do not block (a token is checked in memory,
@@ -66,12 +92,17 @@ def allow(
     async def allowed(caller: Annotated[Caller, Depends(who)]) -> Caller:
         if caller.role not in roles:
             raise Forbidden(
-                f"a {caller.role.value} token may not do this; it takes: {names}"
+                f"{_article(caller.role.value)} {caller.role.value} token may not "
+                f"do this; it takes: {names}"
             )
         return caller
 
     allowed.__name__ = f"allow_{'_'.join(role.value for role in roles)}"
     return allowed
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 async def idempotency_key(
@@ -140,6 +171,41 @@ async def read_recorder(
     return functools.partial(access_log.record, caller, route=route)
 
 
+@dataclass(frozen=True)
+class Write:
+    """What every write needs besides its body: the service, who writes (their name
+    goes into the history, their organisation bounds what they may change), their
+    key for a safe retry, and the answer's headers."""
+
+    service: Trajectories
+    caller: Caller
+    key: IdempotencyKey | None
+    response: Response
+
+    def answered(self, answer: Answer, location: str) -> None:
+        """Where the result is, its version, and whether this is an earlier
+        request's answer given again."""
+        if answer.replayed:
+            self.response.headers[REPLAYED] = "true"
+        self.response.headers["Location"] = location
+        self.response.headers["ETag"] = f'"{answer.version}"'
+
+
+def writer(role: Role) -> Callable[..., Awaitable[Write]]:
+    """A dependency: the write of a caller whose role is ``role``; 403 otherwise."""
+
+    async def write(
+        request: Request,
+        response: Response,
+        caller: Annotated[Caller, Depends(allow(role))],
+        key: Annotated[IdempotencyKey | None, Depends(idempotency_key)],
+    ) -> Write:
+        return Write(request.app.state.service, caller, key, response)
+
+    write.__name__ = f"{role.value}_write"
+    return write
+
+
 Service = Annotated[Trajectories, Depends(get_service)]
 ViewsDep = Annotated[Views, Depends(get_views)]
 Idempotency = Annotated[IdempotencyKey | None, Depends(idempotency_key)]
@@ -147,12 +213,22 @@ RecordRead = Annotated[Callable[[Iterable[UUID]], None], Depends(read_recorder)]
 
 # Who may call what (the README's table of roles and routes).
 Staff = Annotated[Caller, Depends(allow(Role.STAFF))]
+StaffWrite = Annotated[Write, Depends(writer(Role.STAFF))]
+AdminWrite = Annotated[Write, Depends(writer(Role.ADMIN))]
 Admin = Annotated[Caller, Depends(allow(Role.ADMIN))]
 Reader = Annotated[Caller, Depends(allow(Role.STAFF, Role.AUDITOR))]
+# Outcome figures: staff of their own organisation's trajectories, evaluators under
+# disclosure control (``OutcomeScope``).
 OutcomeReader = Annotated[
-    Caller, Depends(allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN))
+    Caller, Depends(allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN, Role.STAFF))
 ]
 Operator = Annotated[Caller, Depends(allow(Role.ADMIN, Role.AUDITOR))]
+ViewWatcher = Annotated[
+    Caller, Depends(allow(Role.ADMIN, Role.AUDITOR, Role.EVALUATOR))
+]
+# Rebuilds: an evaluator the outcome view's only (routes/projections.py).
+Rebuilder = Annotated[Caller, Depends(allow(Role.ADMIN, Role.EVALUATOR))]
+StaffReader = Annotated[Caller, Depends(allow(Role.STAFF, Role.AUDITOR, Role.ADMIN))]
 Auditor = Annotated[Caller, Depends(allow(Role.AUDITOR))]
 Anyone = Annotated[Caller, Depends(current_caller)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]

@@ -1,30 +1,42 @@
-"""Maps errors to HTTP answers: the body is ``{"detail": {"code", "message"}}``."""
+"""Maps errors to HTTP answers: the body is ``{"detail": {"code", "message"}}``; the
+OpenAPI document gives each status's body a model of its own (``openapi.ERRORS``)
+with these details."""
 
 import logging
 from collections.abc import MutableMapping
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
-from fastapi import FastAPI, Request
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import InterfaceError
+from eventsourcing.persistence import OperationalError
+from fastapi import FastAPI
+from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from application.access import Forbidden
 from application.audit.chain import ChainOutOfStep
+from application.audit.chain import HistoryDamaged
+from application.errors import DataKeyMissing
+from application.errors import VerificationRunning
+from application.errors import VersionConflict
 from application.privacy.keys import MasterKeyError
 from application.privacy.sealing import SealBroken
-from application.projections.view import RebuildInProgress
-from application.trajectories import (
-    DataKeyMissing,
-    VerificationRunning,
-    VersionConflict,
-)
+from application.projections.sql import RebuildInProgress
 from application.views import ReplaysBusy
-from domain.errors import DomainError, NotFound
-from domain.participant import ParticipantErasedError
+from domain.errors import AlreadyRegistered
+from domain.errors import DomainError
+from domain.errors import GroupMemberRefused
+from domain.errors import NotFound
+from domain.errors import ParticipantErasedError
 
 log = logging.getLogger("trajectory.http")
 
@@ -75,46 +87,55 @@ class ErrorDetail(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_NOT_FOUND_DETAIL]})
 
 
-class ErrorBody(BaseModel):
-    detail: ErrorDetail
-
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"detail": _NOT_FOUND_DETAIL}]}
-    )
-
-
 class ConflictDetail(ErrorDetail):
-    current_version: int
+    current_version: int | None = Field(
+        default=None,
+        description="the trajectory's current version (code version_conflict only)",
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [_CONFLICT_DETAIL]})
 
 
-class ConflictBody(BaseModel):
-    detail: ConflictDetail
+class FieldError(BaseModel):
+    """One field, header or query parameter of a request and what is wrong with it."""
+
+    field: str = Field(description="where: body.rung, query.limit, header.If-Match")
+    problem: str = Field(description="what is wrong, in English")
+    type: str | None = Field(
+        default=None, description="the kind of problem, when the validator names one"
+    )
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"detail": _CONFLICT_DETAIL}]}
+        json_schema_extra={"examples": _INVALID_REQUEST_DETAIL["errors"]}
     )
 
 
 class InvalidRequestDetail(ErrorDetail):
-    errors: list[dict[str, Any]] | None = None  # for code "invalid_request" only
+    errors: list[FieldError] | None = Field(
+        default=None, description="each field's problem (code invalid_request only)"
+    )
+    participant_ids: list[UUID] | None = Field(
+        default=None,
+        description="who is registered already (codes national_number_registered "
+        "and likely_duplicate only)",
+    )
+    position: int | None = Field(
+        default=None,
+        description="the refused member's position in trajectory_ids, from 0 (code "
+        "group_member_refused only)",
+    )
+    trajectory_id: UUID | None = Field(
+        default=None,
+        description="the refused member's trajectory (code group_member_refused only)",
+    )
+    refusal: str | None = Field(
+        default=None,
+        description="the refused member's own refusal code (code "
+        "group_member_refused only)",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [_INVALID_REQUEST_DETAIL, _RULE_BROKEN_DETAIL]}
-    )
-
-
-class InvalidRequestBody(BaseModel):
-    detail: InvalidRequestDetail
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"detail": _INVALID_REQUEST_DETAIL},
-                {"detail": _RULE_BROKEN_DETAIL},
-            ]
-        }
     )
 
 
@@ -126,6 +147,21 @@ def route_of(scope: MutableMapping[str, Any]) -> str:
     if route is not None:
         return str(route.path)
     return str(scope["path"]) if "endpoint" in scope else "unmatched"
+
+
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the request's path takes."""
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 def problem(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -143,6 +179,26 @@ def database_unavailable() -> JSONResponse:
     )
     response.headers["Retry-After"] = "5"
     return response
+
+
+# The refusals answered with their own code and message, by the status of the first
+# class of their MRO found here (the OpenAPI document declares the same); a busy
+# service's say in how many seconds to retry.
+REFUSAL_STATUS: dict[type[Exception], int] = {
+    ParticipantErasedError: 410,
+    NotFound: 404,
+    Forbidden: 403,
+    RebuildInProgress: 409,
+    VerificationRunning: 503,
+    ReplaysBusy: 503,
+    DomainError: 422,
+}
+RETRY_AFTER: dict[type[Exception], str] = {VerificationRunning: "10", ReplaysBusy: "5"}
+
+
+def _code(error: Exception) -> str:
+    """The refusal's code: each class of REFUSAL_STATUS has one."""
+    return str(getattr(error, "code", DomainError.code))
 
 
 def _field(location: tuple[Any, ...] | list[Any]) -> str:
@@ -172,10 +228,6 @@ def install_error_handlers(app: FastAPI) -> None:
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
 
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, error: Forbidden) -> JSONResponse:
-        return problem(403, error.code, error.message)
-
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
     async def database_down(request: Request, error: Exception) -> JSONResponse:
@@ -186,21 +238,36 @@ def install_error_handlers(app: FastAPI) -> None:
             error,
         )
         breaker = getattr(request.app.state, "breaker", None)
-        if breaker is not None:
-            breaker.trip()
+        if breaker is not None:  # opened only if the database fails a ping too
+            await run_in_threadpool(breaker.trip_if_down)
         return database_unavailable()
 
-    @app.exception_handler(ParticipantErasedError)
-    async def erased(_: Request, error: ParticipantErasedError) -> JSONResponse:
-        return problem(410, error.code, error.message)
+    async def refused(_: Request, error: Exception) -> JSONResponse:
+        refusal = next(c for c in type(error).__mro__ if c in REFUSAL_STATUS)
+        response = problem(REFUSAL_STATUS[refusal], _code(error), str(error))
+        if refusal in RETRY_AFTER:
+            response.headers["Retry-After"] = RETRY_AFTER[refusal]
+        return response
 
-    @app.exception_handler(NotFound)
-    async def not_found(_: Request, error: NotFound) -> JSONResponse:
-        return problem(404, error.code, error.message)
+    for kind in REFUSAL_STATUS:
+        app.add_exception_handler(kind, refused)
 
-    @app.exception_handler(DomainError)
-    async def rule_broken(_: Request, error: DomainError) -> JSONResponse:
-        return problem(422, error.code, error.message)
+    @app.exception_handler(GroupMemberRefused)
+    async def member_refused(_: Request, error: GroupMemberRefused) -> JSONResponse:
+        why = error.values["why"]
+        return problem(
+            422,
+            error.code,
+            error.message,
+            position=error.values["position"],
+            trajectory_id=str(error.values["trajectory_id"]),
+            refusal=getattr(why, "code", None),
+        )
+
+    @app.exception_handler(AlreadyRegistered)
+    async def registered(_: Request, error: AlreadyRegistered) -> JSONResponse:
+        ids = [str(i) for i in error.participant_ids]
+        return problem(422, error.code, error.message, participant_ids=ids)
 
     @app.exception_handler(VersionConflict)
     async def conflict(_: Request, error: VersionConflict) -> JSONResponse:
@@ -210,41 +277,43 @@ def install_error_handlers(app: FastAPI) -> None:
         response.headers["ETag"] = f'"{error.current}"'
         return response
 
-    @app.exception_handler(RebuildInProgress)
-    async def rebuilding(_: Request, error: RebuildInProgress) -> JSONResponse:
-        return problem(409, error.code, str(error))
-
-    @app.exception_handler(VerificationRunning)
-    async def verifying(_: Request, error: VerificationRunning) -> JSONResponse:
-        response = problem(503, error.code, str(error))
-        response.headers["Retry-After"] = "10"
-        return response
-
-    @app.exception_handler(ReplaysBusy)
-    async def busy(_: Request, error: ReplaysBusy) -> JSONResponse:
-        response = problem(503, error.code, str(error))
-        response.headers["Retry-After"] = "5"
-        return response
-
     @app.exception_handler(IntegrityError)
     async def integrity(_: Request, error: IntegrityError) -> JSONResponse:
         return problem(409, "conflict", "a concurrent write got there first; retry")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(
+        request: Request, error: StarletteHTTPException
+    ) -> JSONResponse:
         if error.status_code == 400:  # a body that cannot be parsed at all
-            field = {"field": "body", "problem": str(error.detail)}
-            return problem(422, "invalid_request", str(error.detail), errors=[field])
+            detail = str(error.detail)
+            if detail == "There was an error parsing the body":  # FastAPI's words
+                detail = (
+                    "the body cannot be read as JSON: it is malformed, or nested "
+                    "too deep"
+                )
+            field = {"field": "body", "problem": detail}
+            return problem(422, "invalid_request", detail, errors=[field])
         code = {404: "not_found", 405: "method_not_allowed"}.get(
             error.status_code, "http_error"
         )
-        return problem(error.status_code, code, str(error.detail))
+        response = problem(error.status_code, code, str(error.detail))
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:  # every method the path takes, not one route's
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     @app.exception_handler(ChainOutOfStep)
     async def out_of_step(request: Request, error: ChainOutOfStep) -> JSONResponse:
         # Not the caller's doing: the store was changed outside the service.
         log.error("refused a write on %s: %s", route_of(request.scope), error)
         return problem(500, "history_out_of_step", str(error))
+
+    @app.exception_handler(HistoryDamaged)
+    async def damaged(request: Request, error: HistoryDamaged) -> JSONResponse:
+        # Not the caller's doing either: an event was removed outside the service.
+        log.error("cannot read a history on %s: %s", route_of(request.scope), error)
+        return problem(500, HistoryDamaged.code, str(error))
 
     @app.exception_handler(MasterKeyError)
     @app.exception_handler(SealBroken)
@@ -258,68 +327,4 @@ def install_error_handlers(app: FastAPI) -> None:
     # the request's id (a handler here would run outside the request's context).
 
 
-def _example(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"example": {"detail": {"code": code, "message": message, **extra}}}
-
-
-def _response(model: type[BaseModel], description: str, **example: Any) -> Any:
-    return {
-        "model": model,
-        "description": description,
-        "content": {"application/json": _example(**example)},
-    }
-
-
-UNAUTHENTICATED = _response(
-    ErrorBody,
-    "No bearer token, or an unknown or revoked one",
-    code="unauthenticated",
-    message="send a token: Authorization: Bearer <token>",
-)
-FORBIDDEN = _response(
-    ErrorBody,
-    "The token's role may not do this",
-    code="forbidden",
-    message="a evaluator token may not do this; it takes: staff, auditor",
-)
-NOT_FOUND = _response(
-    ErrorBody,
-    "Unknown id or code, or a trajectory or participant of another organisation "
-    "(to staff)",
-    code="trajectory_not_found",
-    message="trajectory 00000000-0000-4000-8000-000000000000 does not exist",
-)
-UNPROCESSABLE = _response(
-    InvalidRequestBody,
-    "A domain rule was broken (detail.code names it) or the request is malformed "
-    "(detail.errors names each field)",
-    code="date_before_referral",
-    message="intake on 2024-01-03 is before the referral on 2024-02-01",
-)
-UNAVAILABLE = _response(
-    ErrorBody,
-    "The database cannot be reached or is too busy; retry after Retry-After",
-    code="database_unavailable",
-    message="the database cannot be reached or is too busy; retry after the "
-    "Retry-After seconds",
-)
-CONFLICT = _response(
-    ConflictBody,
-    "If-Match named a stale version, or a concurrent write got there first: "
-    "nothing was written",
-    code="version_conflict",
-    message="00000000-0000-4000-8000-000000000000 was changed meanwhile: expected "
-    "version 3, the current version is 4",
-    current_version=4,
-)
-
 REPLAYED = "Idempotent-Replayed"  # header on an answer given again for a retry
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: UNAUTHENTICATED,
-    403: FORBIDDEN,
-    404: NOT_FOUND,
-    422: UNPROCESSABLE,
-    503: UNAVAILABLE,
-}
-WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 409: CONFLICT}

@@ -1,26 +1,35 @@
 """Refuses request bodies over a size limit with 413, before they are read whole:
-by Content-Length when sent, else while the body streams in."""
+by Content-Length when sent, else while the body streams in. A path may have a
+larger limit of its own (an import's file)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
+
+from interfaces.http.errors import problem
+from interfaces.http.middleware import HttpMiddleware
 
 
-class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+class BodySizeLimit(HttpMiddleware):
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
+        super().__init__(app)
         self.max_bytes = max_bytes
+        self.larger = dict(larger or {})  # path -> its own limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        max_bytes = self.larger.get(scope["path"].rstrip("/"), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit():
-            if int(declared) > self.max_bytes:
-                await self._refuse(send)
+            if int(declared) > max_bytes:
+                await self._refuse(scope, receive, send, max_bytes)
                 return
         received = 0
         too_large = refused = False
@@ -32,7 +41,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     too_large = True  # the app reads no more; it is answered 413
                     return {"type": "http.disconnect"}
             return message
@@ -43,7 +52,7 @@ class BodySizeLimit:
                 await send(message)
             elif not refused:
                 refused = True
-                await self._refuse(send)
+                await self._refuse(scope, receive, send, max_bytes)
 
         try:
             await self.app(scope, counted, answered)
@@ -51,25 +60,12 @@ class BodySizeLimit:
             if not too_large:  # only the cut-off body's own failure is ours
                 raise
         if too_large and not refused:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send, max_bytes)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "detail": {
-                    "code": "body_too_large",
-                    "message": f"the request body is over {self.max_bytes} bytes",
-                }
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, max_bytes: int
+    ) -> None:
+        refusal = problem(
+            413, "body_too_large", f"the request body is over {max_bytes} bytes"
         )
-        await send({"type": "http.response.body", "body": body})
+        await refusal(scope, receive, send)

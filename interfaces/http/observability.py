@@ -11,14 +11,23 @@ import uuid
 from collections.abc import Iterator
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter
+from prometheus_client import Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
 
 from application.views import Views
-from interfaces.http.errors import problem, route_of
+from interfaces.http.errors import problem
+from interfaces.http.errors import route_of
+from interfaces.http.middleware import HttpMiddleware
 from interfaces.logs import REQUEST_ID
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -92,18 +101,14 @@ class Metrics:
         app.add_middleware(MeasureRequests, metrics=self)
 
 
-class MeasureRequests:
-    """Pure ASGI middleware (no extra task or thread per request): counts each
-    answer by route template and status, and times it."""
+class MeasureRequests(HttpMiddleware):
+    """Counts each answer by route template and status, and times it."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # if the app fails without answering
 
@@ -131,20 +136,14 @@ access_log = logging.getLogger("trajectory.http.access")
 error_log = logging.getLogger("trajectory.http")
 
 
-class RequestIds:
-    """Pure ASGI middleware, the outermost: gives each request an id (the caller's
+class RequestIds(HttpMiddleware):
+    """The outermost middleware: gives each request an id (the caller's
     ``X-Request-ID`` if plain, else a new one), which every log line written while
     answering carries and the answer returns in ``X-Request-ID``; then logs one line
     per request: method, route template, status and time taken (no path values,
     query strings or bodies)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
         request_id = given if CALLERS_ID.fullmatch(given) else uuid.uuid4().hex
         token = REQUEST_ID.set(request_id)

@@ -10,17 +10,21 @@ Dutch pages in the Belgian way (24/11/2026, 45,2%).
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
+from babel.dates import format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
+from babel.numbers import format_percent
 
 from domain.errors import DomainError
 from interfaces.web import labels
@@ -35,6 +39,7 @@ LOCALES: dict[Language, Locale] = {
 }
 CATALOGUES = Path(__file__).parent / "locale"
 TIME_ZONE = ZoneInfo("Europe/Brussels")
+HUGE = 1e15  # beyond, a number is written as 1e+308: no figure is that large
 
 
 @functools.cache
@@ -97,8 +102,26 @@ class Texts:
             return "–"
         if isinstance(value, int):
             return format_decimal(value, locale=self.locale)
+        if not math.isfinite(value) or abs(value) >= HUGE:
+            return f"{value:g}"
         pattern = "#,##0." + "0" * digits if digits else "#,##0"
         return format_decimal(value, pattern, locale=self.locale)
+
+    def measure(self, value: float) -> str:
+        """A measured number with its decimals only where it has them (19; 19,5)."""
+        if not math.isfinite(value) or abs(value) >= HUGE:
+            return f"{value:g}"
+        return format_decimal(value, "#,##0.##", locale=self.locale)
+
+    def days_ago(self, days: int | None) -> str:
+        """How long ago a day was, in days: today, yesterday, 5 days ago."""
+        if days is None:
+            return "–"
+        if days == 0:
+            return self.gettext("today")
+        if days == 1:
+            return self.gettext("yesterday")
+        return self.gettext("%(days)s days ago") % {"days": days}
 
     def percent(self, value: float | None) -> str:
         if value is None:
@@ -135,13 +158,13 @@ class Texts:
         if isinstance(value, Enum):
             return self.label(value)
         if isinstance(value, float):
-            return self.number(value)
+            return self.measure(value)
         return str(value)
 
     def value(self, value: object) -> str:
         """A field's value in a table cell: lists joined, yes or no, a dash for
-        none."""
-        if value is None or value == [] or value == {}:
+        none (never an empty cell)."""
+        if value is None or value == [] or value == {} or value == "":
             return "–"
         if isinstance(value, bool):
             return self.gettext("yes") if value else self.gettext("no")

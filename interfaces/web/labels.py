@@ -14,26 +14,24 @@ from __future__ import annotations
 from enum import Enum
 
 from application.access import Role
-from domain.vocabulary import (
-    AgeBand,
-    Barrier,
-    DeclineReason,
-    Destination,
-    DropoutReason,
-    EducationLevel,
-    ExitStatus,
-    Gender,
-    LabourStatus,
-    PlacementEndReason,
-    PlacementType,
-    ProfileField,
-    Province,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-    Stage,
-    SuspensionReason,
-)
+from domain.vocabulary import AgeBand
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import Destination
+from domain.vocabulary import DropoutReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import ExitStatus
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementEndReason
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ProfileField
+from domain.vocabulary import Province
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from domain.vocabulary import Stage
+from domain.vocabulary import SuspensionReason
 
 ENUM_LABELS: dict[Enum, str] = {
     ReferralSource.VDAB: "VDAB",
@@ -204,7 +202,13 @@ FIELD_LABELS: dict[str, str] = {
     "type": "Event",
     "on": "Date",
     "reason": "Reason",
+    "ends_on": "Last day",
+    "budget": "Total budget",
     "coach": "Coach",
+    "coach_id": "Coach",
+    "coach_key": "Coach",
+    "group_session_id": "Group session",
+    "trajectory_ids": "Participants",
     "rung": "Participation ladder rung",
     "labour_status": "Labour market status",
     "education_level": "Education level",
@@ -218,7 +222,7 @@ FIELD_LABELS: dict[str, str] = {
     "mode": "Session format",
     "setting": "Setting",
     "note": "Note",
-    "placement_id": "Placement ID",
+    "placement_id": "Placement",
     "placement_type": "Placement type",
     "employer": "Employer",
     "paid": "Paid",
@@ -233,6 +237,7 @@ FIELD_LABELS: dict[str, str] = {
     "participant_id": "Participant ID",
     "programme": "Programme",
     "organisation": "Organisation",
+    "name": "Name",
     "referral_source": "Referral source",
     "referred_on": "Referral date",
     "age_band": "Age band",
@@ -279,6 +284,13 @@ FIELD_LABELS: dict[str, str] = {
     "suspended": "Suspended",
     "referred": "Referred",
     "over_benchmark": "Over benchmark",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "birth_date": "Birth date",
+    "national_register_number": "National register number",
+    "email": "Email",
+    "phone": "Phone",
+    "confirmed_new_person": "Confirmed to be another person",
 }
 
 # The outcome figures, then the dimensions they are broken down by.
@@ -295,6 +307,7 @@ FIGURE_LABELS: dict[str, str] = {
     "sustained_employment_6m": "Sustained employment at 6 months",
     "sustained_unknown_6m": "Unknown at 6 months",
     "ladder_up": "Up one rung or more",
+    "unplaced": "Intakes not yet placed",
     "ladder_mean_change": "Mean change on the ladder",
     "median_days_to_intake": "Median days to intake",
     "median_days_to_first_placement": "Median days to first placement",

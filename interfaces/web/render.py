@@ -11,11 +11,23 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from application.access import Caller, Role
-from domain.vocabulary import Barrier, PlacementType, Stage
-from interfaces.web.i18n import LANGUAGES, N_, Texts
-from interfaces.web.session import PAGES, SESSION_COOKIE, form_token
+from application.access import Caller
+from application.access import Role
+from domain.vocabulary import Barrier
+from domain.vocabulary import PlacementType
+from domain.vocabulary import Stage
+from interfaces.web.i18n import LANGUAGES
+from interfaces.web.i18n import N_
+from interfaces.web.i18n import Texts
+from interfaces.web.session import PAGES
+from interfaces.web.session import SESSION_COOKIE
+from interfaces.web.session import form_token
 
+ALERT_TEXTS = {
+    "amber": N_("No contact for over 30 days"),
+    "red": N_("No contact for over 60 days"),
+    "exit_candidate": N_("No contact for 90 days or more: exit candidate"),
+}
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.trim_blocks = True
 TEMPLATES.env.lstrip_blocks = True
@@ -28,11 +40,7 @@ TEMPLATES.env.globals.update(
         "erased": N_("Personal data erased"),
         "unknown": N_("Unknown participant"),
     },
-    ALERT_TEXTS={
-        "amber": N_("No contact for over 30 days"),
-        "red": N_("No contact for over 60 days"),
-        "exit_candidate": N_("No contact for 90 days or more: exit candidate"),
-    },
+    ALERT_TEXTS=ALERT_TEXTS,
 )
 
 
@@ -52,12 +60,22 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("ui_caseload", N_("Caseload"), frozenset({Role.STAFF, Role.AUDITOR})),
+    NavItem("ui_find", N_("Find"), frozenset({Role.STAFF, Role.AUDITOR})),
+    NavItem(
+        "ui_trajectories", N_("Trajectories"), frozenset({Role.STAFF, Role.AUDITOR})
+    ),
+    NavItem("ui_todo", N_("To do"), frozenset({Role.STAFF, Role.AUDITOR})),
     NavItem(
         "ui_outcomes",
         N_("Outcomes"),
-        frozenset({Role.EVALUATOR, Role.AUDITOR, Role.ADMIN}),
+        frozenset({Role.STAFF, Role.EVALUATOR, Role.AUDITOR, Role.ADMIN}),
     ),
     NavItem("ui_audit", N_("Audit"), frozenset({Role.AUDITOR, Role.ADMIN})),
+    NavItem("ui_programmes", N_("Programmes"), frozenset(Role)),
+    NavItem(
+        "ui_coaches", N_("Coaches"), frozenset({Role.STAFF, Role.AUDITOR, Role.ADMIN})
+    ),
+    NavItem("ui_import", N_("Import"), frozenset({Role.ADMIN})),
 )
 
 

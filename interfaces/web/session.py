@@ -9,14 +9,22 @@ import hashlib
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends
+from fastapi import Form
+from fastapi import Request
 from fastapi.responses import Response
 
-from application.access import Caller, Forbidden, Role
+from application.access import Caller
+from application.access import Forbidden
+from application.access import Role
 from interfaces.http import deps
 from interfaces.http.deps import caller_of
 from interfaces.http.errors import NotAuthenticated
-from interfaces.web.i18n import DEFAULT_LANGUAGE, TEXTS, Language, Texts, language_of
+from interfaces.web.i18n import DEFAULT_LANGUAGE
+from interfaces.web.i18n import TEXTS
+from interfaces.web.i18n import Language
+from interfaces.web.i18n import Texts
+from interfaces.web.i18n import language_of
 
 SESSION_COOKIE = "trajectory_session"
 LANGUAGE_COOKIE = "trajectory_language"
@@ -70,6 +78,14 @@ async def page_caller(request: Request) -> Caller:
     return caller
 
 
+async def signed_in(request: Request) -> Caller | None:
+    """The signed-in caller, or None: for a page that shows to anyone (an error)."""
+    try:
+        return await page_caller(request)
+    except NotAuthenticated:
+        return None
+
+
 async def page_texts(request: Request) -> Texts:
     return TEXTS[language_of(request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE))]
 
@@ -107,5 +123,10 @@ CheckedForm = Annotated[None, Depends(checked_form)]
 StaffPage = Annotated[Caller, allow(Role.STAFF)]
 TrajectoryReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR)]
 CaseloadReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR)]
-OutcomeReader = Annotated[Caller, allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN)]
+OutcomeReader = Annotated[
+    Caller, allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN, Role.STAFF)
+]
 AuditPage = Annotated[Caller, allow(Role.AUDITOR, Role.ADMIN)]
+ProgrammeReader = Annotated[Caller, allow(*Role)]
+AdminPage = Annotated[Caller, allow(Role.ADMIN)]
+CoachReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR, Role.ADMIN)]

@@ -2,15 +2,21 @@
 table that refuses to be changed."""
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
-from uuid import UUID, uuid4
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+from uuid import UUID
+from uuid import uuid4
 
 import pytest
 
-from application.access import Caller, Role
-from application.audit.access_log import AccessEntry, AccessLog
+from application.access import Caller
+from application.access import Role
+from application.audit.access_log import AccessEntry
+from application.audit.access_log import AccessLog
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from domain.errors import InvalidValue
 
 HILDE = Caller(uuid4(), "Hilde Maes", Role.STAFF, "Werkburo Oost-Vlaanderen")

@@ -2,39 +2,56 @@
 trajectories with what their coach must act on, and the totals per coach (see
 DOMAIN.md, "The views"). Dates count back from today, as the alerts do."""
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from application.projections.caseload.queries import (
-    CaseloadEntry,
-    CaseloadPage,
-    CaseloadQuery,
-    CoachTotal,
-)
-from application.trajectories import Trajectories
+from application.projections.caseload.queries import CaseloadEntry
+from application.projections.caseload.queries import CaseloadPage
+from application.projections.caseload.queries import CaseloadQuery
+from application.projections.caseload.queries import CoachTotal
+from application.service import Trajectories
 from application.views import Views
+from domain.calendar import today
+from domain.coach import Coach
+from domain.commands import AssessLadder
+from domain.commands import AssignCoach
+from domain.commands import Complete
+from domain.commands import CompleteIntake
+from domain.commands import CorrectEntryProfile
+from domain.commands import DeclineReferral
+from domain.commands import DropOut
+from domain.commands import EndPlacement
+from domain.commands import HoldSession
+from domain.commands import IdentifyBarrier
+from domain.commands import Refer
+from domain.commands import RegisterParticipant
+from domain.commands import RegisterProgramme
+from domain.commands import Reopen
+from domain.commands import ResolveBarrier
+from domain.commands import RetractEntry
+from domain.commands import StartPlacement
+from domain.commands import Suspend
 from domain.errors import InvalidValue
-from domain.trajectory import today
-from domain.vocabulary import (
-    Barrier,
-    DeclineReason,
-    Destination,
-    DropoutReason,
-    EducationLevel,
-    Gender,
-    LabourStatus,
-    PlacementEndReason,
-    PlacementType,
-    ProfileField,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-    SuspensionReason,
-)
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import Destination
+from domain.vocabulary import DropoutReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementEndReason
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ProfileField
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from domain.vocabulary import SuspensionReason
+from tests.service_builders import coach_for
 
 ALPHA = "ALPHA"
 BETA = "BETA"
@@ -55,6 +72,11 @@ def days_ago(days: int) -> date:
 
 @pytest.fixture
 def views(service: Trajectories) -> Views:
+    return two_programmes(service)
+
+
+def two_programmes(service: Trajectories) -> Views:
+    """ALPHA run by organisations A and B, BETA by B; the views of the service."""
     common: dict[str, Any] = {
         "funder": "ESF Vlaanderen",
         "starts_on": date(2020, 1, 1),
@@ -62,12 +84,17 @@ def views(service: Trajectories) -> Views:
         "budget": Decimal("100000.00"),
         "min_age": 16,
         "max_age": 64,
-        "recorded_by": "admin",
     }
     service.register_programme(
-        code=ALPHA, name="Alpha", organisations=[ORG_A, ORG_B], **common
+        RegisterProgramme(
+            code=ALPHA, name="Alpha", organisations=[ORG_A, ORG_B], **common
+        ),
+        recorded_by="admin",
     )
-    service.register_programme(code=BETA, name="Beta", organisations=[ORG_B], **common)
+    service.register_programme(
+        RegisterProgramme(code=BETA, name="Beta", organisations=[ORG_B], **common),
+        recorded_by="admin",
+    )
     return Views(service)
 
 
@@ -81,18 +108,23 @@ def refer(
     organisation: str = ORG_A,
 ) -> UUID:
     participant = service.register_participant(
-        given_name=given_name,
-        family_name=family_name,
-        birth_date=date(1990, 5, 1),
-        gender=Gender.F,
+        RegisterParticipant(
+            given_name=given_name,
+            family_name=family_name,
+            birth_date=date(1990, 5, 1),
+            gender=Gender.F,
+            confirmed_new_person=True,  # people of one name, each their own
+        ),
         recorded_by=HILDE,
     )
     trajectory = service.refer(
-        participant_id=participant.id,
-        programme=programme,
-        organisation=organisation,
-        referral_source=ReferralSource.VDAB,
-        on=on,
+        Refer(
+            participant_id=participant.id,
+            programme=programme,
+            organisation=organisation,
+            referral_source=ReferralSource.VDAB,
+            on=on,
+        ),
         recorded_by=HILDE,
     )
     return trajectory.id
@@ -107,30 +139,34 @@ def take_in(
     rung: int = 2,
     barriers: tuple[Barrier, ...] = (),
 ) -> int:
-    return service.complete_intake(
+    return service.record(
         trajectory_id,
-        on=on,
-        coach=coach,
-        rung=rung,
-        labour_status=LabourStatus.LONG_TERM_UNEMPLOYED,
-        education_level=EducationLevel.ISCED_0_2,
-        barriers=list(barriers),
-        disability=False,
-        postcode="9000",
+        CompleteIntake(
+            on=on,
+            coach_id=coach_for(service, trajectory_id, coach),
+            rung=rung,
+            labour_status=LabourStatus.LONG_TERM_UNEMPLOYED,
+            education_level=EducationLevel.ISCED_0_2,
+            barriers=list(barriers),
+            disability=False,
+            postcode="9000",
+        ),
         recorded_by=coach,
-    )
+    ).version
 
 
 def hold_session(service: Trajectories, trajectory_id: UUID, on: date) -> int:
-    return service.hold_session(
+    return service.record(
         trajectory_id,
-        on=on,
-        minutes=45,
-        mode=SessionMode.INDIVIDUAL,
-        setting=SessionSetting.OFFICE,
-        note="talked about the CV",
+        HoldSession(
+            on=on,
+            minutes=45,
+            mode=SessionMode.INDIVIDUAL,
+            setting=SessionSetting.OFFICE,
+            note="talked about the CV",
+        ),
         recorded_by=HILDE,
-    )
+    ).version
 
 
 def referred_and_taken_in(
@@ -140,6 +176,12 @@ def referred_and_taken_in(
     trajectory = refer(service, days_ago(referred))
     take_in(service, trajectory, days_ago(taken_in), **intake)
     return trajectory
+
+
+def total(organisation: str, coach: str | None, **counts: int) -> CoachTotal:
+    """A coach's totals, the coach by name in the organisation (None: no coach)."""
+    coach_id = None if coach is None else Coach.id_for(organisation, coach)
+    return CoachTotal(organisation, coach_id, coach, **counts)
 
 
 def page(views: Views, **query: Any) -> CaseloadPage:
@@ -168,38 +210,46 @@ def nine_open_and_three_closed(service: Trajectories) -> dict[str, UUID]:
     fresh = ids["fresh"] = referred_and_taken_in(
         service, 50, 40, rung=2, barriers=(Barrier.HOUSING, Barrier.MOBILITY)
     )
-    service.resolve_barrier(
-        fresh, on=days_ago(35), barrier=Barrier.MOBILITY, recorded_by=HILDE
-    )
-    service.identify_barrier(
-        fresh, on=days_ago(34), barrier=Barrier.CARE, recorded_by=HILDE
-    )
-    service.assess_ladder(fresh, on=days_ago(33), rung=4, recorded_by=HILDE)
-    service.start_placement(
+    service.record(
         fresh,
-        placement_id=BAKERY_JOB,
-        on=days_ago(32),
-        placement_type=PlacementType.REGULAR_JOB,
-        employer="Bakkerij Claes",
-        paid=True,
-        hours_per_week=19.0,
+        ResolveBarrier(on=days_ago(35), barrier=Barrier.MOBILITY),
         recorded_by=HILDE,
     )
-    service.start_placement(
+    service.record(
+        fresh, IdentifyBarrier(on=days_ago(34), barrier=Barrier.CARE), recorded_by=HILDE
+    )
+    service.record(fresh, AssessLadder(on=days_ago(33), rung=4), recorded_by=HILDE)
+    service.record(
         fresh,
-        placement_id=CITY_INTERNSHIP,
-        on=days_ago(31),
-        placement_type=PlacementType.INTERNSHIP,
-        employer="Stad Gent",
-        paid=False,
-        hours_per_week=10.0,
+        StartPlacement(
+            placement_id=BAKERY_JOB,
+            on=days_ago(32),
+            placement_type=PlacementType.REGULAR_JOB,
+            employer="Bakkerij Claes",
+            paid=True,
+            hours_per_week=19.0,
+        ),
         recorded_by=HILDE,
     )
-    service.end_placement(
+    service.record(
         fresh,
-        placement_id=CITY_INTERNSHIP,
-        on=days_ago(30),
-        reason=PlacementEndReason.CONTRACT_ENDED,
+        StartPlacement(
+            placement_id=CITY_INTERNSHIP,
+            on=days_ago(31),
+            placement_type=PlacementType.INTERNSHIP,
+            employer="Stad Gent",
+            paid=False,
+            hours_per_week=10.0,
+        ),
+        recorded_by=HILDE,
+    )
+    service.record(
+        fresh,
+        EndPlacement(
+            placement_id=CITY_INTERNSHIP,
+            on=days_ago(30),
+            reason=PlacementEndReason.CONTRACT_ENDED,
+        ),
         recorded_by=HILDE,
     )
     hold_session(service, fresh, days_ago(30))  # 30 days: not more than 30, no alert
@@ -217,33 +267,44 @@ def nine_open_and_three_closed(service: Trajectories) -> dict[str, UUID]:
         service, days_ago(30), programme=BETA, organisation=ORG_B
     )
     take_in(service, suspended, days_ago(20))
-    service.assign_coach(suspended, on=days_ago(15), coach=JAN, recorded_by=HILDE)
-    service.suspend(
+    service.record(
         suspended,
-        on=days_ago(5),
-        reason=SuspensionReason.HOSPITALISATION,
+        AssignCoach(on=days_ago(15), coach_id=coach_for(service, suspended, JAN)),
+        recorded_by=HILDE,
+    )
+    service.record(
+        suspended,
+        Suspend(on=days_ago(5), reason=SuspensionReason.HOSPITALISATION),
         recorded_by=JAN,
     )
 
     # Jan's: completed 20 days ago, reopened 10 days ago; last contact the intake.
     reopened = ids["reopened"] = referred_and_taken_in(service, 60, 40, coach=JAN)
-    service.complete(
-        reopened, on=days_ago(20), destination=Destination.OTHER, recorded_by=JAN
+    service.record(
+        reopened,
+        Complete(on=days_ago(20), destination=Destination.OTHER),
+        recorded_by=JAN,
     )
-    service.reopen(reopened, on=days_ago(10), reason="came back", recorded_by=JAN)
+    service.record(
+        reopened, Reopen(on=days_ago(10), reason="came back"), recorded_by=JAN
+    )
 
     # Ended: declined, completed, dropped out. None is on the caseload.
     declined = refer(service, days_ago(30))
-    service.decline_referral(
-        declined, on=days_ago(25), reason=DeclineReason.REFUSED, recorded_by=HILDE
+    service.record(
+        declined,
+        DeclineReferral(on=days_ago(25), reason=DeclineReason.REFUSED),
+        recorded_by=HILDE,
     )
     completed = referred_and_taken_in(service, 60, 40)
-    service.complete(
-        completed, on=days_ago(10), destination=Destination.EMPLOYED, recorded_by=HILDE
+    service.record(
+        completed,
+        Complete(on=days_ago(10), destination=Destination.EMPLOYED),
+        recorded_by=HILDE,
     )
     dropped = referred_and_taken_in(service, 60, 40)
-    service.drop_out(
-        dropped, on=days_ago(10), reason=DropoutReason.MOVED, recorded_by=HILDE
+    service.record(
+        dropped, DropOut(on=days_ago(10), reason=DropoutReason.MOVED), recorded_by=HILDE
     )
     return ids
 
@@ -289,6 +350,7 @@ def test_an_entry_shows_what_the_coach_needs_to_see(
         programme=ALPHA,
         organisation=ORG_A,
         coach=HILDE,
+        coach_id=Coach.id_for(ORG_A, HILDE),
         stage="active",
         referred_on=days_ago(50).isoformat(),
         referral_source="vdab",
@@ -382,14 +444,22 @@ def test_totals_per_coach(service: Trajectories, views: Views) -> None:
     jans = page(views, coach=JAN)
 
     assert everyone.coaches == [
-        CoachTotal(coach=None, active=0, suspended=0, referred=1),  # waiting
+        total(ORG_A, None, active=0, suspended=0, referred=1),  # waiting
         # fresh, amber_31, amber_60, red_61, red_89, exit_90
-        CoachTotal(coach=HILDE, active=6, suspended=0, referred=0),
-        CoachTotal(coach=JAN, active=1, suspended=1, referred=0),  # reopened, ...
+        total(ORG_A, HILDE, active=6, suspended=0, referred=0),
+        total(ORG_B, JAN, active=0, suspended=1, referred=0),  # another person
+        total(ORG_A, JAN, active=1, suspended=0, referred=0),  # reopened
     ]
     assert not any(total.over_benchmark for total in everyone.coaches)
     assert everyone.benchmark == 20
-    assert jans.coaches == [CoachTotal(coach=JAN, active=1, suspended=1, referred=0)]
+    assert jans.coaches == [
+        total(ORG_B, JAN, active=0, suspended=1, referred=0),
+        total(ORG_A, JAN, active=1, suspended=0, referred=0),
+    ]
+    assert page(views, coach="jan").coaches == jans.coaches  # any case
+    assert page(views, coach_id=Coach.id_for(ORG_B, JAN)).coaches == [
+        total(ORG_B, JAN, active=0, suspended=1, referred=0)
+    ]
 
 
 def test_a_coach_with_more_than_20_active_trajectories_is_over_the_benchmark(
@@ -399,15 +469,17 @@ def test_a_coach_with_more_than_20_active_trajectories_is_over_the_benchmark(
         marcs = [referred_and_taken_in(service, 5, 3, coach="Marc") for _ in range(21)]
     over = page(views, coach="Marc")
 
-    service.suspend(
-        marcs[0], on=days_ago(1), reason=SuspensionReason.CARE, recorded_by="Marc"
+    service.record(
+        marcs[0],
+        Suspend(on=days_ago(1), reason=SuspensionReason.CARE),
+        recorded_by="Marc",
     )
 
     at_the_benchmark = page(views, coach="Marc")
-    assert over.coaches == [CoachTotal("Marc", active=21, suspended=0, referred=0)]
+    assert over.coaches == [total(ORG_A, "Marc", active=21, suspended=0, referred=0)]
     assert over.coaches[0].over_benchmark  # 21 > 20
     assert at_the_benchmark.coaches == [
-        CoachTotal("Marc", active=20, suspended=1, referred=0)
+        total(ORG_A, "Marc", active=20, suspended=1, referred=0)
     ]
     assert not at_the_benchmark.coaches[0].over_benchmark  # at most 20 is fine
 
@@ -419,9 +491,18 @@ def test_entries_come_in_the_order_of_the_coach_totals(
 
     shown = page(views)
 
-    coaches_in_entry_order = list(dict.fromkeys(e.coach for e in shown.entries))
-    assert coaches_in_entry_order == [total.coach for total in shown.coaches]
-    assert coaches_in_entry_order == [None, HILDE, JAN]
+    coaches_in_entry_order = list(
+        dict.fromkeys((e.organisation, e.coach) for e in shown.entries)
+    )
+    assert coaches_in_entry_order == [
+        (total.organisation, total.coach) for total in shown.coaches
+    ]
+    assert coaches_in_entry_order == [
+        (ORG_A, None),
+        (ORG_A, HILDE),
+        (ORG_B, JAN),
+        (ORG_A, JAN),
+    ]
 
 
 def test_a_page_is_a_slice_of_the_whole_caseload(
@@ -457,11 +538,9 @@ def test_a_retracted_session_is_no_contact(service: Trajectories, views: Views) 
     session = hold_session(service, trajectory, days_ago(10))
     assert entries(views)[trajectory].alert is None  # 10 days
 
-    service.retract_entry(
+    service.record(
         trajectory,
-        on=days_ago(1),
-        version=session,
-        reason="wrong dossier",
+        RetractEntry(on=days_ago(1), version=session, reason="wrong dossier"),
         recorded_by=HILDE,
     )
 
@@ -476,26 +555,32 @@ def test_entry_profile_corrections_show_as_the_trajectory_has_them(
     trajectory = referred_and_taken_in(
         service, 50, 40, rung=3, barriers=(Barrier.HOUSING, Barrier.MOBILITY)
     )
-    service.resolve_barrier(
-        trajectory, on=days_ago(30), barrier=Barrier.MOBILITY, recorded_by=HILDE
+    service.record(
+        trajectory,
+        ResolveBarrier(on=days_ago(30), barrier=Barrier.MOBILITY),
+        recorded_by=HILDE,
     )
 
     # Housing goes (known from the entry profile alone); mobility keeps its own
     # resolution; care comes.
-    service.correct_entry_profile(
+    service.record(
         trajectory,
-        on=days_ago(20),
-        field=ProfileField.BARRIERS,
-        value=["care"],
-        reason="mixed up two files",
+        CorrectEntryProfile(
+            on=days_ago(20),
+            field=ProfileField.BARRIERS,
+            value=["care"],
+            reason="mixed up two files",
+        ),
         recorded_by=HILDE,
     )
-    service.correct_entry_profile(
+    service.record(
         trajectory,
-        on=days_ago(20),
-        field=ProfileField.RUNG,
-        value=1,
-        reason="mixed up two files",
+        CorrectEntryProfile(
+            on=days_ago(20),
+            field=ProfileField.RUNG,
+            value=1,
+            reason="mixed up two files",
+        ),
         recorded_by=HILDE,
     )
 

@@ -6,32 +6,51 @@ cluster of the test's own, with the append-only triggers disabled for the change
 on SQLite, with the triggers dropped (anyone holding the file can).
 """
 
+import json
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
+from uuid import uuid4
 
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError
-from hypothesis import given, settings
+from eventsourcing.persistence import StoredEvent
+from hypothesis import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
-from application.audit.chain import (
-    HEADS_TABLE,
-    LINKS_TABLE,
-    Break,
-    BrokenLink,
-    InvalidSeal,
-    Seal,
-)
+from application.access import Caller
+from application.access import Role
+from application.audit.access_chain import ACCESS_LINKS_TABLE
+from application.audit.access_chain import ACCESS_LOG_TABLE
+from application.audit.bypass import replica_role_bypass
+from application.audit.chain import HEADS_TABLE
+from application.audit.chain import LINKS_TABLE
+from application.audit.chain import ChainOutOfStep
+from application.audit.chain import HistoryDamaged
+from application.audit.chain import VersionsOutOfStep
+from application.audit.findings import Break
+from application.audit.findings import BrokenLink
+from application.audit.seal import InvalidSeal
+from application.audit.seal import Seal
+from application.errors import VerificationRunning
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories, VerificationRunning
+from domain.commands import HoldSession
 from domain.trajectory import Trajectory
-from domain.vocabulary import SessionMode, SessionSetting
-from tests.conftest import ThrowawayPostgres, running_throwaway_postgres
-from tests.service_builders import INTAKE_ON, register_buso_programme, taken_in
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from tests.conftest import ThrowawayPostgres
+from tests.conftest import running_throwaway_postgres
+from tests.service_builders import INTAKE_ON
+from tests.service_builders import register_buso_programme
+from tests.service_builders import taken_in
 
 SESSIONS = 3  # versions 3, 4 and 5 after the referral and the intake
 SESSION: dict[str, Any] = {
@@ -39,7 +58,6 @@ SESSION: dict[str, Any] = {
     "mode": SessionMode.INDIVIDUAL,
     "setting": SessionSetting.OFFICE,
     "note": "weekly",
-    "recorded_by": "Hilde",
 }
 
 
@@ -83,8 +101,11 @@ class Store:
             self.events = f'"{schema}".{self.events}'
             self.links = f'"{schema}".{LINKS_TABLE}'
             self.heads = f'"{schema}".{HEADS_TABLE}'
+            self.access_log = f'"{schema}".{ACCESS_LOG_TABLE}'
+            self.access_links = f'"{schema}".{ACCESS_LINKS_TABLE}'
         else:
             self.links, self.heads = LINKS_TABLE, HEADS_TABLE
+            self.access_log, self.access_links = ACCESS_LOG_TABLE, ACCESS_LINKS_TABLE
         self._datastore = recorder.datastore
 
     def id(self, aggregate_id: UUID) -> Any:
@@ -164,6 +185,21 @@ class Store:
                 (self.id(aggregate_id), version, "trajectory:Forged", b"{}"),
             )
 
+    def read_personal_data(self, times: int) -> list[int]:
+        """Records reads of personal data in the access log; their entries' ids."""
+        for _ in range(times):
+            self.service.access_log.record(READER, [uuid4(), uuid4()], READ)
+        return [e.id for e in self.service.access_log.entries(limit=1000).entries]
+
+    def run(self, statement: str, *params: Any, untriggered: str = "") -> None:
+        tables = (untriggered,) if untriggered else ()
+        with self.untriggered(*tables) as cursor:
+            cursor.execute(self.sql(statement), params)
+
+
+READER = Caller(uuid4(), "Hilde Maes", Role.STAFF, "Werkburo Oost-Vlaanderen")
+READ = "GET /caseload"
+
 
 def only_break(store: Store) -> BrokenLink:
     result = store.service.verify()
@@ -180,8 +216,9 @@ def test_an_untouched_store_verifies(store: Store) -> None:
     )
 
     assert result.intact and result.broken == [] and result.first_broken is None
-    # the programme, its log, the participant, the trajectory and the enrolment
-    assert result.aggregates == 5
+    # the programme, its log, the participant, the trajectory, the enrolment, the
+    # coach and the coaches' log
+    assert result.aggregates == 7
     assert result.events == progress[-1][0] == progress[-1][1]
     assert result.events == store.service.recorder.max_notification_id()
 
@@ -289,7 +326,7 @@ def test_every_broken_aggregate_is_counted_and_the_intact_ones_pass(
 
     assert result.broken_aggregates == 2
     assert {b.aggregate_id for b in result.broken} == {store.trajectory_id, other}
-    assert result.aggregates == 5 + 3  # another participant, trajectory, enrolment
+    assert result.aggregates == 7 + 3  # another participant, trajectory, enrolment
 
 
 def test_a_write_after_a_cut_tail_is_refused_and_stores_nothing(store: Store) -> None:
@@ -457,7 +494,7 @@ def test_a_conflicting_save_leaves_the_connection_fit_for_the_next(
             hold(service, store.trajectory_id, date(2024, 4, 1) + timedelta(weeks=week))
         stale: Trajectory = service.repository.get(store.trajectory_id)
         hold(service, store.trajectory_id, date(2024, 6, 3))
-        stale.hold_session(**SESSION, on=date(2024, 6, 4))
+        stale.hold_session(HoldSession(**SESSION, on=date(2024, 6, 4)), "Hilde")
         with pytest.raises(IntegrityError):
             service.save(stale)
 
@@ -468,7 +505,7 @@ def test_a_conflicting_save_leaves_the_connection_fit_for_the_next(
 
 
 def hold(service: Trajectories, trajectory_id: UUID, on: date) -> None:
-    service.hold_session(trajectory_id, **SESSION, on=on)
+    service.record(trajectory_id, HoldSession(**SESSION, on=on), recorded_by="Hilde")
 
 
 def test_sqlite_a_forged_id_in_another_spelling_joins_its_history(
@@ -560,3 +597,328 @@ def test_a_history_removed_whole_breaks_the_kept_seal(store: Store) -> None:
 def test_a_malformed_seal_is_refused_naming_the_form(text: str) -> None:
     with pytest.raises(InvalidSeal, match="POSITION:DIGEST|not hex"):
         Seal.parse(text)
+
+
+# Reading a damaged history ----------------------------------------------------------
+
+
+def test_a_history_with_an_event_deleted_is_read_as_damaged_by_name(
+    store: Store,
+) -> None:
+    store.delete(store.events, store.trajectory_id, 3)
+    reader = Trajectories(store.service.settings)  # no cached copy
+    try:
+        with pytest.raises(HistoryDamaged) as loading:
+            reader.trajectory(store.trajectory_id)
+        with pytest.raises(HistoryDamaged) as listing:
+            reader.history(store.trajectory_id)
+        with pytest.raises(HistoryDamaged):
+            reader.trajectory_as_of(store.trajectory_id, INTAKE_ON)
+    finally:
+        reader.close()
+
+    assert str(store.trajectory_id) in str(loading.value)
+    assert "version 3 is missing before 4" in str(listing.value)
+    assert "trajectory verify" in str(loading.value)
+    assert only_break(store).kind is Break.DELETED
+
+
+def test_a_history_whose_first_event_was_deleted_is_damaged_not_unknown(
+    store: Store,
+) -> None:
+    store.delete(store.events, store.trajectory_id, 1)
+    reader = Trajectories(store.service.settings)
+    try:
+        with pytest.raises(HistoryDamaged, match="starts at version 2"):
+            reader.history(store.trajectory_id)
+    finally:
+        reader.close()
+
+
+# A save that does not follow its chain ----------------------------------------------
+
+
+def test_a_save_after_an_event_was_deleted_is_refused_as_out_of_step(
+    store: Store,
+) -> None:
+    store.delete(store.events, store.trajectory_id, 2 + SESSIONS)  # the last one
+    reader = Trajectories(store.service.settings)
+    try:
+        trajectory = reader.trajectory(store.trajectory_id)
+        with pytest.raises(ChainOutOfStep, match="changed outside the service"):
+            hold(reader, store.trajectory_id, INTAKE_ON + timedelta(weeks=9))
+    finally:
+        reader.close()
+
+    assert trajectory.version == 1 + SESSIONS
+    assert isinstance(ChainOutOfStep(uuid4(), 1, 2), IntegrityError)
+
+
+def test_versions_a_caller_got_wrong_are_refused_without_blaming_the_store(
+    store: Store,
+) -> None:
+    recorder: Any = store.service.recorder
+    first = StoredEvent(uuid4(), 1, "trajectory:Forged", b"{}")
+    skipping = StoredEvent(first.originator_id, 3, "trajectory:Forged", b"{}")
+    from_zero = StoredEvent(uuid4(), 0, "trajectory:Forged", b"{}")
+    recorder.insert_events([first])
+
+    with pytest.raises(VersionsOutOfStep, match="after version 1") as skipped:
+        recorder.insert_events([skipping])
+    with pytest.raises(VersionsOutOfStep, match="as the first event") as zero:
+        recorder.insert_events([from_zero])
+
+    assert "outside" not in str(skipped.value) + str(zero.value)
+    assert isinstance(skipped.value, IntegrityError)
+    assert [
+        e.originator_version for e in recorder.select_events(first.originator_id)
+    ] == [1]
+    assert store.service.verify().intact
+
+
+# The access log's chain ----------------------------------------------------------
+
+
+def broken_entry(store: Store, kept: Seal | None = None) -> Any:
+    result = store.service.verify(kept_seal=kept)
+    assert result.access_log is not None
+    assert not result.intact and result.broken_aggregates == 0
+    return result.access_log.broken
+
+
+def test_the_access_log_is_chained_and_in_the_seal(store: Store) -> None:
+    before = store.service.verify()
+    ids = store.read_personal_data(3)
+
+    result = store.service.verify()
+
+    assert result.intact and result.access_log is not None
+    assert result.access_log.entries == len(ids) == 6
+    assert result.access_log.last == ids[-1]
+    assert before.seal is not None and before.seal.entry is None  # an empty log
+    assert result.seal is not None and result.seal.entry == ids[-1]
+    assert str(result.seal) == f"{result.position}:{ids[-1]}:{result.seal.digest}"
+    assert Seal.parse(str(result.seal)) == result.seal
+    assert result.as_dict()["access_log"] == {
+        "entries": 6,
+        "last_entry": ids[-1],
+        "intact": True,
+        "broken": None,
+    }
+
+
+def test_a_deleted_access_log_entry_is_named(store: Store) -> None:
+    ids = store.read_personal_data(3)
+    store.run(
+        f"DELETE FROM {store.access_log} WHERE id = %s",
+        ids[2],
+        untriggered=store.access_log,
+    )
+
+    broken = broken_entry(store)
+
+    assert (broken.entry, broken.kind) == (ids[2], Break.DELETED)
+    assert f"entry {ids[2]} is missing" in broken.message
+
+
+def test_a_changed_access_log_entry_is_named(store: Store) -> None:
+    ids = store.read_personal_data(3)
+    store.run(
+        f"UPDATE {store.access_log} SET name = %s WHERE id = %s",
+        "Someone Else",
+        ids[3],
+        untriggered=store.access_log,
+    )
+
+    broken = broken_entry(store)
+
+    assert (broken.entry, broken.kind) == (ids[3], Break.ALTERED)
+    assert broken.expected != broken.found
+
+
+def test_an_entry_deleted_with_its_link_is_found_at_the_next(store: Store) -> None:
+    ids = store.read_personal_data(3)
+    for table in (store.access_log, store.access_links):
+        store.run(f"DELETE FROM {table} WHERE id = %s", ids[1], untriggered=table)
+
+    broken = broken_entry(store)
+
+    assert (broken.entry, broken.kind) == (ids[2], Break.ALTERED)
+
+
+def test_an_entry_added_behind_the_service_s_back_is_unchained(store: Store) -> None:
+    store.read_personal_data(1)
+    store.run(
+        f"INSERT INTO {store.access_log} (token_id, name, role, organisation, "
+        "participant_id, route, at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        str(uuid4()),
+        "Forged",
+        "staff",
+        None,
+        str(uuid4()),
+        READ,
+        "2026-01-01T00:00:00.000000+00:00",
+    )
+
+    assert broken_entry(store).kind is Break.UNCHAINED
+
+
+def test_an_access_log_tail_cut_with_its_links_breaks_the_kept_seal(
+    store: Store,
+) -> None:
+    ids = store.read_personal_data(2)
+    kept = store.service.verify().seal
+    for table in (store.access_log, store.access_links):
+        store.run(f"DELETE FROM {table} WHERE id >= %s", ids[2], untriggered=table)
+
+    result = store.service.verify(kept_seal=kept)
+
+    assert result.access_log is not None and result.access_log.broken is None
+    assert result.kept_seal_holds is False and not result.intact
+
+
+def test_a_kept_seal_holds_while_the_access_log_grows(store: Store) -> None:
+    store.read_personal_data(2)
+    kept = store.service.verify().seal
+
+    store.read_personal_data(2)
+    result = store.service.verify(kept_seal=kept)
+
+    assert result.kept_seal_holds is True and result.intact
+
+
+def test_entries_written_before_the_chain_are_linked_at_the_next_start(
+    store: Store,
+) -> None:
+    store.read_personal_data(2)
+    store.run(f"DELETE FROM {store.access_links}", untriggered=store.access_links)
+    assert broken_entry(store).kind is Break.UNCHAINED
+
+    again = Trajectories(store.service.settings)
+    try:
+        result = again.verify()
+    finally:
+        again.close()
+
+    assert result.intact and result.access_log is not None
+    assert result.access_log.entries == 4
+
+
+def test_reads_logged_at_once_keep_one_chain(store: Store) -> None:
+    threads = [
+        threading.Thread(target=store.read_personal_data, args=(3,)) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    result = store.service.verify()
+
+    assert result.intact and result.access_log is not None
+    assert result.access_log.entries == 24
+
+
+# session_replication_role = replica: the triggers do not fire, the chains still tell
+
+
+def test_rows_changed_under_the_replica_role_break_the_chains(store: Store) -> None:
+    if not store.postgres:
+        pytest.skip("a PostgreSQL setting")
+    ids = store.read_personal_data(2)
+    state = bytearray(store.state(store.trajectory_id, 4))
+    state[5] ^= 0x01
+    with store._datastore.transaction(commit=True) as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            f"UPDATE {store.events} SET state = %s "
+            "WHERE originator_id = %s AND originator_version = 4",
+            (bytes(state), store.trajectory_id),
+        )
+        cursor.execute(f"DELETE FROM {store.access_log} WHERE id = %s", (ids[0],))
+        cursor.execute(
+            "SELECT count(*) AS n FROM pg_trigger WHERE tgrelid = %s::regclass "
+            "AND tgenabled = 'O'",
+            (store.events,),
+        )
+        enabled = cursor.fetchone()["n"]
+
+    result = store.service.verify()
+
+    assert enabled >= 2  # the triggers are on: the start-up check would pass
+    assert not result.intact
+    assert [(b.aggregate_id, b.version, b.kind) for b in result.broken] == [
+        (store.trajectory_id, 4, Break.ALTERED)
+    ]
+    assert result.access_log is not None and result.access_log.broken is not None
+    assert result.access_log.broken.kind is Break.DELETED
+
+
+def test_a_service_role_that_can_bypass_the_triggers_is_warned_of_at_start(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not store.postgres:
+        assert store.service.append_only_bypass is None  # SQLite has no roles
+        return
+    with caplog.at_level(logging.WARNING, logger="trajectory"):
+        again = Trajectories(store.service.settings)
+    again.close()
+
+    assert again.append_only_bypass is not None
+    assert "is a superuser" in again.append_only_bypass
+    assert "session_replication_role" in caplog.text
+
+
+@pytest.mark.postgres
+def test_only_a_role_that_may_set_the_replication_role_is_warned_of(
+    cluster: ThrowawayPostgres,
+) -> None:
+    role = f"plain_{uuid4().hex[:8]}"
+    with psycopg.connect(cluster.url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        with psycopg.connect(cluster.url, user=role, autocommit=True) as plain:
+
+            def run(sql: str, params: Any) -> list[tuple[Any, ...]]:
+                return plain.execute(sql, params).fetchall()
+
+            before = replica_role_bypass(run)
+            admin.execute(f"GRANT SET ON PARAMETER session_replication_role TO {role}")
+            after = replica_role_bypass(run)
+
+    assert before is None
+    assert after is not None and f"{role} may set session_replication_role" in after
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "named"),
+    [
+        ("2000-01-01T00:00:00+00:00", "before the event at its version was recorded"),
+        ("2999-01-01T00:00:00+00:00", "after this verification read it"),
+        ("2024-03-01T12:00:00", "not a time with its zone"),
+        ("a while ago", "cannot be replayed"),
+    ],
+)
+def test_a_snapshot_s_time_changed_is_named(
+    store: Store, timestamp: str, named: str
+) -> None:
+    store.service.take_snapshot(store.trajectory_id)
+    recorder: Any = store.service.snapshots.recorder  # type: ignore[union-attr]
+    table = recorder.events_table_name
+    if store.postgres:
+        table = f'"{recorder.datastore.schema}".{table}'
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT state FROM {table}")
+        row = cursor.fetchone()
+        state = json.loads(bytes(row["state"] if store.postgres else row[0]))
+    assert store.service.verify().intact
+    state["timestamp"]["_data_"] = timestamp
+    with store.untriggered(table) as cursor:
+        cursor.execute(
+            store.sql(f"UPDATE {table} SET state = %s"),
+            (json.dumps(state).encode(),),
+        )
+
+    broken = only_break(store)
+
+    assert (broken.aggregate_id, broken.kind) == (store.trajectory_id, Break.SNAPSHOT)
+    assert named in broken.message

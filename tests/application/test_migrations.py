@@ -9,10 +9,11 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from application import migrations
-from application.migrations import Migration, SchemaTooNew
+from application.migrations import Migration
+from application.migrations import SchemaTooNew
+from application.service import Trajectories
 from application.settings import Settings
 from application.storage import SideTables
-from application.trajectories import Trajectories
 
 COUNTER = "migration_counter"
 
@@ -25,7 +26,10 @@ def counter_table(tables: SideTables) -> list[str]:
     ]
 
 
-SECOND = Migration(2, "a table counting its own runs", counter_table)
+# This release's migrations, and one more as the next release would add it.
+RELEASE = migrations.MIGRATIONS
+RELEASED = [m.version for m in RELEASE]
+SECOND = Migration(RELEASED[-1] + 1, "a table counting its own runs", counter_table)
 
 
 def opened(database_url: str) -> Trajectories:
@@ -51,7 +55,7 @@ def counted_runs(service: Trajectories) -> int:
 def assert_second_applied_once(database_url: str) -> None:
     service = opened(database_url)
     try:
-        assert [v for v, _ in versions(service)] == [1, 2]
+        assert [v for v, _ in versions(service)] == [*RELEASED, SECOND.version]
         assert counted_runs(service) == 1
     finally:
         service.close()
@@ -68,8 +72,8 @@ def test_a_new_store_is_at_the_latest_version_and_says_what_it_applied(
 ) -> None:
     service = opened(database_url)
     try:
-        assert versions(service) == [(1, migrations.MIGRATIONS[0].description)]
-        assert [m.version for m in service.migrated_now] == [1]
+        assert versions(service) == [(m.version, m.description) for m in RELEASE]
+        assert [m.version for m in service.migrated_now] == RELEASED
     finally:
         service.close()
 
@@ -80,7 +84,7 @@ def test_opening_the_store_again_applies_nothing(database_url: str) -> None:
     again = opened(database_url)
     try:
         assert again.migrated_now == []
-        assert [v for v, _ in versions(again)] == [1]
+        assert [v for v, _ in versions(again)] == RELEASED
     finally:
         again.close()
 
@@ -98,13 +102,15 @@ def test_a_failing_migration_leaves_no_record_and_runs_again_next_time(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened(database_url).close()
-    broken = Migration(2, "broken", lambda _tables: ["SELECT * FROM no_such_table"])
+    broken = Migration(
+        SECOND.version, "broken", lambda _tables: ["SELECT * FROM no_such_table"]
+    )
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
 
     with pytest.raises(Exception, match="no_such_table"):
         opened(database_url)
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:1], SECOND))
+    monkeypatch.setattr(migrations, "MIGRATIONS", (*RELEASE, SECOND))
     assert_second_applied_once(database_url)
 
 
@@ -119,17 +125,17 @@ def test_a_migration_breaking_a_constraint_stops_the_start_and_is_not_recorded(
         ]
 
     opened(database_url).close()
-    broken = Migration(2, "duplicate rows", duplicate_rows)
+    broken = Migration(SECOND.version, "duplicate rows", duplicate_rows)
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken))
 
     for _ in range(2):  # and again at the next start: never silently skipped
         with pytest.raises(IntegrityError):
             opened(database_url)
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+    monkeypatch.setattr(migrations, "MIGRATIONS", RELEASE)
     service = opened(database_url)
     try:
-        assert [v for v, _ in versions(service)] == [1]
+        assert [v for v, _ in versions(service)] == RELEASED
     finally:
         service.close()
 
@@ -141,7 +147,8 @@ def test_a_store_migrated_by_a_newer_release_is_refused_by_name(
         newer.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, SECOND))
         opened(database_url).close()
 
-    with pytest.raises(SchemaTooNew, match=r"version\(s\) 2, which this release"):
+    too_new = rf"version\(s\) {SECOND.version}, which this release"
+    with pytest.raises(SchemaTooNew, match=too_new):
         opened(database_url)
 
 
@@ -151,7 +158,7 @@ def test_the_versions_are_append_only(database_url: str) -> None:
         tables = SideTables(service.recorder)
         with pytest.raises(Exception, match="append-only"):
             tables.run((f"DELETE FROM {tables.name('schema_versions')}", ()))
-        assert [v for v, _ in versions(service)] == [1]
+        assert [v for v, _ in versions(service)] == RELEASED
     finally:
         service.close()
 
@@ -191,6 +198,9 @@ def test_processes_starting_at_once_on_an_empty_schema_set_it_up_once(
                 with psycopg.connect(base, autocommit=True) as connection:
                     connection.execute(f'DROP SCHEMA "{schema}_{round_}" CASCADE')
 
-            assert sorted(v for each in applied for v in each) == [1, 2]
-            assert recorded == [(1,), (2,)]
+            assert sorted(v for each in applied for v in each) == [
+                *RELEASED,
+                SECOND.version,
+            ]
+            assert recorded == [(v,) for v in [*RELEASED, SECOND.version]]
             assert runs == (1,)

@@ -13,20 +13,29 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from application.privacy.keys import MasterKey, MasterKeyError, new_key_text
-from application.privacy.sealing import ERASED, FREE_TEXT, PERSONAL, SealBroken
-from application.settings import Settings, SettingsProblems
+from application.errors import DataKeyMissing
+from application.privacy.keys import MasterKey
+from application.privacy.keys import MasterKeyError
+from application.privacy.keys import new_key_text
+from application.privacy.sealing import ERASED
+from application.privacy.sealing import FREE_TEXT
+from application.privacy.sealing import PERSONAL
+from application.privacy.sealing import SealBroken
+from application.service import Trajectories
+from application.settings import Settings
+from application.settings import SettingsProblems
 from application.storage import KEYS_TABLE
-from application.trajectories import DataKeyMissing, Trajectories
-from domain.participant import ParticipantErasedError
-from domain.vocabulary import (
-    Gender,
-    ProfileField,
-    SessionMode,
-    SessionSetting,
-)
+from domain.commands import CorrectEntryProfile
+from domain.commands import HoldSession
+from domain.commands import RegisterParticipant
+from domain.errors import ParticipantErasedError
+from domain.vocabulary import Gender
+from domain.vocabulary import ProfileField
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
 from tests.conftest import TEST_MASTER_KEY
-from tests.service_builders import register_buso_programme, taken_in
+from tests.service_builders import register_buso_programme
+from tests.service_builders import taken_in
 
 GIVEN, FAMILY, EMAIL = "Ysaline", "Dewaelheyns", "ysaline.dewaelheyns@example.org"
 NOTE = "Ysaline wil terug naar school in Geraardsbergen"
@@ -34,12 +43,15 @@ NOTE = "Ysaline wil terug naar school in Geraardsbergen"
 
 def register(service: Trajectories, given_name: str = GIVEN) -> UUID:
     participant = service.register_participant(
-        given_name=given_name,
-        family_name=FAMILY,
-        birth_date=date(2004, 5, 6),
-        gender=Gender.F,
-        email=EMAIL,
-        phone="+32 470 98 76 54",
+        RegisterParticipant(
+            given_name=given_name,
+            family_name=FAMILY,
+            birth_date=date(2004, 5, 6),
+            gender=Gender.F,
+            email=EMAIL,
+            phone="+32 470 98 76 54",
+            confirmed_new_person=True,  # people of one name, each their own
+        ),
         organisation="Groep Intro",
         recorded_by="Hilde",
     )
@@ -54,15 +66,17 @@ def taken_in_with_a_note(service: Trajectories, participant_id: UUID) -> UUID:
 
 
 def hold(service: Trajectories, trajectory_id: UUID) -> int:
-    return service.hold_session(
+    return service.record(
         trajectory_id,
-        on=date(2024, 2, 20),
-        minutes=45,
-        mode=SessionMode.INDIVIDUAL,
-        setting=SessionSetting.OFFICE,
-        note=NOTE,
+        HoldSession(
+            on=date(2024, 2, 20),
+            minutes=45,
+            mode=SessionMode.INDIVIDUAL,
+            setting=SessionSetting.OFFICE,
+            note=NOTE,
+        ),
         recorded_by="Hilde",
-    )
+    ).version
 
 
 def stored(service: Trajectories, aggregate_id: UUID) -> list[StoredEvent]:
@@ -179,12 +193,14 @@ def test_free_text_that_may_tell_about_the_person_is_sealed_out_of_snapshots_too
     participant_id = register(service)
     trajectory_id = taken_in_with_a_note(service, participant_id)
     reason = f"{GIVEN} woont nu bij haar tante in Ninove"
-    service.correct_entry_profile(
+    service.record(
         trajectory_id,
-        on=date(2024, 2, 13),
-        field=ProfileField.POSTCODE,
-        value="9400",
-        reason=reason,
+        CorrectEntryProfile(
+            on=date(2024, 2, 13),
+            field=ProfileField.POSTCODE,
+            value="9400",
+            reason=reason,
+        ),
         recorded_by="Hilde",
     )
     service.take_snapshot(trajectory_id)

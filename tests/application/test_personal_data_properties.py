@@ -11,19 +11,19 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    Bundle,
-    RuleBasedStateMachine,
-    invariant,
-    rule,
-)
+from hypothesis.stateful import Bundle
+from hypothesis.stateful import RuleBasedStateMachine
+from hypothesis.stateful import invariant
+from hypothesis.stateful import rule
 
+from application.service import Trajectories
 from application.settings import Settings
 from application.storage import KEYS_TABLE
-from application.trajectories import Trajectories
-from domain.participant import ParticipantErasedError
+from domain.commands import RegisterParticipant
+from domain.errors import ParticipantErasedError
 from domain.vocabulary import Gender
 
 # Long enough that a value found in the file can only be the value itself.
@@ -52,11 +52,14 @@ class PersonalDataMachine(RuleBasedStateMachine):
     def register(self, given: str, family: str) -> UUID:
         email = f"{given}@{family}.example".lower()
         participant = self.service.register_participant(
-            given_name=given,
-            family_name=family,
-            birth_date=date(2001, 2, 3),
-            gender=Gender.X,
-            email=email,
+            RegisterParticipant(
+                given_name=given,
+                family_name=family,
+                birth_date=date(2001, 2, 3),
+                gender=Gender.X,
+                email=email,
+                confirmed_new_person=True,  # names drawn may repeat: new people
+            ),
             recorded_by="Hilde",
         )
         self.expected[participant.id] = {

@@ -3,24 +3,28 @@ PostgreSQL (each test runs on both)."""
 
 from dataclasses import replace
 from datetime import date
-from uuid import UUID, uuid4
+from uuid import UUID
+from uuid import uuid4
 
 import pytest
 
-from application.trajectories import (
-    FieldChange,
-    Trajectories,
-    TrajectoryNotFound,
-    VersionNotFound,
-    VersionsOutOfOrder,
-)
-from domain.vocabulary import (
-    PlacementEndReason,
-    PlacementType,
-    SessionMode,
-    SessionSetting,
-)
-from tests.service_builders import ORGANISATION, register_buso_programme, taken_in
+from application.audit.replay import FieldChange
+from application.errors import TrajectoryNotFound
+from application.errors import VersionNotFound
+from application.errors import VersionsOutOfOrder
+from application.service import Trajectories
+from domain.commands import AssessLadder
+from domain.commands import EndPlacement
+from domain.commands import HoldSession
+from domain.commands import RetractEntry
+from domain.commands import StartPlacement
+from domain.vocabulary import PlacementEndReason
+from domain.vocabulary import PlacementType
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from tests.service_builders import ORGANISATION
+from tests.service_builders import register_buso_programme
+from tests.service_builders import taken_in
 
 COACH = "Hilde"
 INTAKE_ON = date(2024, 2, 12)
@@ -34,25 +38,29 @@ def catalogue(service: Trajectories) -> Trajectories:
 
 
 def hold_session(service: Trajectories, trajectory_id: UUID) -> int:
-    return service.hold_session(
+    return service.record(
         trajectory_id,
-        on=SESSION_ON,
-        minutes=45,
-        mode=SessionMode.INDIVIDUAL,
-        setting=SessionSetting.WORKPLACE,
-        note="visited the bakery",
+        HoldSession(
+            on=SESSION_ON,
+            minutes=45,
+            mode=SessionMode.INDIVIDUAL,
+            setting=SessionSetting.WORKPLACE,
+            note="visited the bakery",
+        ),
         recorded_by=COACH,
-    )
+    ).version
 
 
 def retract(service: Trajectories, trajectory_id: UUID, version: int) -> int:
-    return service.retract_entry(
+    return service.record(
         trajectory_id,
-        on=date(2024, 3, 1),
-        version=version,
-        reason="recorded on the wrong trajectory",
+        RetractEntry(
+            on=date(2024, 3, 1),
+            version=version,
+            reason="recorded on the wrong trajectory",
+        ),
         recorded_by=COACH,
-    )
+    ).version
 
 
 def test_a_diff_names_exactly_the_changed_fields_and_the_events_between(
@@ -60,8 +68,8 @@ def test_a_diff_names_exactly_the_changed_fields_and_the_events_between(
 ) -> None:
     trajectory_id = taken_in(catalogue)
     hold_session(catalogue, trajectory_id)
-    catalogue.assess_ladder(
-        trajectory_id, on=date(2024, 3, 4), rung=3, recorded_by=COACH
+    catalogue.record(
+        trajectory_id, AssessLadder(on=date(2024, 3, 4), rung=3), recorded_by=COACH
     )
 
     diff = catalogue.diff(trajectory_id, 2, 4)
@@ -104,21 +112,25 @@ def test_a_retraction_shows_in_the_diff_as_its_undoing(
 def test_a_placement_changes_as_a_whole_value(catalogue: Trajectories) -> None:
     trajectory_id = taken_in(catalogue)
     placement_id = uuid4()
-    catalogue.start_placement(
+    catalogue.record(
         trajectory_id,
-        placement_id=placement_id,
-        on=date(2024, 4, 2),
-        placement_type=PlacementType.REGULAR_JOB_WITH_SUPPORT,
-        employer="Bakkerij De Smet",
-        paid=True,
-        hours_per_week=19.0,
+        StartPlacement(
+            placement_id=placement_id,
+            on=date(2024, 4, 2),
+            placement_type=PlacementType.REGULAR_JOB_WITH_SUPPORT,
+            employer="Bakkerij De Smet",
+            paid=True,
+            hours_per_week=19.0,
+        ),
         recorded_by=COACH,
     )
-    catalogue.end_placement(
+    catalogue.record(
         trajectory_id,
-        placement_id=placement_id,
-        on=date(2024, 6, 28),
-        reason=PlacementEndReason.CONTRACT_ENDED,
+        EndPlacement(
+            placement_id=placement_id,
+            on=date(2024, 6, 28),
+            reason=PlacementEndReason.CONTRACT_ENDED,
+        ),
         recorded_by=COACH,
     )
 

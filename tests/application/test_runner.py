@@ -7,8 +7,12 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from datetime import date
 from typing import Any
 from unittest.mock import patch
@@ -16,37 +20,39 @@ from uuid import UUID
 
 import pytest
 
-from application.projections.postgres import PostgresCursor, PostgresView
+from application.projections.postgres import PostgresCursor
+from application.projections.postgres import PostgresView
 from application.projections.runner import TrajectoryProjection
+from application.projections.sql import GENERATIONS_TABLE
+from application.projections.sql import RebuildInProgress
 from application.projections.sqlite import SQLiteViewCursor
-from application.projections.view import (
-    GENERATIONS_TABLE,
-    ProjectionView,
-    RebuildInProgress,
-)
+from application.projections.view import ProjectionView
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
-from domain.vocabulary import (
-    Barrier,
-    DeclineReason,
-    EducationLevel,
-    Gender,
-    LabourStatus,
-    PlacementType,
-)
-from tests.application.test_views_properties import (
-    STAFF,
-    Crash,
-    Seeded,
-    Staff,
-    assert_same_rows,
-    crashing_after,
-    folded_rows,
-    projections_of,
-    register_programmes,
-    rows_of,
-)
+from domain.commands import CompleteIntake
+from domain.commands import DeclineReferral
+from domain.commands import IdentifyBarrier
+from domain.commands import RegisterParticipant
+from domain.commands import RetractEntry
+from domain.commands import StartPlacement
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementType
+from tests.application.test_views_properties import STAFF
+from tests.application.test_views_properties import Crash
+from tests.application.test_views_properties import Seeded
+from tests.application.test_views_properties import Staff
+from tests.application.test_views_properties import assert_same_rows
+from tests.application.test_views_properties import crashing_after
+from tests.application.test_views_properties import folded_rows
+from tests.application.test_views_properties import projections_of
+from tests.application.test_views_properties import register_programmes
+from tests.application.test_views_properties import rows_of
+from tests.service_builders import coach_for
 
 WAIT = 30.0  # seconds: generous, for a loaded machine; never slept, only waited on
 
@@ -113,10 +119,13 @@ def drain(views: Views, limit: int) -> None:
 
 def register_a_participant(service: Trajectories) -> None:
     service.register_participant(
-        given_name="Lotte",
-        family_name="Claes",
-        birth_date=date(2005, 3, 14),
-        gender=Gender.F,
+        RegisterParticipant(
+            given_name="Lotte",
+            family_name="Claes",
+            birth_date=date(2005, 3, 14),
+            gender=Gender.F,
+            confirmed_new_person=True,  # each a Lotte Claes of her own
+        ),
         recorded_by=STAFF,
     )
 
@@ -201,32 +210,36 @@ def test_a_batch_read_before_another_runner_moved_is_not_applied(
     staff = record(service, seed=13, trajectories=1, commands=0)
     trajectory_id = staff.trajectory_ids[0]
     on = service.trajectory(trajectory_id).referred_on
-    service.complete_intake(
+    service.record(
         trajectory_id,
-        on=on,
-        coach="An",
-        rung=2,
-        labour_status=LabourStatus.UNEMPLOYED,
-        education_level=EducationLevel.ISCED_0_2,
-        barriers=[],
-        disability=False,
-        postcode="9000",
+        CompleteIntake(
+            on=on,
+            coach_id=coach_for(service, trajectory_id, "An"),
+            rung=2,
+            labour_status=LabourStatus.UNEMPLOYED,
+            education_level=EducationLevel.ISCED_0_2,
+            barriers=[],
+            disability=False,
+            postcode="9000",
+        ),
         recorded_by=STAFF,
     )
     first, second = Views(service), Views(database.service())
     first.catch_up()
     for barrier in (Barrier.HOUSING, Barrier.MOBILITY, Barrier.DIGITAL):
-        service.start_placement(
+        service.record(
             trajectory_id,
-            on=on,
-            placement_type=PlacementType.REGULAR_JOB,
-            employer="Colruyt",
-            paid=True,
-            hours_per_week=19.0,
+            StartPlacement(
+                on=on,
+                placement_type=PlacementType.REGULAR_JOB,
+                employer="Colruyt",
+                paid=True,
+                hours_per_week=19.0,
+            ),
             recorded_by=STAFF,
         )
-        service.identify_barrier(
-            trajectory_id, on=on, barrier=barrier, recorded_by=STAFF
+        service.record(
+            trajectory_id, IdentifyBarrier(on=on, barrier=barrier), recorded_by=STAFF
         )
 
     # When one runner reads five events, and the other applies three meanwhile
@@ -280,14 +293,15 @@ def test_a_batch_whose_history_cannot_be_read_changes_nothing(
     views.catch_up()
     for trajectory_id in staff.trajectory_ids:
         referred_on = service.trajectory(trajectory_id).referred_on
-        service.decline_referral(
+        service.record(
             trajectory_id,
-            on=referred_on,
-            reason=DeclineReason.NOT_REACHED,
+            DeclineReferral(on=referred_on, reason=DeclineReason.NOT_REACHED),
             recorded_by=STAFF,
         )
-        service.retract_entry(
-            trajectory_id, on=referred_on, version=2, reason="typo", recorded_by=STAFF
+        service.record(
+            trajectory_id,
+            RetractEntry(on=referred_on, version=2, reason="typo"),
+            recorded_by=STAFF,
         )
     positions = [p.view.position() for p in projections_of(views)]
     rows = [rows_of(p.view) for p in projections_of(views)]

@@ -3,8 +3,10 @@ from pathlib import Path
 import pytest
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from application.settings import Settings, SettingsProblems, UnsupportedDatabaseURL
-from application.trajectories import Trajectories
+from application.service import Trajectories
+from application.settings import Settings
+from application.settings import SettingsProblems
+from application.settings import UnsupportedDatabaseURL
 
 
 def test_a_sqlite_url_names_the_file_and_creates_its_folder(tmp_path: Path) -> None:

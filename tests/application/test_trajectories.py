@@ -7,40 +7,54 @@ import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
+from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from application.errors import NotYetReferred
+from application.errors import ParticipantNotFound
+from application.errors import ProgrammeAlreadyRegistered
+from application.errors import ProgrammeNotFound
+from application.errors import TrajectoryNotFound
+from application.errors import VersionConflict
+from application.errors import VersionNotFound
+from application.programmes import PROGRAMME_LOG_ID
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import (
-    PROGRAMME_LOG_ID,
-    NotYetReferred,
-    ParticipantNotFound,
-    ProgrammeAlreadyRegistered,
-    ProgrammeNotFound,
-    Trajectories,
-    TrajectoryNotFound,
-    VersionConflict,
-    VersionNotFound,
-)
-from domain.enrolment import NewerTrajectoryExists, OpenTrajectoryExists
-from domain.programme import AgeNotEligible, ProgrammeNotRunning
-from domain.trajectory import IntakeAlreadyCompleted, Trajectory
-from domain.vocabulary import (
-    Barrier,
-    DeclineReason,
-    Destination,
-    DropoutReason,
-    EducationLevel,
-    Gender,
-    LabourStatus,
-    PlacementType,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-    Stage,
-)
+from application.writes import Answer
+from domain.commands import AssessLadder
+from domain.commands import Complete
+from domain.commands import CompleteIntake
+from domain.commands import DeclineReferral
+from domain.commands import DropOut
+from domain.commands import HoldSession
+from domain.commands import Refer
+from domain.commands import RegisterParticipant
+from domain.commands import RegisterProgramme
+from domain.commands import Reopen
+from domain.commands import RetractEntry
+from domain.commands import StartPlacement
+from domain.errors import AgeNotEligible
+from domain.errors import IntakeAlreadyCompleted
+from domain.errors import NewerTrajectoryExists
+from domain.errors import OpenTrajectoryExists
+from domain.errors import ProgrammeNotRunning
+from domain.trajectory import Trajectory
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import Destination
+from domain.vocabulary import DropoutReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from domain.vocabulary import Stage
+from tests.service_builders import coach_for
 
 COACH = "Hilde"
 PROGRAMME = "BUSO-AALST"
@@ -59,57 +73,65 @@ def register_programme(service: Trajectories, **overrides: Any) -> None:
         "min_age": 16,
         "max_age": 25,
         "session_cap": 3,
-        "recorded_by": "admin",
     }
-    service.register_programme(**{**fields, **overrides})
+    service.register_programme(
+        RegisterProgramme(**{**fields, **overrides}), recorded_by="admin"
+    )
 
 
 def referred(service: Trajectories, on: date = date(2024, 2, 1)) -> Trajectory:
     participant = service.register_participant(
-        given_name="Lotte",
-        family_name="Claes",
-        birth_date=date(2005, 3, 14),
-        gender=Gender.F,
+        RegisterParticipant(
+            given_name="Lotte",
+            family_name="Claes",
+            birth_date=date(2005, 3, 14),
+            gender=Gender.F,
+            confirmed_new_person=True,  # each a Lotte Claes of her own
+        ),
         recorded_by=COACH,
     )
-    return service.refer(
+    referral = Refer(
         participant_id=participant.id,
         programme=PROGRAMME,
         organisation=ORGANISATION,
         referral_source=ReferralSource.SCHOOL,
         on=on,
-        recorded_by=COACH,
     )
+    return service.trajectory(service.refer(referral, recorded_by=COACH).id)
 
 
 def take_in(service: Trajectories, trajectory_id: UUID, on: date) -> int:
-    return service.complete_intake(
+    return service.record(
         trajectory_id,
-        on=on,
-        coach=COACH,
-        rung=2,
-        labour_status=LabourStatus.UNEMPLOYED,
-        education_level=EducationLevel.ISCED_0_2,
-        barriers=[Barrier.MOBILITY],
-        disability=True,
-        postcode="9300",
+        CompleteIntake(
+            on=on,
+            coach_id=coach_for(service, trajectory_id, COACH),
+            rung=2,
+            labour_status=LabourStatus.UNEMPLOYED,
+            education_level=EducationLevel.ISCED_0_2,
+            barriers=[Barrier.MOBILITY],
+            disability=True,
+            postcode="9300",
+        ),
         recorded_by=COACH,
-    )
+    ).version
 
 
 def hold_session(
     service: Trajectories, trajectory_id: UUID, on: date, version: int | None = None
 ) -> int:
-    return service.hold_session(
+    return service.record(
         trajectory_id,
-        version,
-        on=on,
-        minutes=45,
-        mode=SessionMode.INDIVIDUAL,
-        setting=SessionSetting.WORKPLACE,
-        note="visited the bakery",
+        HoldSession(
+            on=on,
+            minutes=45,
+            mode=SessionMode.INDIVIDUAL,
+            setting=SessionSetting.WORKPLACE,
+            note="visited the bakery",
+        ),
+        expected_version=version,
         recorded_by=COACH,
-    )
+    ).version
 
 
 @pytest.fixture
@@ -122,13 +144,15 @@ def test_a_recorded_trajectory_loads_as_it_was_saved(catalogue: Trajectories) ->
     trajectory = referred(catalogue)
 
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    catalogue.start_placement(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 3, 1),
-        placement_type=PlacementType.REGULAR_JOB_WITH_SUPPORT,
-        employer="Bakkerij De Smet",
-        paid=True,
-        hours_per_week=19.5,
+        StartPlacement(
+            on=date(2024, 3, 1),
+            placement_type=PlacementType.REGULAR_JOB_WITH_SUPPORT,
+            employer="Bakkerij De Smet",
+            paid=True,
+            hours_per_week=19.5,
+        ),
         recorded_by=COACH,
     )
 
@@ -144,10 +168,9 @@ def test_every_code_survives_the_store(catalogue: Trajectories) -> None:
     trajectory = referred(catalogue)
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
 
-    catalogue.drop_out(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 3, 1),
-        reason=DropoutReason.MENTAL_HEALTH,
+        DropOut(on=date(2024, 3, 1), reason=DropoutReason.MENTAL_HEALTH),
         recorded_by=COACH,
     )
 
@@ -168,9 +191,11 @@ def test_long_histories_load_from_snapshots_and_equal_a_full_replay(
     for day in range(1, 4):
         version = hold_session(catalogue, trajectory.id, date(2024, 3, day), version)
     for day in range(1, 10):
-        version = catalogue.assess_ladder(
-            trajectory.id, on=date(2024, 4, day), rung=1 + day % 6, recorded_by=COACH
-        )
+        version = catalogue.record(
+            trajectory.id,
+            AssessLadder(on=date(2024, 4, day), rung=1 + day % 6),
+            recorded_by=COACH,
+        ).version
 
     snapshots = (
         list(catalogue.snapshots.get(trajectory.id)) if catalogue.snapshots else []
@@ -194,7 +219,7 @@ def test_a_fresh_process_reads_everything_an_earlier_one_stored(
     script = (
         "import sys; from uuid import UUID;"
         "from application.settings import Settings;"
-        "from application.trajectories import Trajectories;"
+        "from application.service import Trajectories;"
         "app = Trajectories(Settings(database_url=sys.argv[1]));"
         "print([p.code for p in app.programmes()]);"
         "print(app.trajectory(UUID(sys.argv[2])).stage.value);"
@@ -233,18 +258,15 @@ def test_an_event_retracted_later_never_counts_as_of_any_date(
 ) -> None:
     trajectory = referred(catalogue)
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    catalogue.drop_out(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 2, 20),
-        reason=DropoutReason.LOST_CONTACT,
+        DropOut(on=date(2024, 2, 20), reason=DropoutReason.LOST_CONTACT),
         recorded_by=COACH,
     )
 
-    catalogue.retract_entry(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 3, 1),
-        version=3,
-        reason="she answered after all",
+        RetractEntry(on=date(2024, 3, 1), version=3, reason="she answered after all"),
         recorded_by=COACH,
     )
 
@@ -257,27 +279,26 @@ def test_retracting_an_exit_is_refused_when_a_newer_trajectory_exists(
 ) -> None:
     trajectory = referred(catalogue)
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    catalogue.drop_out(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 2, 20),
-        reason=DropoutReason.LOST_CONTACT,
+        DropOut(on=date(2024, 2, 20), reason=DropoutReason.LOST_CONTACT),
         recorded_by=COACH,
     )
     catalogue.refer(
-        participant_id=trajectory.participant_id,
-        programme=PROGRAMME,
-        organisation=ORGANISATION,
-        referral_source=ReferralSource.VDAB,
-        on=date(2024, 3, 1),
+        Refer(
+            participant_id=trajectory.participant_id,
+            programme=PROGRAMME,
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 3, 1),
+        ),
         recorded_by=COACH,
     )
 
     with pytest.raises(NewerTrajectoryExists):
-        catalogue.retract_entry(
+        catalogue.record(
             trajectory.id,
-            on=date(2024, 3, 2),
-            version=3,
-            reason="entered in error",
+            RetractEntry(on=date(2024, 3, 2), version=3, reason="entered in error"),
             recorded_by=COACH,
         )
 
@@ -289,29 +310,28 @@ def test_retracting_the_only_exit_reopens_the_trajectory(
 ) -> None:
     trajectory = referred(catalogue)
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    catalogue.drop_out(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 2, 20),
-        reason=DropoutReason.LOST_CONTACT,
+        DropOut(on=date(2024, 2, 20), reason=DropoutReason.LOST_CONTACT),
         recorded_by=COACH,
     )
 
-    catalogue.retract_entry(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 3, 2),
-        version=3,
-        reason="entered in error",
+        RetractEntry(on=date(2024, 3, 2), version=3, reason="entered in error"),
         recorded_by=COACH,
     )
 
     assert catalogue.trajectory(trajectory.id).stage is Stage.ACTIVE
     with pytest.raises(OpenTrajectoryExists):
         catalogue.refer(
-            participant_id=trajectory.participant_id,
-            programme=PROGRAMME,
-            organisation=ORGANISATION,
-            referral_source=ReferralSource.VDAB,
-            on=date(2024, 3, 3),
+            Refer(
+                participant_id=trajectory.participant_id,
+                programme=PROGRAMME,
+                organisation=ORGANISATION,
+                referral_source=ReferralSource.VDAB,
+                on=date(2024, 3, 3),
+            ),
             recorded_by=COACH,
         )
 
@@ -333,10 +353,12 @@ def test_two_racing_referrals_of_one_participant_open_one_trajectory(
     try:
         register_programme(first)
         participant = first.register_participant(
-            given_name="Lotte",
-            family_name="Claes",
-            birth_date=date(2005, 3, 14),
-            gender=Gender.F,
+            RegisterParticipant(
+                given_name="Lotte",
+                family_name="Claes",
+                birth_date=date(2005, 3, 14),
+                gender=Gender.F,
+            ),
             recorded_by=COACH,
         )
         start = threading.Barrier(2)
@@ -347,11 +369,13 @@ def test_two_racing_referrals_of_one_participant_open_one_trajectory(
             try:
                 outcomes.append(
                     service.refer(
-                        participant_id=participant.id,
-                        programme=PROGRAMME,
-                        organisation=ORGANISATION,
-                        referral_source=ReferralSource.SCHOOL,
-                        on=date(2024, 2, 1),
+                        Refer(
+                            participant_id=participant.id,
+                            programme=PROGRAMME,
+                            organisation=ORGANISATION,
+                            referral_source=ReferralSource.SCHOOL,
+                            on=date(2024, 2, 1),
+                        ),
                         recorded_by=COACH,
                     )
                 )
@@ -364,7 +388,7 @@ def test_two_racing_referrals_of_one_participant_open_one_trajectory(
         for writer in writers:
             writer.join()
 
-        opened = [o for o in outcomes if isinstance(o, Trajectory)]
+        opened = [o for o in outcomes if isinstance(o, Answer)]
         refused = [o for o in outcomes if isinstance(o, OpenTrajectoryExists)]
         assert len(opened) == 1 and len(refused) == 1
         assert str(opened[0].id) in str(refused[0])
@@ -446,7 +470,8 @@ def test_two_saves_of_the_same_version_conflict_in_the_store(
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
 
     stale.decline_referral(
-        on=date(2024, 2, 2), reason=DeclineReason.REFUSED, recorded_by=COACH
+        DeclineReferral(on=date(2024, 2, 2), reason=DeclineReason.REFUSED),
+        recorded_by=COACH,
     )
 
     with pytest.raises(IntegrityError):
@@ -461,58 +486,64 @@ def test_one_open_trajectory_per_participant_per_programme(
 
     with pytest.raises(OpenTrajectoryExists, match=str(trajectory.id)):
         catalogue.refer(
-            participant_id=trajectory.participant_id,
-            programme=PROGRAMME,
-            organisation=ORGANISATION,
-            referral_source=ReferralSource.VDAB,
-            on=date(2024, 3, 1),
+            Refer(
+                participant_id=trajectory.participant_id,
+                programme=PROGRAMME,
+                organisation=ORGANISATION,
+                referral_source=ReferralSource.VDAB,
+                on=date(2024, 3, 1),
+            ),
             recorded_by=COACH,
         )
 
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    catalogue.complete(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 3, 1),
-        destination=Destination.EMPLOYED,
+        Complete(on=date(2024, 3, 1), destination=Destination.EMPLOYED),
         recorded_by=COACH,
     )
     newer = catalogue.refer(
-        participant_id=trajectory.participant_id,
-        programme=PROGRAMME,
-        organisation=ORGANISATION,
-        referral_source=ReferralSource.VDAB,
-        on=date(2024, 3, 2),
+        Refer(
+            participant_id=trajectory.participant_id,
+            programme=PROGRAMME,
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 3, 2),
+        ),
         recorded_by=COACH,
     )
     assert newer.id != trajectory.id
     with pytest.raises(NewerTrajectoryExists, match=str(newer.id)):
-        catalogue.reopen(
-            trajectory.id, on=date(2024, 3, 5), reason="job lost", recorded_by=COACH
+        catalogue.record(
+            trajectory.id,
+            Reopen(on=date(2024, 3, 5), reason="job lost"),
+            recorded_by=COACH,
         )
 
 
 def test_a_reopened_trajectory_blocks_a_new_referral(catalogue: Trajectories) -> None:
     trajectory = referred(catalogue)
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    catalogue.complete(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 3, 1),
-        destination=Destination.EMPLOYED,
+        Complete(on=date(2024, 3, 1), destination=Destination.EMPLOYED),
         recorded_by=COACH,
     )
 
-    catalogue.reopen(
-        trajectory.id, on=date(2024, 4, 1), reason="job lost", recorded_by=COACH
+    catalogue.record(
+        trajectory.id, Reopen(on=date(2024, 4, 1), reason="job lost"), recorded_by=COACH
     )
 
     assert catalogue.trajectory(trajectory.id).stage is Stage.ACTIVE
     with pytest.raises(OpenTrajectoryExists):
         catalogue.refer(
-            participant_id=trajectory.participant_id,
-            programme=PROGRAMME,
-            organisation=ORGANISATION,
-            referral_source=ReferralSource.VDAB,
-            on=date(2024, 4, 2),
+            Refer(
+                participant_id=trajectory.participant_id,
+                programme=PROGRAMME,
+                organisation=ORGANISATION,
+                referral_source=ReferralSource.VDAB,
+                on=date(2024, 4, 2),
+            ),
             recorded_by=COACH,
         )
 
@@ -526,28 +557,34 @@ def test_referral_rules_that_need_the_programme_and_the_participant(
         catalogue.programme("NOPE")
     with pytest.raises(ParticipantNotFound):
         catalogue.refer(
-            participant_id=uuid4(),
-            programme=PROGRAMME,
-            organisation=ORGANISATION,
-            referral_source=ReferralSource.VDAB,
-            on=date(2024, 3, 1),
+            Refer(
+                participant_id=uuid4(),
+                programme=PROGRAMME,
+                organisation=ORGANISATION,
+                referral_source=ReferralSource.VDAB,
+                on=date(2024, 3, 1),
+            ),
             recorded_by=COACH,
         )
     register_programme(catalogue, code="ADULTS", min_age=30, max_age=64)
     participant = catalogue.register_participant(
-        given_name="Jan",
-        family_name="Peeters",
-        birth_date=date(2000, 1, 1),
-        gender=Gender.M,
+        RegisterParticipant(
+            given_name="Jan",
+            family_name="Peeters",
+            birth_date=date(2000, 1, 1),
+            gender=Gender.M,
+        ),
         recorded_by=COACH,
     )
     with pytest.raises(AgeNotEligible, match="this participant is 24"):
         catalogue.refer(
-            participant_id=participant.id,
-            programme="ADULTS",
-            organisation=ORGANISATION,
-            referral_source=ReferralSource.VDAB,
-            on=date(2024, 3, 1),
+            Refer(
+                participant_id=participant.id,
+                programme="ADULTS",
+                organisation=ORGANISATION,
+                referral_source=ReferralSource.VDAB,
+                on=date(2024, 3, 1),
+            ),
             recorded_by=COACH,
         )
 
@@ -582,11 +619,11 @@ def test_a_retracted_event_stays_in_the_history_and_counts_nowhere(
     take_in(catalogue, trajectory.id, date(2024, 2, 12))
     hold_session(catalogue, trajectory.id, date(2024, 2, 20))
 
-    catalogue.retract_entry(
+    catalogue.record(
         trajectory.id,
-        on=date(2024, 2, 21),
-        version=3,
-        reason="recorded on the wrong trajectory",
+        RetractEntry(
+            on=date(2024, 2, 21), version=3, reason="recorded on the wrong trajectory"
+        ),
         recorded_by=COACH,
     )
 

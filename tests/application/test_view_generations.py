@@ -6,9 +6,9 @@ import threading
 import pytest
 from eventsourcing.persistence import Tracking
 
-from application.projections.view import GenerationBehind
+from application.projections.sql import GenerationBehind
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
 from tests.service_builders import referred as refer
 from tests.service_builders import register_buso_programme

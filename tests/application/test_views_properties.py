@@ -14,49 +14,84 @@ here, a seeded random generator there.
 from __future__ import annotations
 
 import random
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from abc import ABC
+from abc import abstractmethod
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
+from typing import TypeVar
 from unittest.mock import patch
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck
+from hypothesis import Phase
+from hypothesis import given
+from hypothesis import note
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from application.projections.caseload.rows import CaseloadRow
-from application.projections.events import TOPIC_PREFIX, decode_stored
+from application.projections.events import TOPIC_PREFIX
+from application.projections.events import decode_stored
 from application.projections.outcomes.facts import OutcomeFacts
 from application.projections.rows import TrajectoryRow
 from application.projections.runner import TrajectoryProjection
 from application.projections.view import ProjectionView
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
+from domain.calendar import today
+from domain.commands import AssessLadder
+from domain.commands import AssignCoach
+from domain.commands import Complete
+from domain.commands import CompleteIntake
+from domain.commands import CorrectEntryProfile
+from domain.commands import DeclineReferral
+from domain.commands import DropOut
+from domain.commands import EndPlacement
+from domain.commands import HoldSession
+from domain.commands import IdentifyBarrier
+from domain.commands import RecordExitResult
+from domain.commands import RecordFollowUp
+from domain.commands import Refer
+from domain.commands import RegisterParticipant
+from domain.commands import RegisterProgramme
+from domain.commands import Reopen
+from domain.commands import ResolveBarrier
+from domain.commands import Resume
+from domain.commands import RetractEntry
+from domain.commands import StartPlacement
+from domain.commands import Suspend
 from domain.errors import DomainError
-from domain.trajectory import Trajectory, add_months, today
-from domain.vocabulary import (
-    Barrier,
-    DeclineReason,
-    Destination,
-    DropoutReason,
-    EducationLevel,
-    ExitStatus,
-    Gender,
-    LabourStatus,
-    PlacementEndReason,
-    PlacementType,
-    ProfileField,
-    Province,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-    Stage,
-    SuspensionReason,
-)
+from domain.trajectory import Trajectory
+from domain.trajectory import add_months
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import Destination
+from domain.vocabulary import DropoutReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import ExitStatus
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementEndReason
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ProfileField
+from domain.vocabulary import Province
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from domain.vocabulary import Stage
+from domain.vocabulary import SuspensionReason
+from tests.service_builders import coach_for
 
 T = TypeVar("T")
 
@@ -95,16 +130,18 @@ PROGRAMMES = (
 def register_programmes(service: Trajectories) -> None:
     for programme in PROGRAMMES:
         service.register_programme(
-            code=programme.code,
-            name=programme.code.title(),
-            funder="ESF+",
-            organisations=list(programme.organisations),
-            starts_on=date(2023, 9, 1),
-            ends_on=date(2026, 12, 31),
-            budget=programme.budget,
-            min_age=programme.min_age,
-            max_age=programme.max_age,
-            session_cap=programme.session_cap,
+            RegisterProgramme(
+                code=programme.code,
+                name=programme.code.title(),
+                funder="ESF+",
+                organisations=list(programme.organisations),
+                starts_on=date(2023, 9, 1),
+                ends_on=date(2026, 12, 31),
+                budget=programme.budget,
+                min_age=programme.min_age,
+                max_age=programme.max_age,
+                session_cap=programme.session_cap,
+            ),
             recorded_by="admin",
         )
 
@@ -163,18 +200,23 @@ class Staff:
         on = FIRST_REFERRAL + timedelta(days=choose.integer(0, span))
         age = choose.integer(programme.min_age, programme.max_age)
         participant = self.service.register_participant(
-            given_name="Lotte",
-            family_name="Claes",
-            birth_date=date(on.year - age, 1, 1),
-            gender=choose.pick(list(Gender)),
+            RegisterParticipant(
+                given_name="Lotte",
+                family_name="Claes",
+                birth_date=date(on.year - age, 1, 1),
+                gender=choose.pick(list(Gender)),
+                confirmed_new_person=True,  # each a Lotte Claes of her own
+            ),
             recorded_by=STAFF,
         )
         trajectory = self.service.refer(
-            participant_id=participant.id,
-            programme=programme.code,
-            organisation=choose.pick(programme.organisations),
-            referral_source=choose.pick(list(ReferralSource)),
-            on=on,
+            Refer(
+                participant_id=participant.id,
+                programme=programme.code,
+                organisation=choose.pick(programme.organisations),
+                referral_source=choose.pick(list(ReferralSource)),
+                on=on,
+            ),
             recorded_by=STAFF,
         )
         self.trajectory_ids.append(trajectory.id)
@@ -243,24 +285,27 @@ class Staff:
 
     def intake(self, t: Trajectory) -> None:
         choose = self.choose
-        self.service.complete_intake(
+        self.service.record(
             t.id,
-            on=self.day(t.referred_on, t.last_on),
-            coach=choose.pick(COACHES),
-            rung=choose.integer(1, 6),
-            labour_status=choose.pick(list(LabourStatus)),
-            education_level=choose.pick(list(EducationLevel)),
-            barriers=choose.some(BARRIERS),
-            disability=choose.chance(30),
-            postcode=choose.pick(POSTCODES),
+            CompleteIntake(
+                on=self.day(t.referred_on, t.last_on),
+                coach_id=coach_for(self.service, t.id, choose.pick(COACHES)),
+                rung=choose.integer(1, 6),
+                labour_status=choose.pick(list(LabourStatus)),
+                education_level=choose.pick(list(EducationLevel)),
+                barriers=choose.some(BARRIERS),
+                disability=choose.chance(30),
+                postcode=choose.pick(POSTCODES),
+            ),
             recorded_by=STAFF,
         )
 
     def decline(self, t: Trajectory) -> None:
-        self.service.decline_referral(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on),
-            reason=self.choose.pick(list(DeclineReason)),
+            DeclineReferral(
+                on=self.day(t.last_on), reason=self.choose.pick(list(DeclineReason))
+            ),
             recorded_by=STAFF,
         )
 
@@ -276,68 +321,79 @@ class Staff:
             value = choose.some(BARRIERS)
         else:
             value = choose.pick(POSTCODES)
-        self.service.correct_entry_profile(
+        self.service.record(
             t.id,
-            on=self.day(t.intake_on, t.last_on),
-            field=field,
-            value=value,
-            reason="entered in error",
+            CorrectEntryProfile(
+                on=self.day(t.intake_on, t.last_on),
+                field=field,
+                value=value,
+                reason="entered in error",
+            ),
             recorded_by=STAFF,
         )
 
     def assign_coach(self, t: Trajectory) -> None:
-        self.service.assign_coach(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on),
-            coach=self.choose.pick(COACHES),
+            AssignCoach(
+                on=self.day(t.last_on),
+                coach_id=coach_for(self.service, t.id, self.choose.pick(COACHES)),
+            ),
             recorded_by=STAFF,
         )
 
     def assess(self, t: Trajectory) -> None:
-        self.service.assess_ladder(
+        self.service.record(
             t.id,
-            on=self.day(t.intake_on, t.last_on, t.referred_on),
-            rung=self.choose.integer(1, 6),
+            AssessLadder(
+                on=self.day(t.intake_on, t.last_on, t.referred_on),
+                rung=self.choose.integer(1, 6),
+            ),
             recorded_by=STAFF,
         )
 
     def identify_barrier(self, t: Trajectory) -> None:
-        self.service.identify_barrier(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on),
-            barrier=self.choose.pick(BARRIERS),
+            IdentifyBarrier(on=self.day(t.last_on), barrier=self.choose.pick(BARRIERS)),
             recorded_by=STAFF,
         )
 
     def resolve_barrier(self, t: Trajectory) -> None:
-        self.service.resolve_barrier(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on),
-            barrier=self.choose.pick(t.open_barriers or BARRIERS),
+            ResolveBarrier(
+                on=self.day(t.last_on),
+                barrier=self.choose.pick(t.open_barriers or BARRIERS),
+            ),
             recorded_by=STAFF,
         )
 
     def hold_session(self, t: Trajectory) -> None:
         choose = self.choose
-        self.service.hold_session(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on, t.intake_on),
-            minutes=choose.pick([30, 45, 60, 90]),
-            mode=choose.pick(list(SessionMode)),
-            setting=choose.pick(list(SessionSetting)),
-            note="talked about the bus to work",
+            HoldSession(
+                on=self.day(t.last_on, t.intake_on),
+                minutes=choose.pick([30, 45, 60, 90]),
+                mode=choose.pick(list(SessionMode)),
+                setting=choose.pick(list(SessionSetting)),
+                note="talked about the bus to work",
+            ),
             recorded_by=STAFF,
         )
 
     def start_placement(self, t: Trajectory) -> None:
         choose = self.choose
-        self.service.start_placement(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on),
-            placement_type=choose.pick(list(PlacementType)),
-            employer=choose.pick(EMPLOYERS),
-            paid=choose.chance(60),
-            hours_per_week=float(choose.pick([8, 19, 30, 38])),
+            StartPlacement(
+                on=self.day(t.last_on),
+                placement_type=choose.pick(list(PlacementType)),
+                employer=choose.pick(EMPLOYERS),
+                paid=choose.chance(60),
+                hours_per_week=float(choose.pick([8, 19, 30, 38])),
+            ),
             recorded_by=STAFF,
         )
 
@@ -346,79 +402,94 @@ class Staff:
         if not placements:
             raise DomainError("no placement to end")
         placement = self.choose.pick(placements)
-        self.service.end_placement(
+        self.service.record(
             t.id,
-            placement_id=placement.placement_id,
-            on=self.day(placement.started_on, t.last_on),
-            reason=self.choose.pick(list(PlacementEndReason)),
+            EndPlacement(
+                placement_id=placement.placement_id,
+                on=self.day(placement.started_on, t.last_on),
+                reason=self.choose.pick(list(PlacementEndReason)),
+            ),
             recorded_by=STAFF,
         )
 
     def suspend(self, t: Trajectory) -> None:
-        self.service.suspend(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on, before=0),
-            reason=self.choose.pick(list(SuspensionReason)),
+            Suspend(
+                on=self.day(t.last_on, before=0),
+                reason=self.choose.pick(list(SuspensionReason)),
+            ),
             recorded_by=STAFF,
         )
 
     def resume(self, t: Trajectory) -> None:
-        self.service.resume(
+        self.service.record(
             t.id,
-            on=self.day(t.suspended_on, t.last_on, before=0),
-            reason=self.choose.pick(list(SuspensionReason)),
+            Resume(
+                on=self.day(t.suspended_on, t.last_on, before=0),
+                reason=self.choose.pick(list(SuspensionReason)),
+            ),
             recorded_by=STAFF,
         )
 
     def complete(self, t: Trajectory) -> None:
-        self.service.complete(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on, before=0),
-            destination=self.choose.pick(list(Destination)),
+            Complete(
+                on=self.day(t.last_on, before=0),
+                destination=self.choose.pick(list(Destination)),
+            ),
             recorded_by=STAFF,
         )
 
     def drop_out(self, t: Trajectory) -> None:
-        self.service.drop_out(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on, before=0),
-            reason=self.choose.pick(list(DropoutReason)),
+            DropOut(
+                on=self.day(t.last_on, before=0),
+                reason=self.choose.pick(list(DropoutReason)),
+            ),
             recorded_by=STAFF,
         )
 
     def record_exit_result(self, t: Trajectory) -> None:
-        self.service.record_exit_result(
+        self.service.record(
             t.id,
-            observed_on=self.day(t.exit_on, before=0, after=28),
-            status=self.choose.pick(list(ExitStatus)),
+            RecordExitResult(
+                observed_on=self.day(t.exit_on, before=0, after=28),
+                status=self.choose.pick(list(ExitStatus)),
+            ),
             recorded_by=STAFF,
         )
 
     def record_follow_up(self, t: Trajectory) -> None:
         milestone = self.choose.pick([6, 12])
         due = None if t.exit_on is None else add_months(t.exit_on, milestone)
-        self.service.record_follow_up(
+        self.service.record(
             t.id,
-            milestone=milestone,
-            observed_on=self.day(due, t.last_on, before=30, after=30),
-            status=self.choose.pick(list(ExitStatus)),
+            RecordFollowUp(
+                milestone=milestone,
+                observed_on=self.day(due, t.last_on, before=30, after=30),
+                status=self.choose.pick(list(ExitStatus)),
+            ),
             recorded_by=STAFF,
         )
 
     def reopen(self, t: Trajectory) -> None:
-        self.service.reopen(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on, before=0, after=20),
-            reason="came back",
+            Reopen(on=self.day(t.last_on, before=0, after=20), reason="came back"),
             recorded_by=STAFF,
         )
 
     def retract(self, t: Trajectory) -> None:
-        self.service.retract_entry(
+        self.service.record(
             t.id,
-            on=self.day(t.last_on, before=0, after=5),
-            version=self.choose.integer(2, max(t.version, 2)),
-            reason="entered in error",
+            RetractEntry(
+                on=self.day(t.last_on, before=0, after=5),
+                version=self.choose.integer(2, max(t.version, 2)),
+                reason="entered in error",
+            ),
             recorded_by=STAFF,
         )
 
@@ -538,7 +609,7 @@ def derived(row: TrajectoryRow) -> Row:
 
 def assert_caseload_agrees(row: CaseloadRow, t: Trajectory) -> None:
     assert row.stage == t.stage.value
-    assert row.coach == t.coach
+    assert (row.coach, row.coach_id) == (t.coach, t.coach_id)
     assert row.referred_on == iso(t.referred_on)
     assert row.intake_on == iso(t.intake_on)
     assert row.last_contact_on == iso(t.last_contact_on)
@@ -588,6 +659,9 @@ def assert_facts_agree(facts: OutcomeFacts, t: Trajectory) -> None:
     assert derived(facts)["latest_rung"] == t.latest_rung
     province = Province.of(t.postcode) if t.postcode else None
     assert facts.province == code(province)
+    assert facts.labour_status == code(t.labour_status)
+    assert facts.education_level == code(t.education_level)
+    assert facts.disability == t.disability
 
 
 def crash_a_batch(views: Views, choose: Chooser) -> None:
@@ -719,30 +793,36 @@ def test_a_retraction_leaves_the_row_as_its_rebuild_folds_it(database_url: str) 
         trajectory_id = staff.refer()
         trajectory = service.trajectory(trajectory_id)
         on = trajectory.referred_on
-        service.complete_intake(
+        service.record(
             trajectory_id,
-            on=on,
-            coach="An",
-            rung=2,
-            labour_status=LabourStatus.UNEMPLOYED,
-            education_level=EducationLevel.ISCED_0_2,
-            barriers=[],
-            disability=False,
-            postcode="9000",
+            CompleteIntake(
+                on=on,
+                coach_id=coach_for(service, trajectory_id, "An"),
+                rung=2,
+                labour_status=LabourStatus.UNEMPLOYED,
+                education_level=EducationLevel.ISCED_0_2,
+                barriers=[],
+                disability=False,
+                postcode="9000",
+            ),
             recorded_by=STAFF,
         )
-        service.assess_ladder(trajectory_id, on=on, rung=3, recorded_by=STAFF)
-        service.hold_session(
+        service.record(trajectory_id, AssessLadder(on=on, rung=3), recorded_by=STAFF)
+        service.record(
             trajectory_id,
-            on=on,
-            minutes=45,
-            mode=SessionMode.INDIVIDUAL,
-            setting=SessionSetting.OFFICE,
-            note="talked about the bus to work",
+            HoldSession(
+                on=on,
+                minutes=45,
+                mode=SessionMode.INDIVIDUAL,
+                setting=SessionSetting.OFFICE,
+                note="talked about the bus to work",
+            ),
             recorded_by=STAFF,
         )
-        service.retract_entry(
-            trajectory_id, on=on, version=3, reason="wrong rung", recorded_by=STAFF
+        service.record(
+            trajectory_id,
+            RetractEntry(on=on, version=3, reason="wrong rung"),
+            recorded_by=STAFF,
         )
 
         # When the views catch up, and are then rebuilt

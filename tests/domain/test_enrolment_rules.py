@@ -6,20 +6,21 @@ from uuid import UUID
 
 import pytest
 
-from domain.enrolment import Enrolment, NewerTrajectoryExists, OpenTrajectoryExists
+from domain.commands import DeclineReferral
+from domain.enrolment import Enrolment
+from domain.errors import NewerTrajectoryExists
+from domain.errors import OpenTrajectoryExists
 from domain.trajectory import Trajectory
 from domain.vocabulary import DeclineReason
-from tests.domain.builders import (
-    COACH,
-    PARTICIPANT_ID,
-    PROGRAMME,
-    declined,
-    dropped_out,
-    exited,
-    referred,
-    suspended,
-    taken_in,
-)
+from tests.domain.builders import COACH
+from tests.domain.builders import PARTICIPANT_ID
+from tests.domain.builders import PROGRAMME
+from tests.domain.builders import declined
+from tests.domain.builders import dropped_out
+from tests.domain.builders import exited
+from tests.domain.builders import referred
+from tests.domain.builders import suspended
+from tests.domain.builders import taken_in
 
 FIRST = UUID("a1000000-0000-4000-8000-000000000001")
 SECOND = UUID("a1000000-0000-4000-8000-000000000002")
@@ -137,7 +138,8 @@ def test_a_newer_declined_referral_still_blocks_reopening_an_older_one() -> None
     older = exited()
     newer = referred(on=date(2024, 7, 15))
     newer.decline_referral(
-        on=date(2024, 7, 16), reason=DeclineReason.DUPLICATE, recorded_by=COACH
+        DeclineReferral(on=date(2024, 7, 16), reason=DeclineReason.DUPLICATE),
+        recorded_by=COACH,
     )
     enrolment = enrolment_with(older.id, newer.id)
 

@@ -6,6 +6,7 @@ with the English message it must read (the messages the API has always given).
 
 import importlib
 import inspect
+import pickle
 import pkgutil
 import types
 import typing
@@ -19,78 +20,101 @@ import pytest
 
 import application
 import domain
-from application.access import InvalidToken, TokenNotFound
-from application.idempotency import IdempotencyKeyReused
-from application.trajectories import (
-    NotYetReferred,
-    ParticipantNotFound,
-    ProgrammeAlreadyRegistered,
-    ProgrammeNotFound,
-    TrajectoryNotFound,
-    VersionNotFound,
-    VersionsOutOfOrder,
-)
+from application.errors import CoachAlreadyRegistered
+from application.errors import CoachNotFound
+from application.errors import GroupSessionNotFound
+from application.errors import IdempotencyKeyReused
+from application.errors import InvalidToken
+from application.errors import NotYetReferred
+from application.errors import ParticipantNotFound
+from application.errors import ProgrammeAlreadyRegistered
+from application.errors import ProgrammeNotFound
+from application.errors import TokenNotFound
+from application.errors import TrajectoryNotFound
+from application.errors import VersionNotFound
+from application.errors import VersionsOutOfOrder
+from application.imports import DiffersFromStored
+from application.imports import ImportNotFound
+from application.projections.outcomes.queries import AsOfBeforeProgrammes
+from application.projections.outcomes.queries import MonthNotEnded
+from application.projections.outcomes.queries import NotAMonthEnd
+from application.reports.esf import InvalidPeriod
+from application.reports.esf import PeriodNotStarted
+from application.reports.esf import PeriodNotWhole
 from application.views import UnknownView
-from domain.enrolment import NewerTrajectoryExists, OpenTrajectoryExists
-from domain.errors import (
-    DateInFuture,
-    DomainError,
-    InvalidValue,
-    NotFound,
-    ReasonRequired,
-)
-from domain.participant import BirthDateInFuture, ParticipantErasedError, UnknownFields
-from domain.programme import (
-    AgeNotEligible,
-    AgeRangeInvalid,
-    NegativeBudget,
-    OrganisationNotInProgramme,
-    ProgrammeEndsBeforeStart,
-    ProgrammeNotRunning,
-    SessionCapBelowOne,
-)
-from domain.trajectory import (
-    AlreadySuspended,
-    BarrierAlreadyOpen,
-    BarrierNotOpen,
-    CoachAlreadyAssigned,
-    CorrectionChangesNothing,
-    DateBeforeExit,
-    DateBeforeIntake,
-    DateBeforeLastEvent,
-    DateBeforeReferral,
-    DeclineAfterIntake,
-    DropoutReasonRequired,
-    EmployerRequired,
-    EntryAlreadyRetracted,
-    EntryNotRetractable,
-    ExitRequired,
-    ExitResultAlreadyRecorded,
-    FollowUpAlreadyRecorded,
-    HoursOutOfRange,
-    IntakeAlreadyCompleted,
-    IntakeRequired,
-    InvalidPostcode,
-    InvalidProfileValue,
-    NotSuspended,
-    ObservationOutsideWindow,
-    PlacementAlreadyEnded,
-    PlacementEndBeforeStart,
-    PlacementIdInUse,
-    ReopenWindowPassed,
-    ResolutionBeforeIdentification,
-    ResumptionBeforeSuspension,
-    RetractionBreaksHistory,
-    RungOutOfRange,
-    SessionCapReached,
-    SessionMinutesOutOfRange,
-    TrajectoryNotOpen,
-    TrajectorySuspended,
-    UnknownMilestone,
-    UnknownPlacement,
-    UnknownVersion,
-)
-from domain.vocabulary import Barrier, ProfileField, Stage
+from domain.errors import AgeNotEligible
+from domain.errors import AgeRangeInvalid
+from domain.errors import AlreadyRegistered
+from domain.errors import AlreadySuspended
+from domain.errors import BarrierAlreadyOpen
+from domain.errors import BarrierNotOpen
+from domain.errors import BirthDateInFuture
+from domain.errors import CoachAlreadyAssigned
+from domain.errors import CoachAlreadyLeft
+from domain.errors import CoachHasLeft
+from domain.errors import CoachOfAnotherOrganisation
+from domain.errors import CorrectionChangesNothing
+from domain.errors import DateBeforeExit
+from domain.errors import DateBeforeIntake
+from domain.errors import DateBeforeLastEvent
+from domain.errors import DateBeforeReferral
+from domain.errors import DateInFuture
+from domain.errors import DeclineAfterIntake
+from domain.errors import DomainError
+from domain.errors import DropoutReasonRequired
+from domain.errors import EmployerRequired
+from domain.errors import EntryAlreadyRetracted
+from domain.errors import EntryNotRetractable
+from domain.errors import ExitRequired
+from domain.errors import ExitResultAlreadyRecorded
+from domain.errors import FollowUpAlreadyRecorded
+from domain.errors import GroupMemberRefused
+from domain.errors import GroupSessionNotInGroup
+from domain.errors import GroupTooLarge
+from domain.errors import GroupTooSmall
+from domain.errors import HoursOutOfRange
+from domain.errors import IntakeAlreadyCompleted
+from domain.errors import IntakeRequired
+from domain.errors import InvalidPostcode
+from domain.errors import InvalidProfileValue
+from domain.errors import InvalidValue
+from domain.errors import LikelyDuplicate
+from domain.errors import NationalNumberRegistered
+from domain.errors import NegativeBudget
+from domain.errors import NewerTrajectoryExists
+from domain.errors import NotFound
+from domain.errors import NotSuspended
+from domain.errors import ObservationOutsideWindow
+from domain.errors import OpenTrajectoryExists
+from domain.errors import OrganisationNotInProgramme
+from domain.errors import ParticipantErasedError
+from domain.errors import ParticipantTwiceInGroup
+from domain.errors import PeriodChangeChangesNothing
+from domain.errors import PlacementAlreadyEnded
+from domain.errors import PlacementEndBeforeStart
+from domain.errors import PlacementIdInUse
+from domain.errors import ProgrammeEndsBeforeStart
+from domain.errors import ProgrammeNotRunning
+from domain.errors import ProgrammeNotStarted
+from domain.errors import ReasonRequired
+from domain.errors import ReopenWindowPassed
+from domain.errors import ResolutionBeforeIdentification
+from domain.errors import ResumptionBeforeSuspension
+from domain.errors import RetractionBreaksHistory
+from domain.errors import RungOutOfRange
+from domain.errors import SessionCapBelowOne
+from domain.errors import SessionCapReached
+from domain.errors import SessionMinutesOutOfRange
+from domain.errors import TrajectoryNotOpen
+from domain.errors import TrajectorySuspended
+from domain.errors import UnknownFields
+from domain.errors import UnknownMilestone
+from domain.errors import UnknownPlacement
+from domain.errors import UnknownVersion
+from domain.vocabulary import Barrier
+from domain.vocabulary import ProfileField
+from domain.vocabulary import SessionMode
+from domain.vocabulary import Stage
 
 ID = UUID("3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10")
 PLACEMENT = "placement 3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10"
@@ -148,6 +172,34 @@ EXAMPLES: list[tuple[DomainError, str]] = [
     (
         CoachAlreadyAssigned("Ann Peeters"),
         "Ann Peeters is already the trajectory's coach",
+    ),
+    (
+        CoachOfAnotherOrganisation("Ann Peeters", "Groep Intro", "Werkburo"),
+        "Ann Peeters is a coach of Groep Intro, not of Werkburo, which runs the "
+        "trajectory",
+    ),
+    (
+        CoachHasLeft("Ann Peeters", date(2025, 8, 31)),
+        "Ann Peeters left the organisation on 2025-08-31",
+    ),
+    (
+        CoachAlreadyLeft("Ann Peeters", date(2025, 8, 31)),
+        "Ann Peeters already left the organisation on 2025-08-31",
+    ),
+    (GroupTooSmall(1), "a group session is held with at least 2 participants, not 1"),
+    (
+        GroupTooLarge(61, 60),
+        "a group session is held with at most 60 participants, not 61",
+    ),
+    (ParticipantTwiceInGroup(ID), f"trajectory {ID} is in the group twice"),
+    (
+        GroupSessionNotInGroup(SessionMode.INDIVIDUAL),
+        "a group session is held in a group, not in individual mode",
+    ),
+    (
+        GroupMemberRefused(2, ID, NotSuspended()),
+        f"participant 2 of the group (trajectory {ID}): the trajectory is not "
+        "suspended, so it cannot be resumed",
     ),
     (RungOutOfRange(7), "ladder rung 7 is not between 1 and 6"),
     (
@@ -261,12 +313,33 @@ EXAMPLES: list[tuple[DomainError, str]] = [
         UnknownFields(["nickname", "shoe_size"]),
         "unknown participant fields: nickname, shoe_size",
     ),
+    (
+        AlreadyRegistered([ID]),
+        f"the participant is registered already: {ID}",
+    ),
+    (
+        NationalNumberRegistered([ID]),
+        f"a participant with this national register number is registered already: {ID}",
+    ),
+    (
+        LikelyDuplicate([ID, ID]),
+        "a participant with the same name and birth date is registered already: "
+        f"{ID}, {ID}; if this is another person, confirm it (confirmed_new_person)",
+    ),
     # domain/programme.py
     (
         ProgrammeNotRunning(
             "SW", date(2023, 12, 1), date(2024, 1, 1), date(2026, 12, 31)
         ),
         "programme SW runs from 2024-01-01 to 2026-12-31, not on 2023-12-01",
+    ),
+    (
+        ProgrammeNotStarted("SW", date(2023, 12, 1), date(2024, 1, 1)),
+        "programme SW runs from 2024-01-01, not on 2023-12-01",
+    ),
+    (
+        PeriodChangeChangesNothing(),
+        "the change leaves the programme's end and budget as they were",
     ),
     (
         AgeNotEligible("SW", 31, 18, 29),
@@ -316,6 +389,15 @@ EXAMPLES: list[tuple[DomainError, str]] = [
     ),
     (ProgrammeAlreadyRegistered("SW"), "programme SW is already registered"),
     (
+        CoachAlreadyRegistered("Ann Peeters", "Groep Intro"),
+        "Ann Peeters is already a coach of Groep Intro",
+    ),
+    (GroupSessionNotFound(ID), f"group session {ID} does not exist"),
+    (
+        CoachNotFound(ID),
+        "coach 3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10 is not registered",
+    ),
+    (
         TokenNotFound(ID),
         "token 3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10 does not exist",
     ),
@@ -331,6 +413,47 @@ EXAMPLES: list[tuple[DomainError, str]] = [
     (
         UnknownView("placements"),
         "there is no view 'placements'; the views are caseload, outcomes",
+    ),
+    (
+        InvalidPeriod("2025Q5"),
+        "period '2025Q5' is not a year (2025), a quarter (2025Q1) or two dates, "
+        "the first not after the second (2025-01-01..2025-06-30)",
+    ),
+    (
+        PeriodNotWhole("2025Q4"),
+        "an evaluator's ESF+ report is of a whole year (2025), not of 2025Q4: a "
+        "year's report set against those of its quarters or of other dates could "
+        "tell one person's entry or exit apart",
+    ),
+    (
+        PeriodNotStarted("2027", date(2027, 1, 1), date(2026, 12, 6)),
+        "period 2027 starts on 2027-01-01, after the evaluation date 2026-12-06: "
+        "there is nothing to report yet",
+    ),
+    (
+        NotAMonthEnd(date(2026, 11, 15), date(2026, 10, 31)),
+        "as_of 2026-11-15 is not the last day of a month: an evaluator's figures "
+        "are as of a month's last day, such as 2026-10-31",
+    ),
+    (
+        MonthNotEnded(date(2026, 12, 31), date(2026, 11, 30)),
+        "the month of as_of 2026-12-31 has not ended: an evaluator's figures are "
+        "as of the last day of a month that has ended, 2026-11-30 at the latest",
+    ),
+    (
+        AsOfBeforeProgrammes(date(1970, 1, 31), date(2020, 1, 1)),
+        "as_of 1970-01-31 is before 2020-01-01, when the first programme started: "
+        "there are no figures before it",
+    ),
+    (
+        DiffersFromStored(3, "SessionHeld", "LadderAssessed"),
+        "the trajectory is stored already, and its event 3 is SessionHeld, not the "
+        "row's LadderAssessed",
+    ),
+    (
+        ImportNotFound(UUID("3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10")),
+        "import 3f9c1e52-7a4b-4d2e-9b1a-5c8e2d7f6a10 is not one of this server's "
+        "last imports",
     ),
 ]
 
@@ -454,3 +577,24 @@ def test_a_broken_rule_under_a_retraction_keeps_its_own_error() -> None:
     error = RetractionBreaksHistory(4, 5, broken)
 
     assert error.values["why"] is broken
+
+
+@pytest.mark.parametrize(
+    ("error", "message"), EXAMPLES, ids=[type(e).__name__ for e, _ in EXAMPLES]
+)
+def test_a_refusal_survives_pickling_as_a_process_pool_hands_it_back(
+    error: DomainError, message: str
+) -> None:
+    again = pickle.loads(pickle.dumps(error))
+
+    assert type(again) is type(error)
+    assert (again.code, again.message) == (error.code, message)
+    assert again.values.keys() == error.values.keys()
+    for name, value in error.values.items():
+        if isinstance(value, DomainError):  # a rule's refusal within: alike
+            assert (type(again.values[name]), str(again.values[name])) == (
+                type(value),
+                str(value),
+            )
+        else:
+            assert again.values[name] == value

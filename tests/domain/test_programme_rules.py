@@ -6,13 +6,19 @@ from typing import Any
 
 import pytest
 
+from domain.commands import ChangeProgrammePeriod
+from domain.commands import RegisterProgramme
+from domain.errors import AgeNotEligible
+from domain.errors import DateInFuture
 from domain.errors import InvalidValue
-from domain.programme import (
-    AgeNotEligible,
-    OrganisationNotInProgramme,
-    Programme,
-    ProgrammeNotRunning,
-)
+from domain.errors import NegativeBudget
+from domain.errors import OrganisationNotInProgramme
+from domain.errors import PeriodChangeChangesNothing
+from domain.errors import ProgrammeEndsBeforeStart
+from domain.errors import ProgrammeNotRunning
+from domain.errors import ProgrammeNotStarted
+from domain.errors import ReasonRequired
+from domain.programme import Programme
 
 STARTS_ON = date(2024, 1, 1)
 ENDS_ON = date(2025, 12, 31)
@@ -32,9 +38,11 @@ def registered(**overrides: Any) -> Programme:
         "min_age": 18,
         "max_age": 29,
         "session_cap": 36,
-        "recorded_by": "Hilde",
     }
-    return Programme.register(**{**fields, **overrides})
+    recorded_by = overrides.pop("recorded_by", "Hilde")
+    return Programme.register(
+        RegisterProgramme(**{**fields, **overrides}), recorded_by=recorded_by
+    )
 
 
 # Registration -------------------------------------------------------------------------
@@ -205,3 +213,155 @@ def test_a_referral_of_a_participant_outside_the_age_range_is_refused(
     assert refused.value.code == "age_not_eligible"
     assert f"is {age} on the referral date" in refused.value.message
     assert "aged 18 to 29" in refused.value.message
+
+
+# Open-ended programmes and changed periods -------------------------------------------
+
+DECIDED_ON = date(2025, 6, 12)
+
+
+def changed(
+    programme: Programme,
+    ends_on: date | None,
+    on: date = DECIDED_ON,
+    budget: Decimal | None = None,
+) -> None:
+    programme.change_period(
+        ChangeProgrammePeriod(
+            on=on, ends_on=ends_on, reason="decided by the funder", budget=budget
+        ),
+        recorded_by="admin",
+    )
+
+
+def refer(programme: Programme, on: date) -> None:
+    programme.check_referral(on=on, age=20, organisation=WERKBURO)
+
+
+def test_an_ongoing_programme_takes_referrals_from_its_start_without_an_end() -> None:
+    programme = registered(ends_on=None)
+
+    refer(programme, STARTS_ON)
+    refer(programme, date(2099, 1, 1))
+
+    assert programme.ends_on is None
+
+
+def test_an_ongoing_programme_refuses_a_referral_before_its_start() -> None:
+    programme = registered(ends_on=None)
+
+    with pytest.raises(ProgrammeNotStarted) as refused:
+        refer(programme, date(2023, 12, 31))
+
+    assert refused.value.code == "programme_not_running"
+    assert refused.value.message == (
+        "programme SAMENWERKT runs from 2024-01-01, not on 2023-12-31"
+    )
+
+
+def test_an_extended_programme_takes_referrals_up_to_its_new_end() -> None:
+    programme = registered()
+
+    changed(programme, date(2026, 6, 30))
+
+    refer(programme, date(2026, 6, 30))
+    assert programme.ends_on == date(2026, 6, 30)
+    with pytest.raises(ProgrammeNotRunning):
+        refer(programme, date(2026, 7, 1))
+
+
+def test_a_closed_programme_refuses_referrals_after_its_new_end() -> None:
+    programme = registered(ends_on=None)
+
+    changed(programme, date(2025, 8, 31))
+
+    with pytest.raises(ProgrammeNotRunning) as refused:
+        refer(programme, date(2025, 9, 1))
+    assert "to 2025-08-31, not on 2025-09-01" in refused.value.message
+
+
+def test_a_referral_is_judged_by_the_period_as_it_stood_on_its_date() -> None:
+    """Closed on 12 June, back to the end of May: a referral of 5 June, entered late,
+    came while the programme still ran."""
+    programme = registered()
+
+    changed(programme, date(2025, 5, 31))
+
+    refer(programme, date(2025, 6, 5))
+    with pytest.raises(ProgrammeNotRunning):
+        refer(programme, date(2025, 6, 20))
+
+
+def test_each_change_counts_from_the_day_it_was_decided() -> None:
+    programme = registered()
+
+    changed(programme, date(2026, 12, 31), on=date(2025, 3, 1))
+    changed(programme, None, on=date(2025, 9, 1))
+
+    assert programme.ends_on_as_of(date(2025, 2, 1)) == ENDS_ON
+    assert programme.ends_on_as_of(date(2025, 3, 1)) == date(2026, 12, 31)
+    assert programme.ends_on_as_of(date(2025, 9, 1)) is None
+    assert [(p.since, p.ends_on) for p in programme.periods] == [
+        (None, ENDS_ON),
+        (date(2025, 3, 1), date(2026, 12, 31)),
+        (date(2025, 9, 1), None),
+    ]
+
+
+def test_a_later_decision_dated_earlier_replaces_the_changes_after_it() -> None:
+    programme = registered()
+    changed(programme, date(2026, 12, 31), on=date(2025, 9, 1))
+
+    changed(programme, date(2026, 3, 31), on=date(2025, 3, 1))
+
+    assert programme.ends_on_as_of(date(2025, 10, 1)) == date(2026, 3, 31)
+
+
+def test_a_period_change_with_a_new_budget_replaces_the_total() -> None:
+    programme = registered()
+
+    changed(programme, date(2026, 6, 30), budget=Decimal("600000"))
+
+    assert programme.budget == Decimal("600000")
+
+
+def test_the_budget_counts_from_the_day_it_was_granted() -> None:
+    """A change without a budget keeps the total that stood."""
+    programme = registered(budget=Decimal("400000"))
+    changed(programme, date(2026, 6, 30), on=date(2025, 3, 1), budget=Decimal("600000"))
+    changed(programme, None, on=date(2025, 9, 1))
+
+    assert programme.budget_as_of(date(2025, 2, 28)) == Decimal("400000")
+    assert programme.budget_as_of(date(2025, 3, 1)) == Decimal("600000")
+    assert programme.budget_as_of(date(2025, 9, 1)) == Decimal("600000")
+
+
+@pytest.mark.parametrize(
+    ("ends_on", "budget", "on", "error"),
+    [
+        pytest.param(ENDS_ON, None, DECIDED_ON, PeriodChangeChangesNothing),
+        pytest.param(date(2023, 12, 31), None, DECIDED_ON, ProgrammeEndsBeforeStart),
+        pytest.param(None, Decimal("-1"), DECIDED_ON, NegativeBudget),
+        pytest.param(None, None, date(2099, 1, 1), DateInFuture),
+    ],
+    ids=["the same", "before the start", "a negative budget", "decided later"],
+)
+def test_a_period_change_that_makes_no_sense_is_refused(
+    ends_on: date | None, budget: Decimal | None, on: date, error: type[Exception]
+) -> None:
+    programme = registered()
+    programme.collect_events()
+
+    with pytest.raises(error):
+        changed(programme, ends_on, on=on, budget=budget)
+
+    assert programme.collect_events() == []
+
+
+def test_a_period_change_needs_a_reason() -> None:
+    programme = registered()
+
+    with pytest.raises(ReasonRequired):
+        programme.change_period(
+            ChangeProgrammePeriod(on=DECIDED_ON, ends_on=None, reason=" "), "admin"
+        )

@@ -9,45 +9,72 @@ from a snapshot) and the one that only ever saw the events that were not retract
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any, TypeVar
-from uuid import UUID, uuid4
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
+from typing import Any
+from typing import TypeVar
+from uuid import UUID
+from uuid import uuid4
 
-from eventsourcing.persistence import JSONTranscoder, Mapper
-from hypothesis import HealthCheck, settings
+from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import Mapper
+from hypothesis import HealthCheck
+from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine
+from hypothesis.stateful import initialize
+from hypothesis.stateful import invariant
+from hypothesis.stateful import rule
 
-from application.trajectories import Trajectories
+from application.service import Trajectories
+from domain.coach import CoachRef
+from domain.commands import AssessLadder
+from domain.commands import AssignCoach
+from domain.commands import Complete
+from domain.commands import CompleteIntake
+from domain.commands import CorrectEntryProfile
+from domain.commands import DeclineReferral
+from domain.commands import DropOut
+from domain.commands import EndPlacement
+from domain.commands import HoldSession
+from domain.commands import IdentifyBarrier
+from domain.commands import RecordExitResult
+from domain.commands import RecordFollowUp
+from domain.commands import Refer
+from domain.commands import Reopen
+from domain.commands import ResolveBarrier
+from domain.commands import Resume
+from domain.commands import RetractEntry
+from domain.commands import StartPlacement
+from domain.commands import Suspend
+from domain.errors import EXIT_RESULT_WINDOW_DAYS
+from domain.errors import FOLLOW_UP_WINDOW_DAYS
 from domain.errors import DomainError
-from domain.trajectory import (
-    EXIT_RESULT_WINDOW_DAYS,
-    FOLLOW_UP_WINDOW_DAYS,
-    Trajectory,
-    add_months,
-)
-from domain.vocabulary import (
-    FOLLOW_UP_MILESTONES,
-    AgeBand,
-    Barrier,
-    DeclineReason,
-    Destination,
-    DropoutReason,
-    EducationLevel,
-    ExitStatus,
-    Gender,
-    LabourStatus,
-    PlacementEndReason,
-    PlacementType,
-    ProfileField,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-    Stage,
-    SuspensionReason,
-)
+from domain.trajectory import Trajectory
+from domain.trajectory import add_months
+from domain.vocabulary import FOLLOW_UP_MILESTONES
+from domain.vocabulary import AgeBand
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import Destination
+from domain.vocabulary import DropoutReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import ExitStatus
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementEndReason
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ProfileField
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
+from domain.vocabulary import Stage
+from domain.vocabulary import SuspensionReason
+from tests.domain.builders import coach_ref
 
 T = TypeVar("T")
 
@@ -106,9 +133,6 @@ WHEN = st.builds(
     days=st.integers(-7, 45),
     anywhere=st.integers(0, 9).flatmap(lambda n: st.none() if n else st.floats(0, 1)),
 )
-
-EVENT_OF_COMMAND = {command: name for name, command in Trajectory.COMMANDS.items()}
-EVENT_OF_COMMAND["retract_entry"] = "EntryRetracted"
 
 NEEDS_INTAKE_DATED_AFTER_IT = frozenset(
     {
@@ -196,6 +220,7 @@ class Model:
     intake_on: date | None = None
     exit_on: date | None = None
     coach: str | None = None
+    coach_id: UUID | None = None
     rung_at_intake: int | None = None
     last_assessed_rung: int | None = None
     entry_barriers: list[Barrier] = field(default_factory=list)
@@ -231,6 +256,7 @@ class Model:
         elif name == "IntakeCompleted":
             self.stage, self.intake_on = Stage.ACTIVE, data["on"]
             self.coach, self.rung_at_intake = data["coach"], data["rung"]
+            self.coach_id = data["coach_id"]
             self.entry_barriers = list(data["barriers"])
             self.open_barriers = list(data["barriers"])
             self.last_contact_on = data["on"]
@@ -239,7 +265,7 @@ class Model:
         elif name == "EntryProfileCorrected" and data["field"] is ProfileField.BARRIERS:
             self.correct_entry_barriers(list(data["value"]))
         elif name == "CoachAssigned":
-            self.coach = data["coach"]
+            self.coach, self.coach_id = data["coach"], data["coach_id"]
         elif name == "LadderAssessed":
             self.last_assessed_rung = data["rung"]
         elif name == "BarrierIdentified":
@@ -300,19 +326,32 @@ class TrajectoryMachine(RuleBasedStateMachine):
 
     # Helpers ---------------------------------------------------------------------
 
-    def attempt(self, command: str, **kwargs: Any) -> None:
+    def attempt(
+        self,
+        command: Any,
+        by: str,
+        session_cap: int | None = None,
+        coach: CoachRef | None = None,
+        group_session_id: UUID | None = None,
+    ) -> None:
         """Runs a command: it triggers one event, or refuses and changes nothing."""
         trajectory = self.trajectory
         before = copy.deepcopy(trajectory)
         try:
-            getattr(trajectory, command)(**kwargs)
+            trajectory.record(
+                command,
+                by,
+                session_cap=session_cap,
+                coach=coach,
+                group_session_id=group_session_id,
+            )
         except DomainError:
             assert trajectory.version == before.version
             assert vars(trajectory) == vars(before)
             assert trajectory.collect_events() == []
             return
         new_events = trajectory.collect_events()
-        assert [name_of(e) for e in new_events] == [EVENT_OF_COMMAND[command]]
+        assert [name_of(e) for e in new_events] == [command.event_type]
         assert new_events[0].originator_version == before.version + 1
         self.collect(new_events)
 
@@ -373,11 +412,13 @@ class TrajectoryMachine(RuleBasedStateMachine):
     ) -> None:
         """Receives a referral and, in half of the histories, takes it in at once."""
         self.trajectory = Trajectory.refer(
-            participant_id=uuid4(),
-            programme="SAMENWERKT",
-            organisation="Werkburo Oost-Vlaanderen",
-            referral_source=source,
-            on=on,
+            Refer(
+                participant_id=uuid4(),
+                programme="SAMENWERKT",
+                organisation="Werkburo Oost-Vlaanderen",
+                referral_source=source,
+                on=on,
+            ),
             age_band=age_band,
             gender=gender,
             recorded_by="an.peeters",
@@ -385,22 +426,24 @@ class TrajectoryMachine(RuleBasedStateMachine):
         self.collect(self.trajectory.collect_events())
         if days_to_intake is not None:
             self.attempt(
-                "complete_intake",
-                on=on + timedelta(days=days_to_intake),
-                coach="An",
-                rung=rung,
-                labour_status=LabourStatus.LONG_TERM_UNEMPLOYED,
-                education_level=EducationLevel.ISCED_0_2,
-                barriers=barriers,
-                disability=False,
-                postcode="9000",
-                recorded_by="an.peeters",
+                CompleteIntake(
+                    on=on + timedelta(days=days_to_intake),
+                    coach_id=coach_ref("An").id,
+                    rung=rung,
+                    labour_status=LabourStatus.LONG_TERM_UNEMPLOYED,
+                    education_level=EducationLevel.ISCED_0_2,
+                    barriers=barriers,
+                    disability=False,
+                    postcode="9000",
+                ),
+                "an.peeters",
+                coach=coach_ref("An"),
             )
 
     @rule(when=WHEN, reason=st.sampled_from(DeclineReason), by=STAFF)
     def decline_referral(self, when: When, reason: DeclineReason, by: str) -> None:
         on = self.day(when)
-        self.attempt("decline_referral", on=on, reason=reason, recorded_by=by)
+        self.attempt(DeclineReferral(on=on, reason=reason), by)
 
     @rule(
         when=WHEN,
@@ -426,16 +469,18 @@ class TrajectoryMachine(RuleBasedStateMachine):
         by: str,
     ) -> None:
         self.attempt(
-            "complete_intake",
-            on=self.day(when),
-            coach=coach,
-            rung=rung,
-            labour_status=labour_status,
-            education_level=education_level,
-            barriers=barriers,
-            disability=disability,
-            postcode=postcode,
-            recorded_by=by,
+            CompleteIntake(
+                on=self.day(when),
+                coach_id=coach_ref(coach).id,
+                rung=rung,
+                labour_status=labour_status,
+                education_level=education_level,
+                barriers=barriers,
+                disability=disability,
+                postcode=postcode,
+            ),
+            by,
+            coach=coach_ref(coach),
         )
 
     @rule(
@@ -455,33 +500,36 @@ class TrajectoryMachine(RuleBasedStateMachine):
     ) -> None:
         value = data.draw(PROFILE_VALUES[profile_field], label="value")
         self.attempt(
-            "correct_entry_profile",
-            on=self.day(when, self.trajectory.intake_on),
-            field=profile_field,
-            value=value,
-            reason=reason,
-            recorded_by=by,
+            CorrectEntryProfile(
+                on=self.day(when, self.trajectory.intake_on),
+                field=profile_field,
+                value=value,
+                reason=reason,
+            ),
+            by,
         )
 
     @rule(when=WHEN, coach=COACHES, by=STAFF)
     def assign_coach(self, when: When, coach: str, by: str) -> None:
         on = self.day(when, self.trajectory.intake_on)
-        self.attempt("assign_coach", on=on, coach=coach, recorded_by=by)
+        self.attempt(
+            AssignCoach(on=on, coach_id=coach_ref(coach).id), by, coach=coach_ref(coach)
+        )
 
     @rule(when=WHEN, rung=RUNGS, by=STAFF)
     def assess_ladder(self, when: When, rung: int, by: str) -> None:
         on = self.day(when, self.trajectory.intake_on)
-        self.attempt("assess_ladder", on=on, rung=rung, recorded_by=by)
+        self.attempt(AssessLadder(on=on, rung=rung), by)
 
     @rule(when=WHEN, barrier=st.sampled_from(FEW_BARRIERS), by=STAFF)
     def identify_barrier(self, when: When, barrier: Barrier, by: str) -> None:
         on = self.day(when, self.trajectory.intake_on)
-        self.attempt("identify_barrier", on=on, barrier=barrier, recorded_by=by)
+        self.attempt(IdentifyBarrier(on=on, barrier=barrier), by)
 
     @rule(when=WHEN, barrier=st.sampled_from(FEW_BARRIERS), by=STAFF)
     def resolve_barrier(self, when: When, barrier: Barrier, by: str) -> None:
         on = self.day(when, self.trajectory.intake_on)
-        self.attempt("resolve_barrier", on=on, barrier=barrier, recorded_by=by)
+        self.attempt(ResolveBarrier(on=on, barrier=barrier), by)
 
     @rule(
         when=WHEN,
@@ -489,6 +537,7 @@ class TrajectoryMachine(RuleBasedStateMachine):
         mode=st.sampled_from(SessionMode),
         setting=st.sampled_from(SessionSetting),
         session_cap=st.one_of(st.none(), st.integers(1, 3)),
+        group_session_id=st.one_of(st.none(), st.uuids()),
         by=STAFF,
     )
     def hold_session(
@@ -498,17 +547,20 @@ class TrajectoryMachine(RuleBasedStateMachine):
         mode: SessionMode,
         setting: SessionSetting,
         session_cap: int | None,
+        group_session_id: UUID | None,
         by: str,
     ) -> None:
         self.attempt(
-            "hold_session",
-            on=self.day(when, self.trajectory.intake_on),
-            minutes=minutes,
-            mode=mode,
-            setting=setting,
-            note="talked about the bus to work",
-            recorded_by=by,
+            HoldSession(
+                on=self.day(when, self.trajectory.intake_on),
+                minutes=minutes,
+                mode=mode,
+                setting=setting,
+                note="talked about the bus to work",
+            ),
+            by,
             session_cap=session_cap,
+            group_session_id=group_session_id,
         )
 
     @rule(
@@ -531,14 +583,15 @@ class TrajectoryMachine(RuleBasedStateMachine):
         by: str,
     ) -> None:
         self.attempt(
-            "start_placement",
-            placement_id=self.placement_id(data),
-            on=self.day(when, self.trajectory.intake_on),
-            placement_type=placement_type,
-            employer=employer,
-            paid=paid,
-            hours_per_week=hours,
-            recorded_by=by,
+            StartPlacement(
+                placement_id=self.placement_id(data),
+                on=self.day(when, self.trajectory.intake_on),
+                placement_type=placement_type,
+                employer=employer,
+                paid=paid,
+                hours_per_week=hours,
+            ),
+            by,
         )
 
     @rule(
@@ -554,27 +607,26 @@ class TrajectoryMachine(RuleBasedStateMachine):
             if p.placement_id == placement_id
         ]
         self.attempt(
-            "end_placement",
-            placement_id=placement_id,
-            on=self.day(when, *starts),
-            reason=reason,
-            recorded_by=by,
+            EndPlacement(
+                placement_id=placement_id, on=self.day(when, *starts), reason=reason
+            ),
+            by,
         )
 
     @rule(when=WHEN, reason=st.sampled_from(SuspensionReason), by=STAFF)
     def suspend(self, when: When, reason: SuspensionReason, by: str) -> None:
         on = self.day(when, self.trajectory.intake_on)
-        self.attempt("suspend", on=on, reason=reason, recorded_by=by)
+        self.attempt(Suspend(on=on, reason=reason), by)
 
     @rule(when=WHEN, reason=st.sampled_from(SuspensionReason), by=STAFF)
     def resume(self, when: When, reason: SuspensionReason, by: str) -> None:
         on = self.day(when, self.trajectory.suspended_on)
-        self.attempt("resume", on=on, reason=reason, recorded_by=by)
+        self.attempt(Resume(on=on, reason=reason), by)
 
     @rule(when=WHEN, destination=st.sampled_from(Destination), by=STAFF)
     def complete(self, when: When, destination: Destination, by: str) -> None:
         on = self.day(when)
-        self.attempt("complete", on=on, destination=destination, recorded_by=by)
+        self.attempt(Complete(on=on, destination=destination), by)
 
     @rule(
         when=WHEN,
@@ -583,14 +635,13 @@ class TrajectoryMachine(RuleBasedStateMachine):
     )
     def drop_out(self, when: When, reason: DropoutReason | None, by: str) -> None:
         on = self.day(when)
-        self.attempt("drop_out", on=on, reason=reason, recorded_by=by)
+        untyped: Any = reason  # None at times: an untyped caller's missing reason
+        self.attempt(DropOut(on=on, reason=untyped), by)
 
     @rule(when=WHEN, status=st.sampled_from(ExitStatus), by=STAFF)
     def record_exit_result(self, when: When, status: ExitStatus, by: str) -> None:
         observed_on = self.day(when, self.trajectory.exit_on)
-        self.attempt(
-            "record_exit_result", observed_on=observed_on, status=status, recorded_by=by
-        )
+        self.attempt(RecordExitResult(observed_on=observed_on, status=status), by)
 
     @rule(
         when=WHEN,
@@ -605,17 +656,18 @@ class TrajectoryMachine(RuleBasedStateMachine):
         due = None if exit_on is None else add_months(exit_on, milestone)
         early = None if due is None else due - timedelta(days=FOLLOW_UP_WINDOW_DAYS)
         self.attempt(
-            "record_follow_up",
-            milestone=milestone,
-            observed_on=self.day(when, early, due),
-            status=status,
-            recorded_by=by,
+            RecordFollowUp(
+                milestone=milestone,
+                observed_on=self.day(when, early, due),
+                status=status,
+            ),
+            by,
         )
 
     @rule(when=WHEN, reason=REASONS, by=STAFF)
     def reopen(self, when: When, reason: str, by: str) -> None:
         on = self.day(when, self.trajectory.exit_on)
-        self.attempt("reopen", on=on, reason=reason, recorded_by=by)
+        self.attempt(Reopen(on=on, reason=reason), by)
 
     @rule(data=st.data(), when=WHEN, reason=REASONS, by=STAFF)
     def retract_entry(
@@ -623,11 +675,7 @@ class TrajectoryMachine(RuleBasedStateMachine):
     ) -> None:
         version = data.draw(st.integers(0, self.trajectory.version + 1), "version")
         self.attempt(
-            "retract_entry",
-            on=self.day(when),
-            version=version,
-            reason=reason,
-            recorded_by=by,
+            RetractEntry(on=self.day(when), version=version, reason=reason), by
         )
 
     # Invariants: the domain rules ----------------------------------------------------
@@ -729,10 +777,11 @@ class TrajectoryMachine(RuleBasedStateMachine):
 
         model = Model.of(t.referred_on, counting_events(self.events))
         assert t.stage is model.stage
-        assert (t.intake_on, t.exit_on, t.coach) == (
+        assert (t.intake_on, t.exit_on, t.coach, t.coach_id) == (
             model.intake_on,
             model.exit_on,
             model.coach,
+            model.coach_id,
         )
         assert (t.sessions_held, t.session_minutes, t.last_contact_on) == (
             model.sessions_held,

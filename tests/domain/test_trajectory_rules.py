@@ -1,100 +1,117 @@
 """The Trajectory aggregate's rules (DOMAIN.md), each accepted and refused."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import pytest
 
 import domain.trajectory as trajectory_module
-from domain.errors import DateInFuture, DomainError, InvalidValue, ReasonRequired
-from domain.trajectory import (
-    AlreadySuspended,
-    BarrierAlreadyOpen,
-    BarrierNotOpen,
-    CoachAlreadyAssigned,
-    CorrectionChangesNothing,
-    DateBeforeExit,
-    DateBeforeIntake,
-    DateBeforeLastEvent,
-    DateBeforeReferral,
-    DeclineAfterIntake,
-    DropoutReasonRequired,
-    EmployerRequired,
-    EntryNotRetractable,
-    ExitRequired,
-    ExitResultAlreadyRecorded,
-    FollowUpAlreadyRecorded,
-    HoursOutOfRange,
-    IntakeAlreadyCompleted,
-    IntakeRequired,
-    InvalidPostcode,
-    NotSuspended,
-    ObservationOutsideWindow,
-    Placement,
-    PlacementAlreadyEnded,
-    PlacementEndBeforeStart,
-    PlacementIdInUse,
-    ReopenWindowPassed,
-    ResolutionBeforeIdentification,
-    ResumptionBeforeSuspension,
-    RetractionBreaksHistory,
-    RungOutOfRange,
-    SessionCapReached,
-    SessionMinutesOutOfRange,
-    Trajectory,
-    TrajectoryNotOpen,
-    TrajectorySuspended,
-    UnknownMilestone,
-    UnknownPlacement,
-    UnknownVersion,
-)
-from domain.vocabulary import (
-    AgeBand,
-    Barrier,
-    DeclineReason,
-    Destination,
-    DropoutReason,
-    EducationLevel,
-    ExitStatus,
-    Gender,
-    LabourStatus,
-    PlacementEndReason,
-    PlacementType,
-    ProfileField,
-    ReferralSource,
-    Stage,
-    SuspensionReason,
-)
-from tests.domain.builders import (
-    COACH,
-    EMPLOYER,
-    EXIT_ON,
-    INTAKE_BARRIERS,
-    INTAKE_ON,
-    INTAKE_POSTCODE,
-    INTAKE_RUNG,
-    ORGANISATION,
-    OTHER_COACH,
-    OTHER_PLACEMENT_ID,
-    PARTICIPANT_ID,
-    PLACEMENT_ID,
-    PLACEMENT_ON,
-    PROGRAMME,
-    REFERRAL_ON,
-    SESSION_ON,
-    SUSPENSION_ON,
-    declined,
-    dropped_out,
-    exited,
-    hold_session,
-    placed,
-    referred,
-    start_placement,
-    suspended,
-    take_in,
-    taken_in,
-)
+from domain.commands import AssessLadder
+from domain.commands import Complete
+from domain.commands import CompleteIntake
+from domain.commands import CorrectEntryProfile
+from domain.commands import DeclineReferral
+from domain.commands import DropOut
+from domain.commands import EndPlacement
+from domain.commands import IdentifyBarrier
+from domain.commands import RecordExitResult
+from domain.commands import RecordFollowUp
+from domain.commands import Refer
+from domain.commands import Reopen
+from domain.commands import ResolveBarrier
+from domain.commands import Resume
+from domain.commands import RetractEntry
+from domain.commands import Suspend
+from domain.errors import AlreadySuspended
+from domain.errors import BarrierAlreadyOpen
+from domain.errors import BarrierNotOpen
+from domain.errors import CoachAlreadyAssigned
+from domain.errors import CoachOfAnotherOrganisation
+from domain.errors import CorrectionChangesNothing
+from domain.errors import DateBeforeExit
+from domain.errors import DateBeforeIntake
+from domain.errors import DateBeforeLastEvent
+from domain.errors import DateBeforeReferral
+from domain.errors import DateInFuture
+from domain.errors import DeclineAfterIntake
+from domain.errors import DomainError
+from domain.errors import DropoutReasonRequired
+from domain.errors import EmployerRequired
+from domain.errors import EntryNotRetractable
+from domain.errors import ExitRequired
+from domain.errors import ExitResultAlreadyRecorded
+from domain.errors import FollowUpAlreadyRecorded
+from domain.errors import HoursOutOfRange
+from domain.errors import IntakeAlreadyCompleted
+from domain.errors import IntakeRequired
+from domain.errors import InvalidPostcode
+from domain.errors import InvalidValue
+from domain.errors import NotSuspended
+from domain.errors import ObservationOutsideWindow
+from domain.errors import PlacementAlreadyEnded
+from domain.errors import PlacementEndBeforeStart
+from domain.errors import PlacementIdInUse
+from domain.errors import ReasonRequired
+from domain.errors import ReopenWindowPassed
+from domain.errors import ResolutionBeforeIdentification
+from domain.errors import ResumptionBeforeSuspension
+from domain.errors import RetractionBreaksHistory
+from domain.errors import RungOutOfRange
+from domain.errors import SessionCapReached
+from domain.errors import SessionMinutesOutOfRange
+from domain.errors import TrajectoryNotOpen
+from domain.errors import TrajectorySuspended
+from domain.errors import UnknownMilestone
+from domain.errors import UnknownPlacement
+from domain.errors import UnknownVersion
+from domain.trajectory import Placement
+from domain.trajectory import Trajectory
+from domain.vocabulary import AgeBand
+from domain.vocabulary import Barrier
+from domain.vocabulary import DeclineReason
+from domain.vocabulary import Destination
+from domain.vocabulary import DropoutReason
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import ExitStatus
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementEndReason
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ProfileField
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import Stage
+from domain.vocabulary import SuspensionReason
+from tests.domain.builders import COACH
+from tests.domain.builders import EMPLOYER
+from tests.domain.builders import EXIT_ON
+from tests.domain.builders import INTAKE_BARRIERS
+from tests.domain.builders import INTAKE_ON
+from tests.domain.builders import INTAKE_POSTCODE
+from tests.domain.builders import INTAKE_RUNG
+from tests.domain.builders import ORGANISATION
+from tests.domain.builders import OTHER_COACH
+from tests.domain.builders import OTHER_PLACEMENT_ID
+from tests.domain.builders import PARTICIPANT_ID
+from tests.domain.builders import PLACEMENT_ID
+from tests.domain.builders import PLACEMENT_ON
+from tests.domain.builders import PROGRAMME
+from tests.domain.builders import REFERRAL_ON
+from tests.domain.builders import SESSION_ON
+from tests.domain.builders import SUSPENSION_ON
+from tests.domain.builders import assign
+from tests.domain.builders import coach_ref
+from tests.domain.builders import declined
+from tests.domain.builders import dropped_out
+from tests.domain.builders import exited
+from tests.domain.builders import hold_session
+from tests.domain.builders import placed
+from tests.domain.builders import referred
+from tests.domain.builders import start_placement
+from tests.domain.builders import suspended
+from tests.domain.builders import take_in
+from tests.domain.builders import taken_in
 
 TODAY = date(2025, 6, 30)
 TOMORROW = date(2025, 7, 1)
@@ -126,7 +143,8 @@ def names_of(history: Sequence[Any]) -> list[str]:
         pytest.param(
             referred,
             lambda t: t.decline_referral(
-                on=TOMORROW, reason=DeclineReason.REFUSED, recorded_by=COACH
+                DeclineReferral(on=TOMORROW, reason=DeclineReason.REFUSED),
+                recorded_by=COACH,
             ),
             id="decline",
         ),
@@ -137,23 +155,25 @@ def names_of(history: Sequence[Any]) -> list[str]:
         pytest.param(
             taken_in,
             lambda t: t.complete(
-                on=TOMORROW, destination=Destination.EMPLOYED, recorded_by=COACH
+                Complete(on=TOMORROW, destination=Destination.EMPLOYED),
+                recorded_by=COACH,
             ),
             id="completion",
         ),
         pytest.param(
             exited,
             lambda t: t.record_exit_result(
-                observed_on=TOMORROW, status=ExitStatus.EMPLOYED, recorded_by=COACH
+                RecordExitResult(observed_on=TOMORROW, status=ExitStatus.EMPLOYED),
+                recorded_by=COACH,
             ),
             id="exit result",
         ),
         pytest.param(
             exited,
             lambda t: t.record_follow_up(
-                milestone=12,
-                observed_on=TOMORROW,
-                status=ExitStatus.EMPLOYED,
+                RecordFollowUp(
+                    milestone=12, observed_on=TOMORROW, status=ExitStatus.EMPLOYED
+                ),
                 recorded_by=COACH,
             ),
             id="follow-up",
@@ -161,7 +181,8 @@ def names_of(history: Sequence[Any]) -> list[str]:
         pytest.param(
             taken_in,
             lambda t: t.retract_entry(
-                on=TOMORROW, version=2, reason="wrong dossier", recorded_by=COACH
+                RetractEntry(on=TOMORROW, version=2, reason="wrong dossier"),
+                recorded_by=COACH,
             ),
             id="retraction",
         ),
@@ -240,11 +261,13 @@ def test_a_referral_dated_after_today_is_refused(
 def test_a_referral_needs_the_staff_member_who_records_it() -> None:
     with pytest.raises(InvalidValue):
         Trajectory.refer(
-            participant_id=PARTICIPANT_ID,
-            programme=PROGRAMME,
-            organisation=ORGANISATION,
-            referral_source=ReferralSource.VDAB,
-            on=REFERRAL_ON,
+            Refer(
+                participant_id=PARTICIPANT_ID,
+                programme=PROGRAMME,
+                organisation=ORGANISATION,
+                referral_source=ReferralSource.VDAB,
+                on=REFERRAL_ON,
+            ),
             age_band=AgeBand.FROM_18_TO_24,
             gender=Gender.F,
             recorded_by=" ",
@@ -258,7 +281,8 @@ def test_a_referral_can_be_declined_before_intake() -> None:
     trajectory = referred()
 
     trajectory.decline_referral(
-        on=INTAKE_ON, reason=DeclineReason.NO_CAPACITY, recorded_by=COACH
+        DeclineReferral(on=INTAKE_ON, reason=DeclineReason.NO_CAPACITY),
+        recorded_by=COACH,
     )
 
     assert trajectory.stage is Stage.DECLINED
@@ -274,7 +298,8 @@ def test_a_referral_cannot_be_declined_after_intake() -> None:
 
     with pytest.raises(DeclineAfterIntake) as refused:
         trajectory.decline_referral(
-            on=SESSION_ON, reason=DeclineReason.REFUSED, recorded_by=COACH
+            DeclineReferral(on=SESSION_ON, reason=DeclineReason.REFUSED),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "decline_after_intake"
@@ -288,7 +313,8 @@ def test_a_decline_before_the_referral_is_refused() -> None:
 
     with pytest.raises(DateBeforeReferral) as refused:
         trajectory.decline_referral(
-            on=date(2024, 1, 31), reason=DeclineReason.DUPLICATE, recorded_by=COACH
+            DeclineReferral(on=date(2024, 1, 31), reason=DeclineReason.DUPLICATE),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "date_before_referral"
@@ -303,7 +329,8 @@ def test_a_declined_referral_cannot_be_declined_again() -> None:
 
     with pytest.raises(TrajectoryNotOpen) as refused:
         trajectory.decline_referral(
-            on=SESSION_ON, reason=DeclineReason.DUPLICATE, recorded_by=COACH
+            DeclineReferral(on=SESSION_ON, reason=DeclineReason.DUPLICATE),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "trajectory_not_open"
@@ -322,7 +349,7 @@ def test_a_declined_referral_cannot_be_declined_again() -> None:
         ),
         pytest.param(
             lambda t: t.suspend(
-                on=SESSION_ON, reason=SuspensionReason.CARE, recorded_by=COACH
+                Suspend(on=SESSION_ON, reason=SuspensionReason.CARE), recorded_by=COACH
             ),
             TrajectoryNotOpen,
             "trajectory_not_open",
@@ -330,10 +357,12 @@ def test_a_declined_referral_cannot_be_declined_again() -> None:
         ),
         pytest.param(
             lambda t: t.correct_entry_profile(
-                on=SESSION_ON,
-                field=ProfileField.POSTCODE,
-                value="9050",
-                reason="typo",
+                CorrectEntryProfile(
+                    on=SESSION_ON,
+                    field=ProfileField.POSTCODE,
+                    value="9050",
+                    reason="typo",
+                ),
                 recorded_by=COACH,
             ),
             TrajectoryNotOpen,
@@ -342,7 +371,7 @@ def test_a_declined_referral_cannot_be_declined_again() -> None:
         ),
         pytest.param(
             lambda t: t.reopen(
-                on=SESSION_ON, reason="reached after all", recorded_by=COACH
+                Reopen(on=SESSION_ON, reason="reached after all"), recorded_by=COACH
             ),
             ExitRequired,
             "exit_required",
@@ -476,16 +505,54 @@ def test_an_intake_postcode_that_is_not_belgian_is_refused(postcode: str) -> Non
     assert trajectory.collect_events() == []
 
 
-def test_an_intake_needs_the_coach_who_takes_the_trajectory() -> None:
+def test_an_intake_needs_the_coach_it_names() -> None:
     trajectory = referred()
     trajectory.collect_events()
+    intake = CompleteIntake(
+        on=INTAKE_ON,
+        coach_id=coach_ref().id,
+        rung=2,
+        labour_status=LabourStatus.UNEMPLOYED,
+        education_level=EducationLevel.ISCED_0_2,
+        disability=False,
+        postcode="9000",
+    )
 
     with pytest.raises(InvalidValue) as refused:
-        take_in(trajectory, coach=" ")
+        trajectory.complete_intake(intake, COACH, coach=coach_ref(OTHER_COACH))
 
     assert refused.value.code == "invalid_value"
     assert "coach" in refused.value.message
     assert trajectory.collect_events() == []
+
+
+def test_an_intake_by_a_coach_of_another_organisation_is_refused() -> None:
+    trajectory = referred()
+    trajectory.collect_events()
+    elsewhere = coach_ref(OTHER_COACH, "Groep Intro")
+
+    with pytest.raises(CoachOfAnotherOrganisation) as refused:
+        take_in(trajectory, coach=elsewhere)
+
+    assert refused.value.code == "coach_of_another_organisation"
+    assert refused.value.message == (
+        "Jan is a coach of Groep Intro, not of Werkburo Oost-Vlaanderen, which runs "
+        "the trajectory"
+    )
+    assert trajectory.collect_events() == []
+
+
+def test_an_intake_names_its_coach_by_id_and_name() -> None:
+    trajectory = referred()
+
+    take_in(trajectory, coach=COACH)
+
+    [event] = trajectory.collect_events()[1:]
+    assert (vars(event)["coach"], vars(event)["coach_id"]) == (
+        COACH,
+        coach_ref(COACH).id,
+    )
+    assert trajectory.coach_id == coach_ref(COACH).id
 
 
 def test_an_intake_records_each_barrier_once() -> None:
@@ -533,10 +600,9 @@ def test_an_entry_profile_correction_after_intake_changes_that_field(
     trajectory = taken_in()
 
     trajectory.correct_entry_profile(
-        on=SESSION_ON,
-        field=field,
-        value=value,
-        reason="mistyped at intake",
+        CorrectEntryProfile(
+            on=SESSION_ON, field=field, value=value, reason="mistyped at intake"
+        ),
         recorded_by=COACH,
     )
 
@@ -550,10 +616,12 @@ def test_an_entry_profile_correction_before_intake_is_refused() -> None:
 
     with pytest.raises(IntakeRequired) as refused:
         trajectory.correct_entry_profile(
-            on=INTAKE_ON,
-            field=ProfileField.POSTCODE,
-            value="9050",
-            reason="mistyped",
+            CorrectEntryProfile(
+                on=INTAKE_ON,
+                field=ProfileField.POSTCODE,
+                value="9050",
+                reason="mistyped",
+            ),
             recorded_by=COACH,
         )
 
@@ -568,10 +636,9 @@ def test_an_entry_profile_correction_needs_a_reason() -> None:
 
     with pytest.raises(ReasonRequired) as refused:
         trajectory.correct_entry_profile(
-            on=SESSION_ON,
-            field=ProfileField.POSTCODE,
-            value="9050",
-            reason="  ",
+            CorrectEntryProfile(
+                on=SESSION_ON, field=ProfileField.POSTCODE, value="9050", reason="  "
+            ),
             recorded_by=COACH,
         )
 
@@ -587,10 +654,12 @@ def test_an_entry_profile_correction_that_changes_nothing_is_refused() -> None:
 
     with pytest.raises(CorrectionChangesNothing) as refused:
         trajectory.correct_entry_profile(
-            on=SESSION_ON,
-            field=ProfileField.POSTCODE,
-            value="9000",
-            reason="checked again",
+            CorrectEntryProfile(
+                on=SESSION_ON,
+                field=ProfileField.POSTCODE,
+                value="9000",
+                reason="checked again",
+            ),
             recorded_by=COACH,
         )
 
@@ -619,7 +688,8 @@ def test_an_entry_profile_correction_to_an_invalid_value_is_refused(
 
     with pytest.raises(InvalidValue) as refused:
         trajectory.correct_entry_profile(
-            on=SESSION_ON, field=field, value=value, reason="typo", recorded_by=COACH
+            CorrectEntryProfile(on=SESSION_ON, field=field, value=value, reason="typo"),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == code
@@ -630,12 +700,12 @@ def test_an_entry_profile_correction_to_an_invalid_value_is_refused(
 def test_the_entry_profile_changes_only_through_a_correction() -> None:
     trajectory = taken_in(rung=2, barriers=[Barrier.HOUSING])
 
-    trajectory.assess_ladder(on=SESSION_ON, rung=4, recorded_by=COACH)
+    trajectory.assess_ladder(AssessLadder(on=SESSION_ON, rung=4), recorded_by=COACH)
     trajectory.identify_barrier(
-        on=SESSION_ON, barrier=Barrier.DIGITAL, recorded_by=COACH
+        IdentifyBarrier(on=SESSION_ON, barrier=Barrier.DIGITAL), recorded_by=COACH
     )
     trajectory.resolve_barrier(
-        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+        ResolveBarrier(on=SESSION_ON, barrier=Barrier.HOUSING), recorded_by=COACH
     )
 
     assert trajectory.rung_at_intake == 2
@@ -648,10 +718,9 @@ def test_correcting_the_intake_rung_moves_the_latest_rung_when_not_reassessed() 
     trajectory = taken_in(rung=2)
 
     trajectory.correct_entry_profile(
-        on=SESSION_ON,
-        field=ProfileField.RUNG,
-        value=1,
-        reason="typo",
+        CorrectEntryProfile(
+            on=SESSION_ON, field=ProfileField.RUNG, value=1, reason="typo"
+        ),
         recorded_by=COACH,
     )
 
@@ -661,13 +730,12 @@ def test_correcting_the_intake_rung_moves_the_latest_rung_when_not_reassessed() 
 
 def test_correcting_the_intake_rung_keeps_a_later_assessment_as_latest_rung() -> None:
     trajectory = taken_in(rung=2)
-    trajectory.assess_ladder(on=SESSION_ON, rung=4, recorded_by=COACH)
+    trajectory.assess_ladder(AssessLadder(on=SESSION_ON, rung=4), recorded_by=COACH)
 
     trajectory.correct_entry_profile(
-        on=SESSION_ON,
-        field=ProfileField.RUNG,
-        value=1,
-        reason="typo",
+        CorrectEntryProfile(
+            on=SESSION_ON, field=ProfileField.RUNG, value=1, reason="typo"
+        ),
         recorded_by=COACH,
     )
 
@@ -677,13 +745,12 @@ def test_correcting_the_intake_rung_keeps_a_later_assessment_as_latest_rung() ->
 
 def test_correcting_the_intake_rung_keeps_an_equal_later_assessment_as_latest() -> None:
     trajectory = taken_in(rung=2)
-    trajectory.assess_ladder(on=SESSION_ON, rung=2, recorded_by=COACH)
+    trajectory.assess_ladder(AssessLadder(on=SESSION_ON, rung=2), recorded_by=COACH)
 
     trajectory.correct_entry_profile(
-        on=SESSION_ON,
-        field=ProfileField.RUNG,
-        value=1,
-        reason="typo",
+        CorrectEntryProfile(
+            on=SESSION_ON, field=ProfileField.RUNG, value=1, reason="typo"
+        ),
         recorded_by=COACH,
     )
 
@@ -696,10 +763,12 @@ def test_an_entry_profile_correction_dated_before_the_intake_is_refused() -> Non
 
     with pytest.raises(DateBeforeIntake):
         trajectory.correct_entry_profile(
-            on=date(2024, 2, 5),
-            field=ProfileField.POSTCODE,
-            value="9050",
-            reason="typo",
+            CorrectEntryProfile(
+                on=date(2024, 2, 5),
+                field=ProfileField.POSTCODE,
+                value="9050",
+                reason="typo",
+            ),
             recorded_by=COACH,
         )
 
@@ -710,7 +779,7 @@ def test_an_entry_profile_correction_dated_before_the_intake_is_refused() -> Non
 def test_a_new_coach_can_be_assigned_after_intake() -> None:
     trajectory = taken_in(coach=COACH)
 
-    trajectory.assign_coach(on=SESSION_ON, coach=OTHER_COACH, recorded_by=COACH)
+    assign(trajectory, SESSION_ON, OTHER_COACH)
 
     assert trajectory.coach == OTHER_COACH
 
@@ -718,7 +787,7 @@ def test_a_new_coach_can_be_assigned_after_intake() -> None:
 def test_a_new_coach_can_be_assigned_while_suspended() -> None:
     trajectory = suspended()
 
-    trajectory.assign_coach(on=date(2024, 3, 20), coach=OTHER_COACH, recorded_by=COACH)
+    assign(trajectory, date(2024, 3, 20), OTHER_COACH)
 
     assert trajectory.coach == OTHER_COACH
     assert trajectory.stage is Stage.SUSPENDED
@@ -729,7 +798,7 @@ def test_a_coach_cannot_be_assigned_before_intake() -> None:
     trajectory.collect_events()
 
     with pytest.raises(IntakeRequired) as refused:
-        trajectory.assign_coach(on=INTAKE_ON, coach=OTHER_COACH, recorded_by=COACH)
+        assign(trajectory, INTAKE_ON, OTHER_COACH)
 
     assert refused.value.code == "intake_required"
     assert "coach assignment" in refused.value.message
@@ -741,9 +810,7 @@ def test_a_coach_cannot_be_assigned_after_exit() -> None:
     trajectory.collect_events()
 
     with pytest.raises(TrajectoryNotOpen) as refused:
-        trajectory.assign_coach(
-            on=date(2024, 7, 1), coach=OTHER_COACH, recorded_by=COACH
-        )
+        assign(trajectory, date(2024, 7, 1), OTHER_COACH)
 
     assert refused.value.code == "trajectory_not_open"
     assert "completed" in refused.value.message
@@ -755,22 +822,31 @@ def test_the_current_coach_cannot_be_assigned_again() -> None:
     trajectory.collect_events()
 
     with pytest.raises(CoachAlreadyAssigned) as refused:
-        trajectory.assign_coach(on=SESSION_ON, coach=COACH, recorded_by=COACH)
+        assign(trajectory, SESSION_ON, COACH)
 
     assert refused.value.code == "coach_already_assigned"
     assert "Hilde" in refused.value.message
     assert trajectory.collect_events() == []
 
 
-def test_a_coach_assignment_needs_the_coach_name() -> None:
+def test_a_coach_of_another_organisation_cannot_be_assigned() -> None:
     trajectory = taken_in()
     trajectory.collect_events()
 
-    with pytest.raises(InvalidValue) as refused:
-        trajectory.assign_coach(on=SESSION_ON, coach="", recorded_by=COACH)
+    with pytest.raises(CoachOfAnotherOrganisation):
+        assign(trajectory, SESSION_ON, coach_ref(OTHER_COACH, "Groep Intro"))
 
-    assert refused.value.code == "invalid_value"
-    assert "coach" in refused.value.message
+    assert trajectory.collect_events() == []
+
+
+def test_the_same_coach_by_another_spelling_is_not_assigned_again() -> None:
+    """The coach is one person whatever the case or accents of their name."""
+    trajectory = taken_in(coach="Hélène Dubois")
+    trajectory.collect_events()
+
+    with pytest.raises(CoachAlreadyAssigned):
+        assign(trajectory, SESSION_ON, "helene  DUBOIS")
+
     assert trajectory.collect_events() == []
 
 
@@ -778,9 +854,7 @@ def test_a_coach_assignment_dated_before_the_intake_is_refused() -> None:
     trajectory = taken_in()
 
     with pytest.raises(DateBeforeIntake):
-        trajectory.assign_coach(
-            on=date(2024, 2, 5), coach=OTHER_COACH, recorded_by=COACH
-        )
+        assign(trajectory, date(2024, 2, 5), OTHER_COACH)
 
 
 # Participation ladder -----------------------------------------------------------------
@@ -797,7 +871,7 @@ def test_the_latest_rung_is_the_intake_rung_until_an_assessment() -> None:
 def test_a_ladder_assessment_after_intake_becomes_the_latest_rung() -> None:
     trajectory = taken_in(rung=2)
 
-    trajectory.assess_ladder(on=SESSION_ON, rung=5, recorded_by=COACH)
+    trajectory.assess_ladder(AssessLadder(on=SESSION_ON, rung=5), recorded_by=COACH)
 
     assert trajectory.latest_rung == 5
     assert trajectory.rung_at_intake == 2
@@ -808,7 +882,7 @@ def test_a_ladder_assessment_before_intake_is_refused() -> None:
     trajectory.collect_events()
 
     with pytest.raises(IntakeRequired) as refused:
-        trajectory.assess_ladder(on=INTAKE_ON, rung=3, recorded_by=COACH)
+        trajectory.assess_ladder(AssessLadder(on=INTAKE_ON, rung=3), recorded_by=COACH)
 
     assert refused.value.code == "intake_required"
     assert "ladder assessment" in refused.value.message
@@ -820,7 +894,9 @@ def test_a_ladder_assessment_dated_before_the_intake_is_refused() -> None:
     trajectory.collect_events()
 
     with pytest.raises(DateBeforeIntake) as refused:
-        trajectory.assess_ladder(on=date(2024, 2, 14), rung=3, recorded_by=COACH)
+        trajectory.assess_ladder(
+            AssessLadder(on=date(2024, 2, 14), rung=3), recorded_by=COACH
+        )
 
     assert refused.value.code == "date_before_intake"
     assert "2024-02-14" in refused.value.message
@@ -834,7 +910,9 @@ def test_a_ladder_assessment_outside_1_to_6_is_refused(rung: int) -> None:
     trajectory.collect_events()
 
     with pytest.raises(RungOutOfRange) as refused:
-        trajectory.assess_ladder(on=SESSION_ON, rung=rung, recorded_by=COACH)
+        trajectory.assess_ladder(
+            AssessLadder(on=SESSION_ON, rung=rung), recorded_by=COACH
+        )
 
     assert refused.value.code == "rung_out_of_range"
     assert f"rung {rung} " in refused.value.message
@@ -849,7 +927,7 @@ def test_an_identified_barrier_is_open() -> None:
     trajectory = taken_in(barriers=[Barrier.HOUSING])
 
     trajectory.identify_barrier(
-        on=SESSION_ON, barrier=Barrier.DIGITAL, recorded_by=COACH
+        IdentifyBarrier(on=SESSION_ON, barrier=Barrier.DIGITAL), recorded_by=COACH
     )
 
     assert trajectory.open_barriers == [Barrier.HOUSING, Barrier.DIGITAL]
@@ -861,7 +939,7 @@ def test_a_barrier_that_is_already_open_cannot_be_identified_again() -> None:
 
     with pytest.raises(BarrierAlreadyOpen) as refused:
         trajectory.identify_barrier(
-            on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+            IdentifyBarrier(on=SESSION_ON, barrier=Barrier.HOUSING), recorded_by=COACH
         )
 
     assert refused.value.code == "barrier_already_open"
@@ -873,7 +951,7 @@ def test_an_open_barrier_can_be_resolved() -> None:
     trajectory = taken_in(barriers=[Barrier.HOUSING, Barrier.MOBILITY])
 
     trajectory.resolve_barrier(
-        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+        ResolveBarrier(on=SESSION_ON, barrier=Barrier.HOUSING), recorded_by=COACH
     )
 
     assert trajectory.open_barriers == [Barrier.MOBILITY]
@@ -885,7 +963,7 @@ def test_a_barrier_never_identified_cannot_be_resolved() -> None:
 
     with pytest.raises(BarrierNotOpen) as refused:
         trajectory.resolve_barrier(
-            on=SESSION_ON, barrier=Barrier.ADDICTION, recorded_by=COACH
+            ResolveBarrier(on=SESSION_ON, barrier=Barrier.ADDICTION), recorded_by=COACH
         )
 
     assert refused.value.code == "barrier_not_open"
@@ -896,13 +974,14 @@ def test_a_barrier_never_identified_cannot_be_resolved() -> None:
 def test_a_resolved_barrier_cannot_be_resolved_again() -> None:
     trajectory = taken_in(barriers=[Barrier.HOUSING])
     trajectory.resolve_barrier(
-        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+        ResolveBarrier(on=SESSION_ON, barrier=Barrier.HOUSING), recorded_by=COACH
     )
     trajectory.collect_events()
 
     with pytest.raises(BarrierNotOpen) as refused:
         trajectory.resolve_barrier(
-            on=date(2024, 3, 5), barrier=Barrier.HOUSING, recorded_by=COACH
+            ResolveBarrier(on=date(2024, 3, 5), barrier=Barrier.HOUSING),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "barrier_not_open"
@@ -913,11 +992,11 @@ def test_a_resolved_barrier_cannot_be_resolved_again() -> None:
 def test_a_resolved_barrier_can_be_identified_again() -> None:
     trajectory = taken_in(barriers=[Barrier.HOUSING])
     trajectory.resolve_barrier(
-        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+        ResolveBarrier(on=SESSION_ON, barrier=Barrier.HOUSING), recorded_by=COACH
     )
 
     trajectory.identify_barrier(
-        on=date(2024, 5, 6), barrier=Barrier.HOUSING, recorded_by=COACH
+        IdentifyBarrier(on=date(2024, 5, 6), barrier=Barrier.HOUSING), recorded_by=COACH
     )
 
     assert trajectory.open_barriers == [Barrier.HOUSING]
@@ -929,7 +1008,7 @@ def test_a_barrier_cannot_be_identified_before_intake() -> None:
 
     with pytest.raises(IntakeRequired) as refused:
         trajectory.identify_barrier(
-            on=INTAKE_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+            IdentifyBarrier(on=INTAKE_ON, barrier=Barrier.HOUSING), recorded_by=COACH
         )
 
     assert refused.value.code == "intake_required"
@@ -1244,9 +1323,11 @@ def test_an_ended_placement_is_no_longer_current() -> None:
     trajectory = placed()
 
     trajectory.end_placement(
-        placement_id=PLACEMENT_ID,
-        on=date(2024, 5, 31),
-        reason=PlacementEndReason.CONTRACT_ENDED,
+        EndPlacement(
+            placement_id=PLACEMENT_ID,
+            on=date(2024, 5, 31),
+            reason=PlacementEndReason.CONTRACT_ENDED,
+        ),
         recorded_by=COACH,
     )
 
@@ -1261,9 +1342,11 @@ def test_a_placement_can_end_on_the_day_it_started() -> None:
     trajectory = placed()
 
     trajectory.end_placement(
-        placement_id=PLACEMENT_ID,
-        on=PLACEMENT_ON,
-        reason=PlacementEndReason.PARTICIPANT_LEFT,
+        EndPlacement(
+            placement_id=PLACEMENT_ID,
+            on=PLACEMENT_ON,
+            reason=PlacementEndReason.PARTICIPANT_LEFT,
+        ),
         recorded_by=COACH,
     )
 
@@ -1276,9 +1359,11 @@ def test_a_placement_end_before_its_start_is_refused() -> None:
 
     with pytest.raises(PlacementEndBeforeStart) as refused:
         trajectory.end_placement(
-            placement_id=PLACEMENT_ID,
-            on=date(2024, 4, 1),
-            reason=PlacementEndReason.DISMISSED,
+            EndPlacement(
+                placement_id=PLACEMENT_ID,
+                on=date(2024, 4, 1),
+                reason=PlacementEndReason.DISMISSED,
+            ),
             recorded_by=COACH,
         )
 
@@ -1291,18 +1376,22 @@ def test_a_placement_end_before_its_start_is_refused() -> None:
 def test_a_placement_ends_only_once() -> None:
     trajectory = placed()
     trajectory.end_placement(
-        placement_id=PLACEMENT_ID,
-        on=date(2024, 5, 31),
-        reason=PlacementEndReason.CONTRACT_ENDED,
+        EndPlacement(
+            placement_id=PLACEMENT_ID,
+            on=date(2024, 5, 31),
+            reason=PlacementEndReason.CONTRACT_ENDED,
+        ),
         recorded_by=COACH,
     )
     trajectory.collect_events()
 
     with pytest.raises(PlacementAlreadyEnded) as refused:
         trajectory.end_placement(
-            placement_id=PLACEMENT_ID,
-            on=date(2024, 6, 3),
-            reason=PlacementEndReason.OTHER,
+            EndPlacement(
+                placement_id=PLACEMENT_ID,
+                on=date(2024, 6, 3),
+                reason=PlacementEndReason.OTHER,
+            ),
             recorded_by=COACH,
         )
 
@@ -1319,9 +1408,11 @@ def test_a_placement_never_started_cannot_end() -> None:
 
     with pytest.raises(UnknownPlacement) as refused:
         trajectory.end_placement(
-            placement_id=OTHER_PLACEMENT_ID,
-            on=date(2024, 5, 31),
-            reason=PlacementEndReason.OTHER,
+            EndPlacement(
+                placement_id=OTHER_PLACEMENT_ID,
+                on=date(2024, 5, 31),
+                reason=PlacementEndReason.OTHER,
+            ),
             recorded_by=COACH,
         )
 
@@ -1337,7 +1428,7 @@ def test_an_active_trajectory_can_be_suspended() -> None:
     trajectory = taken_in()
 
     trajectory.suspend(
-        on=SUSPENSION_ON, reason=SuspensionReason.DETENTION, recorded_by=COACH
+        Suspend(on=SUSPENSION_ON, reason=SuspensionReason.DETENTION), recorded_by=COACH
     )
 
     assert trajectory.stage is Stage.SUSPENDED
@@ -1352,7 +1443,8 @@ def test_a_suspended_trajectory_cannot_be_suspended_again() -> None:
 
     with pytest.raises(AlreadySuspended) as refused:
         trajectory.suspend(
-            on=date(2024, 3, 25), reason=SuspensionReason.CARE, recorded_by=COACH
+            Suspend(on=date(2024, 3, 25), reason=SuspensionReason.CARE),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "already_suspended"
@@ -1365,7 +1457,8 @@ def test_a_suspended_trajectory_can_be_resumed() -> None:
     trajectory = suspended()
 
     trajectory.resume(
-        on=date(2024, 4, 15), reason=SuspensionReason.HOSPITALISATION, recorded_by=COACH
+        Resume(on=date(2024, 4, 15), reason=SuspensionReason.HOSPITALISATION),
+        recorded_by=COACH,
     )
 
     assert trajectory.stage is Stage.ACTIVE
@@ -1375,11 +1468,13 @@ def test_a_suspended_trajectory_can_be_resumed() -> None:
 def test_suspension_and_resumption_alternate() -> None:
     trajectory = suspended()
     trajectory.resume(
-        on=date(2024, 4, 15), reason=SuspensionReason.HOSPITALISATION, recorded_by=COACH
+        Resume(on=date(2024, 4, 15), reason=SuspensionReason.HOSPITALISATION),
+        recorded_by=COACH,
     )
 
     trajectory.suspend(
-        on=date(2024, 5, 6), reason=SuspensionReason.WAITING_LIST, recorded_by=COACH
+        Suspend(on=date(2024, 5, 6), reason=SuspensionReason.WAITING_LIST),
+        recorded_by=COACH,
     )
 
     assert trajectory.stage is Stage.SUSPENDED
@@ -1392,7 +1487,7 @@ def test_an_active_trajectory_cannot_be_resumed() -> None:
 
     with pytest.raises(NotSuspended) as refused:
         trajectory.resume(
-            on=SESSION_ON, reason=SuspensionReason.CARE, recorded_by=COACH
+            Resume(on=SESSION_ON, reason=SuspensionReason.CARE), recorded_by=COACH
         )
 
     assert refused.value.code == "not_suspended"
@@ -1406,7 +1501,8 @@ def test_a_resumption_before_the_suspension_is_refused() -> None:
 
     with pytest.raises(ResumptionBeforeSuspension) as refused:
         trajectory.resume(
-            on=date(2024, 3, 17), reason=SuspensionReason.CARE, recorded_by=COACH
+            Resume(on=date(2024, 3, 17), reason=SuspensionReason.CARE),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "resumption_before_suspension"
@@ -1422,7 +1518,7 @@ def test_a_suspension_before_intake_is_refused() -> None:
 
     with pytest.raises(IntakeRequired) as refused:
         trajectory.suspend(
-            on=INTAKE_ON, reason=SuspensionReason.CARE, recorded_by=COACH
+            Suspend(on=INTAKE_ON, reason=SuspensionReason.CARE), recorded_by=COACH
         )
 
     assert refused.value.code == "intake_required"
@@ -1436,7 +1532,8 @@ def test_a_suspension_dated_before_the_intake_is_refused() -> None:
 
     with pytest.raises(DateBeforeIntake) as refused:
         trajectory.suspend(
-            on=date(2024, 2, 10), reason=SuspensionReason.CARE, recorded_by=COACH
+            Suspend(on=date(2024, 2, 10), reason=SuspensionReason.CARE),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "date_before_intake"
@@ -1451,7 +1548,8 @@ def test_an_exited_trajectory_cannot_be_suspended() -> None:
 
     with pytest.raises(TrajectoryNotOpen) as refused:
         trajectory.suspend(
-            on=date(2024, 7, 1), reason=SuspensionReason.CARE, recorded_by=COACH
+            Suspend(on=date(2024, 7, 1), reason=SuspensionReason.CARE),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "trajectory_not_open"
@@ -1466,7 +1564,7 @@ def test_a_completion_on_the_last_events_date_ends_the_trajectory() -> None:
     trajectory = placed()
 
     trajectory.complete(
-        on=PLACEMENT_ON, destination=Destination.EMPLOYED, recorded_by=COACH
+        Complete(on=PLACEMENT_ON, destination=Destination.EMPLOYED), recorded_by=COACH
     )
 
     assert trajectory.stage is Stage.COMPLETED
@@ -1482,7 +1580,8 @@ def test_a_completion_before_the_last_events_date_is_refused() -> None:
 
     with pytest.raises(DateBeforeLastEvent) as refused:
         trajectory.complete(
-            on=date(2024, 4, 1), destination=Destination.EMPLOYED, recorded_by=COACH
+            Complete(on=date(2024, 4, 1), destination=Destination.EMPLOYED),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "date_before_last_event"
@@ -1495,7 +1594,9 @@ def test_a_completion_before_the_last_events_date_is_refused() -> None:
 def test_a_suspended_trajectory_can_be_completed() -> None:
     trajectory = suspended()
 
-    trajectory.complete(on=EXIT_ON, destination=Destination.OTHER, recorded_by=COACH)
+    trajectory.complete(
+        Complete(on=EXIT_ON, destination=Destination.OTHER), recorded_by=COACH
+    )
 
     assert trajectory.stage is Stage.COMPLETED
     assert trajectory.suspended_on is None
@@ -1507,7 +1608,7 @@ def test_a_completion_before_intake_is_refused() -> None:
 
     with pytest.raises(IntakeRequired) as refused:
         trajectory.complete(
-            on=EXIT_ON, destination=Destination.EMPLOYED, recorded_by=COACH
+            Complete(on=EXIT_ON, destination=Destination.EMPLOYED), recorded_by=COACH
         )
 
     assert refused.value.code == "intake_required"
@@ -1520,19 +1621,22 @@ def test_a_completion_before_intake_is_refused() -> None:
     [
         pytest.param(
             lambda t: t.complete(
-                on=date(2024, 7, 1), destination=Destination.OTHER, recorded_by=COACH
+                Complete(on=date(2024, 7, 1), destination=Destination.OTHER),
+                recorded_by=COACH,
             ),
             id="completion",
         ),
         pytest.param(
             lambda t: t.drop_out(
-                on=date(2024, 7, 1), reason=DropoutReason.MOVED, recorded_by=COACH
+                DropOut(on=date(2024, 7, 1), reason=DropoutReason.MOVED),
+                recorded_by=COACH,
             ),
             id="dropout",
         ),
         pytest.param(
             lambda t: t.identify_barrier(
-                on=date(2024, 7, 1), barrier=Barrier.DEBT_INCOME, recorded_by=COACH
+                IdentifyBarrier(on=date(2024, 7, 1), barrier=Barrier.DEBT_INCOME),
+                recorded_by=COACH,
             ),
             id="barrier",
         ),
@@ -1558,7 +1662,7 @@ def test_a_dropout_with_a_reason_ends_the_trajectory() -> None:
     trajectory = taken_in()
 
     trajectory.drop_out(
-        on=EXIT_ON, reason=DropoutReason.MENTAL_HEALTH, recorded_by=COACH
+        DropOut(on=EXIT_ON, reason=DropoutReason.MENTAL_HEALTH), recorded_by=COACH
     )
 
     assert trajectory.stage is Stage.DROPPED_OUT
@@ -1572,7 +1676,9 @@ def test_a_dropout_needs_a_reason() -> None:
     trajectory.collect_events()
 
     with pytest.raises(DropoutReasonRequired) as refused:
-        trajectory.drop_out(on=EXIT_ON, reason=None, recorded_by=COACH)
+        # Typed as required; an untyped caller (an import, say) may still send none.
+        untyped: Any = None
+        trajectory.drop_out(DropOut(on=EXIT_ON, reason=untyped), recorded_by=COACH)
 
     assert refused.value.code == "dropout_reason_required"
     assert "dropout needs a reason" in refused.value.message
@@ -1586,7 +1692,8 @@ def test_a_dropout_before_the_last_events_date_is_refused() -> None:
 
     with pytest.raises(DateBeforeLastEvent) as refused:
         trajectory.drop_out(
-            on=date(2024, 3, 29), reason=DropoutReason.WITHDREW, recorded_by=COACH
+            DropOut(on=date(2024, 3, 29), reason=DropoutReason.WITHDREW),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "date_before_last_event"
@@ -1601,7 +1708,8 @@ def test_a_dropout_is_terminal() -> None:
 
     with pytest.raises(TrajectoryNotOpen) as refused:
         trajectory.complete(
-            on=date(2024, 7, 1), destination=Destination.EMPLOYED, recorded_by=COACH
+            Complete(on=date(2024, 7, 1), destination=Destination.EMPLOYED),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "trajectory_not_open"
@@ -1620,7 +1728,8 @@ def test_an_exit_result_observed_within_28_days_of_the_exit_is_recorded(
     trajectory = exited()
 
     trajectory.record_exit_result(
-        observed_on=observed_on, status=ExitStatus.EMPLOYED, recorded_by=COACH
+        RecordExitResult(observed_on=observed_on, status=ExitStatus.EMPLOYED),
+        recorded_by=COACH,
     )
 
     assert trajectory.exit_result is ExitStatus.EMPLOYED
@@ -1631,7 +1740,8 @@ def test_an_exit_result_after_a_dropout_is_recorded() -> None:
     trajectory = dropped_out()
 
     trajectory.record_exit_result(
-        observed_on=date(2024, 7, 5), status=ExitStatus.INACTIVE, recorded_by=COACH
+        RecordExitResult(observed_on=date(2024, 7, 5), status=ExitStatus.INACTIVE),
+        recorded_by=COACH,
     )
 
     assert trajectory.exit_result is ExitStatus.INACTIVE
@@ -1646,7 +1756,8 @@ def test_an_exit_result_observed_outside_28_days_of_the_exit_is_refused(
 
     with pytest.raises(ObservationOutsideWindow) as refused:
         trajectory.record_exit_result(
-            observed_on=observed_on, status=ExitStatus.EMPLOYED, recorded_by=COACH
+            RecordExitResult(observed_on=observed_on, status=ExitStatus.EMPLOYED),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "observation_outside_window"
@@ -1662,7 +1773,8 @@ def test_an_exit_result_before_the_exit_is_refused() -> None:
 
     with pytest.raises(ExitRequired) as refused:
         trajectory.record_exit_result(
-            observed_on=SESSION_ON, status=ExitStatus.JOB_SEARCHING, recorded_by=COACH
+            RecordExitResult(observed_on=SESSION_ON, status=ExitStatus.JOB_SEARCHING),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "exit_required"
@@ -1674,13 +1786,15 @@ def test_an_exit_result_before_the_exit_is_refused() -> None:
 def test_an_exit_result_is_recorded_once() -> None:
     trajectory = exited()
     trajectory.record_exit_result(
-        observed_on=date(2024, 7, 1), status=ExitStatus.EMPLOYED, recorded_by=COACH
+        RecordExitResult(observed_on=date(2024, 7, 1), status=ExitStatus.EMPLOYED),
+        recorded_by=COACH,
     )
     trajectory.collect_events()
 
     with pytest.raises(ExitResultAlreadyRecorded) as refused:
         trajectory.record_exit_result(
-            observed_on=date(2024, 7, 8), status=ExitStatus.UNKNOWN, recorded_by=COACH
+            RecordExitResult(observed_on=date(2024, 7, 8), status=ExitStatus.UNKNOWN),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "exit_result_already_recorded"
@@ -1708,9 +1822,9 @@ def test_a_follow_up_observed_within_30_days_of_its_milestone_is_recorded(
     trajectory = exited()
 
     trajectory.record_follow_up(
-        milestone=milestone,
-        observed_on=observed_on,
-        status=ExitStatus.EMPLOYED,
+        RecordFollowUp(
+            milestone=milestone, observed_on=observed_on, status=ExitStatus.EMPLOYED
+        ),
         recorded_by=COACH,
     )
 
@@ -1734,9 +1848,9 @@ def test_a_follow_up_observed_outside_30_days_of_its_milestone_is_refused(
 
     with pytest.raises(ObservationOutsideWindow) as refused:
         trajectory.record_follow_up(
-            milestone=milestone,
-            observed_on=observed_on,
-            status=ExitStatus.EMPLOYED,
+            RecordFollowUp(
+                milestone=milestone, observed_on=observed_on, status=ExitStatus.EMPLOYED
+            ),
             recorded_by=COACH,
         )
 
@@ -1752,15 +1866,16 @@ def test_a_follow_up_observed_outside_30_days_of_its_milestone_is_refused(
 def test_a_follow_up_due_on_a_missing_day_falls_due_on_the_months_last_day() -> None:
     trajectory = taken_in()
     trajectory.complete(
-        on=date(2024, 8, 31), destination=Destination.EMPLOYED, recorded_by=COACH
+        Complete(on=date(2024, 8, 31), destination=Destination.EMPLOYED),
+        recorded_by=COACH,
     )
     trajectory.collect_events()
 
     with pytest.raises(ObservationOutsideWindow) as refused:
         trajectory.record_follow_up(
-            milestone=6,
-            observed_on=date(2025, 3, 31),
-            status=ExitStatus.EMPLOYED,
+            RecordFollowUp(
+                milestone=6, observed_on=date(2025, 3, 31), status=ExitStatus.EMPLOYED
+            ),
             recorded_by=COACH,
         )
 
@@ -1775,9 +1890,9 @@ def test_a_follow_up_at_an_unknown_milestone_is_refused() -> None:
 
     with pytest.raises(UnknownMilestone) as refused:
         trajectory.record_follow_up(
-            milestone=3,
-            observed_on=date(2024, 9, 30),
-            status=ExitStatus.EMPLOYED,
+            RecordFollowUp(
+                milestone=3, observed_on=date(2024, 9, 30), status=ExitStatus.EMPLOYED
+            ),
             recorded_by=COACH,
         )
 
@@ -1792,9 +1907,9 @@ def test_a_follow_up_before_the_exit_is_refused() -> None:
 
     with pytest.raises(ExitRequired) as refused:
         trajectory.record_follow_up(
-            milestone=6,
-            observed_on=date(2024, 8, 15),
-            status=ExitStatus.EMPLOYED,
+            RecordFollowUp(
+                milestone=6, observed_on=date(2024, 8, 15), status=ExitStatus.EMPLOYED
+            ),
             recorded_by=COACH,
         )
 
@@ -1806,16 +1921,16 @@ def test_a_follow_up_before_the_exit_is_refused() -> None:
 def test_each_milestone_has_its_own_follow_up() -> None:
     trajectory = exited()
     trajectory.record_follow_up(
-        milestone=6,
-        observed_on=date(2024, 12, 20),
-        status=ExitStatus.EMPLOYED,
+        RecordFollowUp(
+            milestone=6, observed_on=date(2024, 12, 20), status=ExitStatus.EMPLOYED
+        ),
         recorded_by=COACH,
     )
 
     trajectory.record_follow_up(
-        milestone=12,
-        observed_on=date(2025, 6, 30),
-        status=ExitStatus.SELF_EMPLOYED,
+        RecordFollowUp(
+            milestone=12, observed_on=date(2025, 6, 30), status=ExitStatus.SELF_EMPLOYED
+        ),
         recorded_by=COACH,
     )
 
@@ -1828,18 +1943,18 @@ def test_each_milestone_has_its_own_follow_up() -> None:
 def test_a_follow_up_is_recorded_once_per_milestone() -> None:
     trajectory = exited()
     trajectory.record_follow_up(
-        milestone=6,
-        observed_on=date(2024, 12, 20),
-        status=ExitStatus.EMPLOYED,
+        RecordFollowUp(
+            milestone=6, observed_on=date(2024, 12, 20), status=ExitStatus.EMPLOYED
+        ),
         recorded_by=COACH,
     )
     trajectory.collect_events()
 
     with pytest.raises(FollowUpAlreadyRecorded) as refused:
         trajectory.record_follow_up(
-            milestone=6,
-            observed_on=date(2025, 1, 3),
-            status=ExitStatus.INACTIVE,
+            RecordFollowUp(
+                milestone=6, observed_on=date(2025, 1, 3), status=ExitStatus.INACTIVE
+            ),
             recorded_by=COACH,
         )
 
@@ -1857,7 +1972,7 @@ def test_an_exit_can_be_reopened_within_90_days(on: date) -> None:
     trajectory = exited()
 
     trajectory.reopen(
-        on=on, reason="lost the job in the trial period", recorded_by=COACH
+        Reopen(on=on, reason="lost the job in the trial period"), recorded_by=COACH
     )
 
     assert trajectory.stage is Stage.ACTIVE
@@ -1869,16 +1984,21 @@ def test_an_exit_can_be_reopened_within_90_days(on: date) -> None:
 def test_a_reopened_trajectory_is_the_same_participation_and_can_exit_again() -> None:
     trajectory = exited()
     trajectory.record_exit_result(
-        observed_on=date(2024, 7, 1), status=ExitStatus.EMPLOYED, recorded_by=COACH
+        RecordExitResult(observed_on=date(2024, 7, 1), status=ExitStatus.EMPLOYED),
+        recorded_by=COACH,
     )
-    trajectory.reopen(on=date(2024, 8, 1), reason="lost the job", recorded_by=COACH)
+    trajectory.reopen(
+        Reopen(on=date(2024, 8, 1), reason="lost the job"), recorded_by=COACH
+    )
     hold_session(trajectory, on=date(2024, 8, 5))
 
     trajectory.drop_out(
-        on=date(2024, 9, 2), reason=DropoutReason.LOST_CONTACT, recorded_by=COACH
+        DropOut(on=date(2024, 9, 2), reason=DropoutReason.LOST_CONTACT),
+        recorded_by=COACH,
     )
     trajectory.record_exit_result(
-        observed_on=date(2024, 9, 9), status=ExitStatus.UNKNOWN, recorded_by=COACH
+        RecordExitResult(observed_on=date(2024, 9, 9), status=ExitStatus.UNKNOWN),
+        recorded_by=COACH,
     )
 
     assert trajectory.stage is Stage.DROPPED_OUT
@@ -1892,7 +2012,9 @@ def test_reopening_more_than_90_days_after_the_exit_is_refused() -> None:
     trajectory.collect_events()
 
     with pytest.raises(ReopenWindowPassed) as refused:
-        trajectory.reopen(on=date(2024, 9, 27), reason="came back", recorded_by=COACH)
+        trajectory.reopen(
+            Reopen(on=date(2024, 9, 27), reason="came back"), recorded_by=COACH
+        )
 
     assert refused.value.code == "reopen_window_passed"
     assert "2024-09-27" in refused.value.message
@@ -1906,7 +2028,9 @@ def test_reopening_dated_before_the_exit_is_refused() -> None:
     trajectory.collect_events()
 
     with pytest.raises(DateBeforeExit) as refused:
-        trajectory.reopen(on=date(2024, 6, 27), reason="came back", recorded_by=COACH)
+        trajectory.reopen(
+            Reopen(on=date(2024, 6, 27), reason="came back"), recorded_by=COACH
+        )
 
     assert refused.value.code == "date_before_exit"
     assert "2024-06-27" in refused.value.message
@@ -1917,12 +2041,15 @@ def test_reopening_dated_before_the_exit_is_refused() -> None:
 def test_reopening_dated_before_an_exit_result_already_recorded_is_refused() -> None:
     trajectory = exited()
     trajectory.record_exit_result(
-        observed_on=date(2024, 7, 10), status=ExitStatus.EMPLOYED, recorded_by=COACH
+        RecordExitResult(observed_on=date(2024, 7, 10), status=ExitStatus.EMPLOYED),
+        recorded_by=COACH,
     )
     trajectory.collect_events()
 
     with pytest.raises(DateBeforeLastEvent) as refused:
-        trajectory.reopen(on=date(2024, 7, 1), reason="came back", recorded_by=COACH)
+        trajectory.reopen(
+            Reopen(on=date(2024, 7, 1), reason="came back"), recorded_by=COACH
+        )
 
     assert refused.value.code == "date_before_last_event"
     assert "2024-07-01" in refused.value.message
@@ -1934,14 +2061,16 @@ def test_reopening_dated_before_an_exit_result_already_recorded_is_refused() -> 
 def test_correcting_the_entry_barriers_corrects_the_open_barriers_too() -> None:
     trajectory = taken_in()
     trajectory.identify_barrier(
-        on=SESSION_ON, barrier=Barrier.DIGITAL, recorded_by=COACH
+        IdentifyBarrier(on=SESSION_ON, barrier=Barrier.DIGITAL), recorded_by=COACH
     )
 
     trajectory.correct_entry_profile(
-        on=SESSION_ON,
-        field=ProfileField.BARRIERS,
-        value=[Barrier.HOUSING, Barrier.DEBT_INCOME],
-        reason="mobility was noted for the wrong participant",
+        CorrectEntryProfile(
+            on=SESSION_ON,
+            field=ProfileField.BARRIERS,
+            value=[Barrier.HOUSING, Barrier.DEBT_INCOME],
+            reason="mobility was noted for the wrong participant",
+        ),
         recorded_by=COACH,
     )
 
@@ -1958,7 +2087,7 @@ def test_an_open_trajectory_cannot_be_reopened() -> None:
     trajectory.collect_events()
 
     with pytest.raises(ExitRequired) as refused:
-        trajectory.reopen(on=SESSION_ON, reason="came back", recorded_by=COACH)
+        trajectory.reopen(Reopen(on=SESSION_ON, reason="came back"), recorded_by=COACH)
 
     assert refused.value.code == "exit_required"
     assert "reopening" in refused.value.message
@@ -1971,7 +2100,7 @@ def test_reopening_needs_a_reason() -> None:
     trajectory.collect_events()
 
     with pytest.raises(ReasonRequired) as refused:
-        trajectory.reopen(on=date(2024, 7, 1), reason=" ", recorded_by=COACH)
+        trajectory.reopen(Reopen(on=date(2024, 7, 1), reason=" "), recorded_by=COACH)
 
     assert refused.value.code == "reason_required"
     assert "reopening" in refused.value.message
@@ -1986,7 +2115,8 @@ def test_a_retracted_session_leaves_the_state_as_if_it_never_happened() -> None:
     hold_session(trajectory, on=date(2024, 3, 20), minutes=90)
 
     trajectory.retract_entry(
-        on=date(2024, 3, 21), version=3, reason="wrong dossier", recorded_by=COACH
+        RetractEntry(on=date(2024, 3, 21), version=3, reason="wrong dossier"),
+        recorded_by=COACH,
     )
 
     assert trajectory.sessions_held == 0
@@ -2001,7 +2131,8 @@ def test_a_retracted_entry_stays_in_the_history_beside_its_retraction() -> None:
     hold_session(trajectory, on=date(2024, 3, 20))
 
     trajectory.retract_entry(
-        on=date(2024, 3, 21), version=3, reason="wrong dossier", recorded_by=COACH
+        RetractEntry(on=date(2024, 3, 21), version=3, reason="wrong dossier"),
+        recorded_by=COACH,
     )
 
     history = trajectory.collect_events()
@@ -2022,11 +2153,13 @@ def test_after_a_retracted_session_a_later_exit_may_predate_it() -> None:
     trajectory = taken_in()
     hold_session(trajectory, on=date(2024, 5, 20))
     trajectory.retract_entry(
-        on=date(2024, 5, 21), version=3, reason="wrong date", recorded_by=COACH
+        RetractEntry(on=date(2024, 5, 21), version=3, reason="wrong date"),
+        recorded_by=COACH,
     )
 
     trajectory.complete(
-        on=date(2024, 5, 1), destination=Destination.VOLUNTEERING, recorded_by=COACH
+        Complete(on=date(2024, 5, 1), destination=Destination.VOLUNTEERING),
+        recorded_by=COACH,
     )
 
     assert trajectory.exit_on == date(2024, 5, 1)
@@ -2036,7 +2169,8 @@ def test_a_retracted_session_frees_its_place_under_the_cap() -> None:
     trajectory = taken_in()
     hold_session(trajectory, on=date(2024, 3, 4), session_cap=1)
     trajectory.retract_entry(
-        on=date(2024, 3, 5), version=3, reason="double entry", recorded_by=COACH
+        RetractEntry(on=date(2024, 3, 5), version=3, reason="double entry"),
+        recorded_by=COACH,
     )
 
     hold_session(trajectory, on=date(2024, 3, 11), session_cap=1)
@@ -2047,7 +2181,8 @@ def test_a_retracted_session_frees_its_place_under_the_cap() -> None:
 def test_a_retracted_decline_lets_the_intake_follow() -> None:
     trajectory = declined()
     trajectory.retract_entry(
-        on=INTAKE_ON, version=2, reason="declined the wrong referral", recorded_by=COACH
+        RetractEntry(on=INTAKE_ON, version=2, reason="declined the wrong referral"),
+        recorded_by=COACH,
     )
 
     take_in(trajectory, on=date(2024, 2, 20))
@@ -2060,7 +2195,8 @@ def test_a_retracted_completion_leaves_the_trajectory_open() -> None:
     trajectory = exited()
 
     trajectory.retract_entry(
-        on=date(2024, 7, 1), version=4, reason="completed too early", recorded_by=COACH
+        RetractEntry(on=date(2024, 7, 1), version=4, reason="completed too early"),
+        recorded_by=COACH,
     )
 
     assert trajectory.stage is Stage.ACTIVE
@@ -2071,15 +2207,15 @@ def test_a_retracted_completion_leaves_the_trajectory_open() -> None:
 def test_a_retracted_correction_restores_the_intake_value() -> None:
     trajectory = taken_in(postcode="9000")
     trajectory.correct_entry_profile(
-        on=SESSION_ON,
-        field=ProfileField.POSTCODE,
-        value="9050",
-        reason="moved",
+        CorrectEntryProfile(
+            on=SESSION_ON, field=ProfileField.POSTCODE, value="9050", reason="moved"
+        ),
         recorded_by=COACH,
     )
 
     trajectory.retract_entry(
-        on=SESSION_ON, version=3, reason="had not moved", recorded_by=COACH
+        RetractEntry(on=SESSION_ON, version=3, reason="had not moved"),
+        recorded_by=COACH,
     )
 
     assert trajectory.postcode == "9000"
@@ -2087,11 +2223,14 @@ def test_a_retracted_correction_restores_the_intake_value() -> None:
 
 def test_a_retracted_assessment_leaves_the_previous_latest_rung() -> None:
     trajectory = taken_in(rung=2)
-    trajectory.assess_ladder(on=SESSION_ON, rung=3, recorded_by=COACH)
-    trajectory.assess_ladder(on=date(2024, 5, 6), rung=5, recorded_by=COACH)
+    trajectory.assess_ladder(AssessLadder(on=SESSION_ON, rung=3), recorded_by=COACH)
+    trajectory.assess_ladder(
+        AssessLadder(on=date(2024, 5, 6), rung=5), recorded_by=COACH
+    )
 
     trajectory.retract_entry(
-        on=date(2024, 5, 7), version=4, reason="other participant", recorded_by=COACH
+        RetractEntry(on=date(2024, 5, 7), version=4, reason="other participant"),
+        recorded_by=COACH,
     )
 
     assert trajectory.latest_rung == 3
@@ -2102,9 +2241,11 @@ def test_a_retracted_assessment_leaves_the_previous_latest_rung() -> None:
     [
         pytest.param(
             lambda t: t.end_placement(
-                placement_id=PLACEMENT_ID,
-                on=date(2024, 5, 31),
-                reason=PlacementEndReason.CONTRACT_ENDED,
+                EndPlacement(
+                    placement_id=PLACEMENT_ID,
+                    on=date(2024, 5, 31),
+                    reason=PlacementEndReason.CONTRACT_ENDED,
+                ),
                 recorded_by=COACH,
             ),
             3,
@@ -2122,11 +2263,13 @@ def test_a_retracted_assessment_leaves_the_previous_latest_rung() -> None:
         pytest.param(
             lambda t: (
                 t.complete(
-                    on=EXIT_ON, destination=Destination.OTHER, recorded_by=COACH
+                    Complete(on=EXIT_ON, destination=Destination.OTHER),
+                    recorded_by=COACH,
                 ),
                 t.record_exit_result(
-                    observed_on=date(2024, 7, 1),
-                    status=ExitStatus.EMPLOYED,
+                    RecordExitResult(
+                        observed_on=date(2024, 7, 1), status=ExitStatus.EMPLOYED
+                    ),
                     recorded_by=COACH,
                 ),
             ),
@@ -2147,7 +2290,8 @@ def test_a_retraction_that_would_break_a_later_event_is_refused(
 
     with pytest.raises(RetractionBreaksHistory) as refused:
         trajectory.retract_entry(
-            on=date(2024, 7, 2), version=version, reason="error", recorded_by=COACH
+            RetractEntry(on=date(2024, 7, 2), version=version, reason="error"),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "retraction_breaks_history"
@@ -2164,7 +2308,8 @@ def test_the_referral_cannot_be_retracted() -> None:
 
     with pytest.raises(EntryNotRetractable) as refused:
         trajectory.retract_entry(
-            on=SESSION_ON, version=1, reason="duplicate", recorded_by=COACH
+            RetractEntry(on=SESSION_ON, version=1, reason="duplicate"),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "entry_not_retractable"
@@ -2176,12 +2321,14 @@ def test_the_referral_cannot_be_retracted() -> None:
 def test_a_retraction_cannot_be_retracted() -> None:
     trajectory = taken_in()
     hold_session(trajectory)
-    trajectory.retract_entry(on=SESSION_ON, version=3, reason="typo", recorded_by=COACH)
+    trajectory.retract_entry(
+        RetractEntry(on=SESSION_ON, version=3, reason="typo"), recorded_by=COACH
+    )
     trajectory.collect_events()
 
     with pytest.raises(EntryNotRetractable) as refused:
         trajectory.retract_entry(
-            on=SESSION_ON, version=4, reason="undo", recorded_by=COACH
+            RetractEntry(on=SESSION_ON, version=4, reason="undo"), recorded_by=COACH
         )
 
     assert refused.value.code == "entry_not_retractable"
@@ -2194,12 +2341,14 @@ def test_a_retraction_cannot_be_retracted() -> None:
 def test_an_entry_already_retracted_cannot_be_retracted_again() -> None:
     trajectory = taken_in()
     hold_session(trajectory)
-    trajectory.retract_entry(on=SESSION_ON, version=3, reason="typo", recorded_by=COACH)
+    trajectory.retract_entry(
+        RetractEntry(on=SESSION_ON, version=3, reason="typo"), recorded_by=COACH
+    )
     trajectory.collect_events()
 
     with pytest.raises(EntryNotRetractable) as refused:
         trajectory.retract_entry(
-            on=SESSION_ON, version=3, reason="again", recorded_by=COACH
+            RetractEntry(on=SESSION_ON, version=3, reason="again"), recorded_by=COACH
         )
 
     assert refused.value.code == "entry_not_retractable"
@@ -2215,7 +2364,8 @@ def test_a_version_that_does_not_exist_cannot_be_retracted(version: int) -> None
 
     with pytest.raises(UnknownVersion) as refused:
         trajectory.retract_entry(
-            on=SESSION_ON, version=version, reason="typo", recorded_by=COACH
+            RetractEntry(on=SESSION_ON, version=version, reason="typo"),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "unknown_version"
@@ -2230,7 +2380,9 @@ def test_a_retraction_needs_a_reason() -> None:
     trajectory.collect_events()
 
     with pytest.raises(ReasonRequired) as refused:
-        trajectory.retract_entry(on=SESSION_ON, version=3, reason="", recorded_by=COACH)
+        trajectory.retract_entry(
+            RetractEntry(on=SESSION_ON, version=3, reason=""), recorded_by=COACH
+        )
 
     assert refused.value.code == "reason_required"
     assert "retraction" in refused.value.message
@@ -2244,13 +2396,15 @@ def test_a_retraction_needs_a_reason() -> None:
 def test_a_barrier_cannot_be_resolved_before_it_was_identified() -> None:
     trajectory = taken_in()
     trajectory.identify_barrier(
-        on=date(2024, 3, 10), barrier=Barrier.DIGITAL, recorded_by=COACH
+        IdentifyBarrier(on=date(2024, 3, 10), barrier=Barrier.DIGITAL),
+        recorded_by=COACH,
     )
     trajectory.collect_events()
 
     with pytest.raises(ResolutionBeforeIdentification) as refused:
         trajectory.resolve_barrier(
-            on=date(2024, 3, 5), barrier=Barrier.DIGITAL, recorded_by=COACH
+            ResolveBarrier(on=date(2024, 3, 5), barrier=Barrier.DIGITAL),
+            recorded_by=COACH,
         )
 
     assert refused.value.code == "resolution_before_identification"
@@ -2262,11 +2416,12 @@ def test_a_barrier_cannot_be_resolved_before_it_was_identified() -> None:
 def test_a_barrier_is_resolved_on_or_after_its_identification() -> None:
     trajectory = taken_in()
     trajectory.identify_barrier(
-        on=date(2024, 3, 10), barrier=Barrier.DIGITAL, recorded_by=COACH
+        IdentifyBarrier(on=date(2024, 3, 10), barrier=Barrier.DIGITAL),
+        recorded_by=COACH,
     )
 
     trajectory.resolve_barrier(
-        on=date(2024, 3, 10), barrier=Barrier.DIGITAL, recorded_by=COACH
+        ResolveBarrier(on=date(2024, 3, 10), barrier=Barrier.DIGITAL), recorded_by=COACH
     )
 
     assert Barrier.DIGITAL not in trajectory.open_barriers
@@ -2275,7 +2430,8 @@ def test_a_barrier_is_resolved_on_or_after_its_identification() -> None:
 def test_a_session_entered_late_inside_a_past_suspension_is_refused() -> None:
     trajectory = suspended()
     trajectory.resume(
-        on=date(2024, 4, 1), reason=SuspensionReason.HOSPITALISATION, recorded_by=COACH
+        Resume(on=date(2024, 4, 1), reason=SuspensionReason.HOSPITALISATION),
+        recorded_by=COACH,
     )
     trajectory.collect_events()
 
@@ -2302,7 +2458,8 @@ def test_a_suspension_dated_before_the_last_recorded_event_is_refused() -> None:
 
     with pytest.raises(DateBeforeLastEvent) as refused:
         trajectory.suspend(
-            on=date(2024, 3, 18), reason=SuspensionReason.CARE, recorded_by=COACH
+            Suspend(on=date(2024, 3, 18), reason=SuspensionReason.CARE),
+            recorded_by=COACH,
         )
 
     assert "2024-03-18" in refused.value.message
@@ -2316,10 +2473,12 @@ def test_reordering_the_entry_barriers_is_no_correction() -> None:
 
     with pytest.raises(CorrectionChangesNothing):
         trajectory.correct_entry_profile(
-            on=SESSION_ON,
-            field=ProfileField.BARRIERS,
-            value=list(reversed(INTAKE_BARRIERS)),
-            reason="order",
+            CorrectEntryProfile(
+                on=SESSION_ON,
+                field=ProfileField.BARRIERS,
+                value=list(reversed(INTAKE_BARRIERS)),
+                reason="order",
+            ),
             recorded_by=COACH,
         )
 
@@ -2340,7 +2499,8 @@ def test_a_retraction_still_works_with_notes_left_out_of_the_journal() -> None:
     hold_session(trajectory, on=date(2024, 3, 5), note="second")
 
     trajectory.retract_entry(
-        on=date(2024, 3, 6), version=3, reason="wrong person", recorded_by=COACH
+        RetractEntry(on=date(2024, 3, 6), version=3, reason="wrong person"),
+        recorded_by=COACH,
     )
 
     assert trajectory.sessions_held == 1
@@ -2350,15 +2510,17 @@ def test_a_retraction_still_works_with_notes_left_out_of_the_journal() -> None:
 def test_a_barrier_correction_leaves_an_identified_barrier_open() -> None:
     trajectory = taken_in(barriers=[])
     trajectory.identify_barrier(
-        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+        IdentifyBarrier(on=SESSION_ON, barrier=Barrier.HOUSING), recorded_by=COACH
     )
 
     for barriers in ([Barrier.HOUSING], []):
         trajectory.correct_entry_profile(
-            on=SESSION_ON,
-            field=ProfileField.BARRIERS,
-            value=barriers,
-            reason="typo",
+            CorrectEntryProfile(
+                on=SESSION_ON,
+                field=ProfileField.BARRIERS,
+                value=barriers,
+                reason="typo",
+            ),
             recorded_by=COACH,
         )
 
@@ -2368,15 +2530,17 @@ def test_a_barrier_correction_leaves_an_identified_barrier_open() -> None:
 def test_a_barrier_correction_does_not_reopen_a_resolved_barrier() -> None:
     trajectory = taken_in(barriers=[Barrier.HOUSING])
     trajectory.resolve_barrier(
-        on=SESSION_ON, barrier=Barrier.HOUSING, recorded_by=COACH
+        ResolveBarrier(on=SESSION_ON, barrier=Barrier.HOUSING), recorded_by=COACH
     )
 
     for barriers in ([Barrier.MOBILITY], [Barrier.HOUSING]):
         trajectory.correct_entry_profile(
-            on=SESSION_ON,
-            field=ProfileField.BARRIERS,
-            value=barriers,
-            reason="typo",
+            CorrectEntryProfile(
+                on=SESSION_ON,
+                field=ProfileField.BARRIERS,
+                value=barriers,
+                reason="typo",
+            ),
             recorded_by=COACH,
         )
 

@@ -7,7 +7,9 @@ from fastapi.testclient import TestClient
 from application.access import Role
 from application.settings import Settings
 from interfaces.http.app import create_app
-from tests.interfaces.helpers import ORGANISATION, ApiClient
+from tests.interfaces.helpers import COACHES
+from tests.interfaces.helpers import ORGANISATION
+from tests.interfaces.helpers import ApiClient
 
 STAFF_NAME = "Hilde"
 
@@ -24,6 +26,9 @@ def signed_in(client: ApiClient) -> ApiClient:
             organisation=ORGANISATION if staff else None,
         )
         client.tokens[role] = secret
+    coaches = client.app.state.service.coaches  # type: ignore[attr-defined]
+    for name in COACHES:
+        coaches.ensure(name, ORGANISATION, recorded_by="test admin")
     client.headers.update(client.as_role(Role.STAFF))
     return client
 

@@ -11,6 +11,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from application.access import Role
+from domain.coach import Coach
 
 PROGRAMME = "BUSO-AALST"
 ORGANISATION = "Werkburo Oost-Vlaanderen"
@@ -57,11 +58,21 @@ def referral_body(participant_id: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def intake(**overrides: Any) -> dict[str, Any]:
+# The coaches the client fixture registers in ORGANISATION (``signed_in``).
+COACHES = ("Hilde", "Jens", "Bram", "An")
+
+
+def coach_id(name: str, organisation: str = ORGANISATION) -> str:
+    """The id of the organisation's coach of that name."""
+    return str(Coach.id_for(organisation, name))
+
+
+def intake(coach: str = "Hilde", **overrides: Any) -> dict[str, Any]:
+    """An intake by the coach named ``coach`` (one of COACHES)."""
     return {
         "type": "IntakeCompleted",
         "on": INTAKE_ON,
-        "coach": "Hilde",
+        "coach_id": coach_id(coach),
         "rung": 2,
         "labour_status": "unemployed",
         "education_level": "isced_0_2",
@@ -142,8 +153,10 @@ def register_programme(client: TestClient, **overrides: Any) -> dict[str, Any]:
 
 
 def register_participant(client: TestClient, **overrides: Any) -> str:
-    body = created(client.post("/participants", json=participant_body(**overrides)))
-    return str(body["id"])
+    """A new participant: another person than any registered with the same name
+    and birth date (``confirmed_new_person``), unless ``overrides`` say otherwise."""
+    body = participant_body(**{"confirmed_new_person": True, **overrides})
+    return str(created(client.post("/participants", json=body))["id"])
 
 
 def refer(client: TestClient, **overrides: Any) -> str:
@@ -215,3 +228,9 @@ def post_with_raw_headers(
             return await raw.post(url, json=body, headers=headers)
 
     return asyncio.run(post())
+
+
+def caught_up(client: TestClient) -> None:
+    """Waits until the app's views have processed every write committed so far (on
+    their tracking positions)."""
+    client.app.state.views.wait()  # type: ignore[attr-defined]

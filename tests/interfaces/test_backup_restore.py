@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from application.demo import load_demo
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
+from interfaces.demo.loading import load_demo
 from tests.conftest import _postgres_bin
 
 pytestmark = pytest.mark.postgres

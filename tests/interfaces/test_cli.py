@@ -1,18 +1,20 @@
 from datetime import date
-from uuid import UUID, uuid4
+from uuid import UUID
+from uuid import uuid4
 
 import pytest
 from typer.testing import CliRunner
 
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
-from domain.vocabulary import (
-    Barrier,
-    SessionMode,
-    SessionSetting,
-)
+from domain.commands import HoldSession
+from domain.commands import RetractEntry
+from domain.vocabulary import Barrier
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
 from interfaces.cli.main import app
-from tests.service_builders import register_buso_programme, taken_in
+from tests.service_builders import register_buso_programme
+from tests.service_builders import taken_in
 
 runner = CliRunner()
 
@@ -30,20 +32,22 @@ def trajectory_with_a_retracted_session(url: str) -> str:
     service = Trajectories(Settings(database_url=url))
     register_buso_programme(service)
     trajectory_id: UUID = taken_in(service)
-    service.hold_session(
+    service.record(
         trajectory_id,
-        on=date(2024, 2, 20),
-        minutes=45,
-        mode=SessionMode.INDIVIDUAL,
-        setting=SessionSetting.WORKPLACE,
-        note="visited the bakery",
+        HoldSession(
+            on=date(2024, 2, 20),
+            minutes=45,
+            mode=SessionMode.INDIVIDUAL,
+            setting=SessionSetting.WORKPLACE,
+            note="visited the bakery",
+        ),
         recorded_by="Hilde",
     )
-    service.retract_entry(
+    service.record(
         trajectory_id,
-        on=date(2024, 3, 1),
-        version=3,
-        reason="recorded on the wrong trajectory",
+        RetractEntry(
+            on=date(2024, 3, 1), version=3, reason="recorded on the wrong trajectory"
+        ),
         recorded_by="Hilde",
     )
     service.close()
@@ -198,9 +202,9 @@ def test_demo_registers_the_seed_programmes_and_generates_trajectories(
     result = runner.invoke(app, ["demo", "--trajectories", "12", "--seed", "3"])
 
     assert result.exit_code == 0, result.output
-    assert "5 programmes" in result.output and "12 trajectories" in result.output
+    assert "6 programmes" in result.output and "12 trajectories" in result.output
     service = Trajectories(Settings(database_url=store))
-    assert len(service.programmes()) == 5
+    assert len(service.programmes()) == 6
     service.close()
 
 
@@ -213,7 +217,7 @@ def test_demo_writes_from_worker_processes_on_postgresql(
     result = runner.invoke(app, ["demo", "--trajectories", "12", "--workers", "2"])
 
     assert result.exit_code == 0, result.output
-    assert "5 programmes" in result.output and "12 trajectories" in result.output
+    assert "6 programmes" in result.output and "12 trajectories" in result.output
     service = Trajectories(Settings(database_url=postgres_url))
     try:
         referrals = service.recorder.select_notifications(

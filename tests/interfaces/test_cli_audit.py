@@ -6,10 +6,11 @@ from uuid import UUID
 
 from typer.testing import CliRunner
 
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from interfaces.cli.main import app
-from tests.service_builders import register_buso_programme, taken_in
+from tests.service_builders import register_buso_programme
+from tests.service_builders import taken_in
 
 runner = CliRunner()
 
@@ -41,7 +42,7 @@ def test_an_intact_store_exits_0_with_what_it_covered(store: str) -> None:
 
     assert result.exit_code == 0, result.output
     assert "every chain holds" in result.output
-    assert "events in 5 histories" in result.output
+    assert "events in 7 histories" in result.output
 
 
 def test_a_broken_link_exits_1_naming_it(store: str) -> None:
@@ -53,7 +54,7 @@ def test_a_broken_link_exits_1_naming_it(store: str) -> None:
     assert result.exit_code == 1
     output = " ".join(result.output.split())
     assert f"BROKEN {trajectory_id} at version 1 (deleted)" in output
-    assert "1 of 5 histories are broken" in output
+    assert "1 of 7 histories are broken" in output
 
 
 def test_the_json_report_names_the_first_broken_link(store: str) -> None:

@@ -9,10 +9,12 @@ from uuid import UUID
 import pytest
 from typer.testing import CliRunner
 
-from application.privacy.keys import MasterKey, new_key_text
+from application.privacy.keys import MasterKey
+from application.privacy.keys import new_key_text
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
-from domain.participant import ParticipantErasedError
+from domain.commands import RegisterParticipant
+from domain.errors import ParticipantErasedError
 from domain.vocabulary import Gender
 from interfaces.cli.main import app
 from tests.conftest import TEST_MASTER_KEY
@@ -24,10 +26,12 @@ def registered(store: str) -> UUID:
     service = Trajectories(Settings(database_url=store))
     try:
         return service.register_participant(
-            given_name="Ysaline",
-            family_name="Dewaelheyns",
-            birth_date=date(2004, 5, 6),
-            gender=Gender.F,
+            RegisterParticipant(
+                given_name="Ysaline",
+                family_name="Dewaelheyns",
+                birth_date=date(2004, 5, 6),
+                gender=Gender.F,
+            ),
             recorded_by="Hilde",
         ).id
     finally:

@@ -8,9 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from application.access import Role, hash_token
+from application.access import Role
+from application.access import hash_token
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from interfaces.cli.main import app
 from interfaces.http.app import create_app
 

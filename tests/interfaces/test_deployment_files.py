@@ -13,7 +13,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 APP_SERVICES = ("api", "projector")
 SECRETS = ("TRAJECTORY_MASTER_KEY", "POSTGRES_PASSWORD")
+# The database cluster's own: its nodes take them (tests/interfaces/test_compose_ha.py).
+CLUSTER_SECRETS = ("PATRONI_SUPERUSER_PASSWORD", "PATRONI_REPLICATION_PASSWORD")
+NODES = ("pg1", "pg2", "pg3")
+FILLED = {
+    "POSTGRES_PASSWORD": "pw",
+    "PATRONI_SUPERUSER_PASSWORD": "su",
+    "PATRONI_REPLICATION_PASSWORD": "rep",
+}
 A_MASTER_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -210,27 +219,32 @@ def test_interpolate_refuses_an_invalid_template(template: str) -> None:
 # --- docker-compose.yml ---------------------------------------------------------------
 
 
-def test_compose_has_postgres_api_and_projector_and_no_other_service() -> None:
-    assert set(compose()["services"]) == {"postgres", "api", "projector"}
+def test_compose_has_the_cluster_api_and_projector_and_no_other_service() -> None:
+    etcd = {"etcd1", "etcd2", "etcd3"}
+    assert set(compose()["services"]) == etcd | set(NODES) | {"api", "projector"}
 
 
 def test_compose_has_no_obsolete_version_key() -> None:
     assert "version" not in compose()
 
 
-def test_postgres_keeps_its_data_in_a_named_volume_declared_at_top_level() -> None:
-    volumes = service("postgres")["volumes"]
-    assert "pgdata:/var/lib/postgresql/data" in volumes
-    assert "pgdata" in compose()["volumes"]
+@pytest.mark.parametrize("name", NODES)
+def test_each_node_keeps_its_data_in_a_named_volume_declared_at_top_level(
+    name: str,
+) -> None:
+    assert service(name)["volumes"] == [f"{name}:/var/lib/postgresql/data"]
+    assert name in compose()["volumes"]
 
 
-def test_postgres_is_healthy_when_pg_isready_answers_and_publishes_no_port() -> None:
-    postgres = service("postgres")
-    test = postgres["healthcheck"]["test"]
-    assert test[0] == "CMD-SHELL"
-    assert test[1].startswith("pg_isready ")
-    assert "-U trajectory" in test[1] and "-d trajectory" in test[1]
-    assert "ports" not in postgres
+@pytest.mark.parametrize("name", NODES)
+def test_each_node_is_healthy_when_patroni_says_so_and_publishes_no_port(
+    name: str,
+) -> None:
+    node = service(name)
+    test = node["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python3", "-c"]
+    assert "127.0.0.1:8008/health" in test[3]
+    assert "ports" not in node
 
 
 def test_api_serves_without_feeding_the_views() -> None:
@@ -245,8 +259,9 @@ def test_api_builds_the_image_that_the_projector_runs() -> None:
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_service_waits_for_a_healthy_postgres(name: str) -> None:
-    assert service(name)["depends_on"]["postgres"] == {"condition": "service_healthy"}
+def test_app_service_waits_for_every_database_node_to_be_healthy(name: str) -> None:
+    for node in NODES:
+        assert service(name)["depends_on"][node] == {"condition": "service_healthy"}
 
 
 def test_api_healthcheck_asks_for_health_as_the_image_does() -> None:
@@ -309,13 +324,16 @@ def test_app_service_writes_no_secret_value_in_the_compose_file(name: str) -> No
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_service_database_url_points_at_the_postgres_service(name: str) -> None:
+def test_app_service_database_url_points_at_every_node_for_the_primary(
+    name: str,
+) -> None:
     env = {"POSTGRES_PASSWORD": "pw", "TRAJECTORY_MASTER_KEY": A_MASTER_KEY}
     url = urlsplit(interpolate(environment(name)["TRAJECTORY_DATABASE_URL"], env))
     assert url.scheme == "postgresql"
-    assert url.hostname == "postgres"
+    assert url.netloc == "trajectory:pw@" + ",".join(f"{n}:5432" for n in NODES)
     assert (url.username, url.password) == ("trajectory", "pw")
-    assert url.path == "/" + service("postgres")["environment"]["POSTGRES_DB"]
+    assert url.path == "/trajectory"  # the database the cluster's set-up creates
+    assert url.query == "target_session_attrs=read-write"
 
 
 def test_every_variable_the_compose_file_uses_is_in_env_example() -> None:
@@ -324,10 +342,10 @@ def test_every_variable_the_compose_file_uses_is_in_env_example() -> None:
     assert used <= set(env_example()), used - set(env_example())
 
 
-@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("secret", SECRETS + CLUSTER_SECRETS)
 def test_compose_refuses_to_load_until_each_secret_is_filled_in(secret: str) -> None:
     env = env_example() | {"TRAJECTORY_MASTER_KEY": A_MASTER_KEY}
-    env |= {"POSTGRES_PASSWORD": "pw", secret: ""}
+    env |= FILLED | {secret: ""}
     with pytest.raises(KeyError) as raised:
         for text in strings_in(compose()):
             interpolate(text, env)
@@ -336,7 +354,7 @@ def test_compose_refuses_to_load_until_each_secret_is_filled_in(secret: str) -> 
 
 def test_compose_resolves_with_env_example_once_the_secrets_are_filled_in() -> None:
     env = env_example() | {"TRAJECTORY_MASTER_KEY": A_MASTER_KEY}
-    env |= {"POSTGRES_PASSWORD": "pw"}
+    env |= FILLED
     resolved = [interpolate(text, env) for text in strings_in(compose())]
     assert "8000:8000" in resolved
     assert A_MASTER_KEY in resolved
@@ -345,7 +363,7 @@ def test_compose_resolves_with_env_example_once_the_secrets_are_filled_in() -> N
 # --- .env.example ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("secret", SECRETS + CLUSTER_SECRETS)
 def test_env_example_leaves_each_secret_empty(secret: str) -> None:
     assert env_example()[secret] == ""
 

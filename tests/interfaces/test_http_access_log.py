@@ -9,22 +9,20 @@ from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
 from application.access import Role
-from application.trajectories import Trajectories
+from application.service import Trajectories
 from application.views import Views
 from tests.interfaces.conftest import STAFF_NAME
-from tests.interfaces.helpers import (
-    ORGANISATION,
-    as_role,
-    error_fields,
-    intake,
-    participant_body,
-    recorded,
-    referral_body,
-    register_participant,
-    register_programme,
-    session,
-    taken_in,
-)
+from tests.interfaces.helpers import ORGANISATION
+from tests.interfaces.helpers import as_role
+from tests.interfaces.helpers import error_fields
+from tests.interfaces.helpers import intake
+from tests.interfaces.helpers import participant_body
+from tests.interfaces.helpers import recorded
+from tests.interfaces.helpers import referral_body
+from tests.interfaces.helpers import register_participant
+from tests.interfaces.helpers import register_programme
+from tests.interfaces.helpers import session
+from tests.interfaces.helpers import taken_in
 
 PARTICIPANT_ROUTE = "GET /participants/{participant_id}"
 HISTORY_ROUTE = "GET /trajectories/{trajectory_id}/history"

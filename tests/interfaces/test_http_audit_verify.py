@@ -7,13 +7,11 @@ from uuid import UUID
 from fastapi.testclient import TestClient
 
 from application.access import Role
-from tests.interfaces.helpers import (
-    as_role,
-    recorded,
-    register_programme,
-    session,
-    taken_in,
-)
+from tests.interfaces.helpers import as_role
+from tests.interfaces.helpers import recorded
+from tests.interfaces.helpers import register_programme
+from tests.interfaces.helpers import session
+from tests.interfaces.helpers import taken_in
 
 
 def change_a_stored_byte(client: TestClient, trajectory_id: str, version: int) -> None:
@@ -116,7 +114,7 @@ def test_the_verification_streams_its_progress_then_the_report(
 
 def test_a_second_verification_at_once_is_told_to_retry(client: TestClient) -> None:
     service: Any = client.app.state.service  # type: ignore[attr-defined]
-    with service._verifying:  # a verification is running
+    with service.verifier._running:  # a verification is running
         response = client.get("/audit/verify", headers=as_role(client, Role.AUDITOR))
 
     assert response.status_code == 503
@@ -153,3 +151,18 @@ def test_a_kept_seal_is_checked_and_a_malformed_one_refused(client: TestClient) 
     assert holds.json()["seal"] != kept
     assert malformed.status_code == 422
     assert "POSITION:DIGEST" in malformed.text and "seal" in malformed.text
+
+
+def test_a_history_with_an_event_deleted_is_named_damaged(client: TestClient) -> None:
+    trajectory_id = a_history(client)
+    delete_a_stored_event(client, trajectory_id, 3)
+
+    response = client.get(
+        f"/trajectories/{trajectory_id}/history", headers=as_role(client, Role.AUDITOR)
+    )
+
+    assert response.status_code == 500
+    detail = response.json()["detail"]
+    assert detail["code"] == "history_damaged"
+    assert "version 3 is missing before 4" in detail["message"]
+    assert "run `trajectory verify`" in detail["message"]

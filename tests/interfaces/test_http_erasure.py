@@ -1,7 +1,9 @@
 """Erasure end to end, over HTTP: after a participant is erased, nothing in the
 database (a full ``pg_dump``; the SQLite file and its write-ahead log, byte for byte)
-holds any of their values or the key that opened them, while everyone else's are
-still read through the API, also after a restart, and every history still verifies.
+holds any of their values, the key that opened them or their rows in the search
+index, while everyone else's are still read and found through the API, also after a
+restart, and every history still verifies. Before the erasure, the search index
+holds nothing readable of anyone.
 
 Stored events are ``bytea`` on PostgreSQL, which ``pg_dump`` writes in hex: every
 value is searched for as text and as hex, and a value stored in clear (the employer
@@ -9,10 +11,12 @@ of a placement) is found that way, so the search is known to work.
 """
 
 import contextlib
+import hashlib
 import logging
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,23 +27,25 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.access import Role
+from application.privacy.index import name_terms
 from application.settings import Settings
-from application.storage import IDEMPOTENCY_TABLE, KEYS_TABLE
+from application.storage import IDEMPOTENCY_TABLE
+from application.storage import KEYS_TABLE
+from application.storage import SEARCH_TABLE
+from domain.participant import name_words
 from interfaces.http.app import create_app
 from tests.interfaces.conftest import signed_in
-from tests.interfaces.helpers import (
-    UNKNOWN_ID,
-    ApiClient,
-    as_role,
-    created,
-    history,
-    intake,
-    placement,
-    recorded,
-    referral_body,
-    register_programme,
-    session,
-)
+from tests.interfaces.helpers import UNKNOWN_ID
+from tests.interfaces.helpers import ApiClient
+from tests.interfaces.helpers import as_role
+from tests.interfaces.helpers import created
+from tests.interfaces.helpers import history
+from tests.interfaces.helpers import intake
+from tests.interfaces.helpers import placement
+from tests.interfaces.helpers import recorded
+from tests.interfaces.helpers import referral_body
+from tests.interfaces.helpers import register_programme
+from tests.interfaces.helpers import session
 
 
 def national_number(born: str, serial: str) -> str:
@@ -118,6 +124,22 @@ class Store:
     url: str
     dump: Callable[[], bytes]
     keys: Callable[[], dict[str, bytes]]
+    index: Callable[[], dict[str, set[bytes]]] = dict  # tokens by participant
+
+
+def by_participant(rows: list[Any]) -> dict[str, set[bytes]]:
+    tokens: dict[str, set[bytes]] = {}
+    for participant_id, token in rows:
+        tokens.setdefault(str(participant_id), set()).add(bytes(token))
+    return tokens
+
+
+def index_tokens_in_dump(dump: bytes) -> list[bytes]:
+    """The tokens of the search index as pg_dump writes them: the first column of
+    its COPY block, bytea in hex (the organisation, in clear, left aside)."""
+    start = dump.index(f"COPY public.{SEARCH_TABLE} ".encode())
+    block = dump[dump.index(b"\n", start) + 1 : dump.index(b"\n\\.", start)]
+    return [line.split(b"\t")[0] for line in block.splitlines()]
 
 
 def _postgres_store(server: str) -> Iterator[Store]:
@@ -138,8 +160,15 @@ def _postgres_store(server: str) -> Iterator[Store]:
             ).fetchall()
         return {str(row[0]): bytes(row[1]) for row in rows}
 
+    def index() -> dict[str, set[bytes]]:
+        with psycopg.connect(url) as connection:
+            rows = connection.execute(
+                f"SELECT participant_id, token FROM {SEARCH_TABLE}"
+            ).fetchall()
+        return by_participant(rows)
+
     try:
-        yield Store(url, dump, keys)
+        yield Store(url, dump, keys, index)
     finally:
         with psycopg.connect(server, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
@@ -161,7 +190,16 @@ def _sqlite_store(folder: Path) -> Store:
             ).fetchall()
         return {str(row[0]): bytes(row[1]) for row in rows}
 
-    return Store(f"sqlite:///{path}", dump, keys)
+    def index() -> dict[str, set[bytes]]:
+        import sqlite3
+
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute(
+                f"SELECT participant_id, token FROM {SEARCH_TABLE}"
+            ).fetchall()
+        return by_participant(rows)
+
+    return Store(f"sqlite:///{path}", dump, keys, index)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -243,6 +281,12 @@ def test_an_erased_participant_is_nowhere_in_the_database_and_the_others_still_r
         assert list(service.snapshots.get(UUID(erased_trajectory)))  # snapshotted
         wrapped = store.keys()
         assert found(store.dump(), wrapped[erased_id])  # the search finds a key
+        found_by_name = client.get("/participants", params={"name": "zoltanab"})
+        assert [p["id"] for p in found_by_name.json()["participants"]] == [erased_id]
+        indexed = store.index()
+        assert set(indexed) == {erased_id, *(p for p, _ in kept)}
+        assert all(found(store.dump(), token) for token in indexed[erased_id])
+        assert_nothing_readable_in_the_index(store, indexed)
 
         erasure = client.delete(
             f"/participants/{erased_id}", headers=as_role(client, Role.ADMIN)
@@ -275,6 +319,11 @@ def test_an_erased_participant_is_nowhere_in_the_database_and_the_others_still_r
         for value in ERASED.values():
             assert not found(dump, value), f"{value!r} is still in the database"
         assert not found(dump, wrapped[erased_id]), "the erased key is still there"
+        assert erased_id not in store.index()
+        for token in indexed[erased_id]:
+            assert not found(dump, token), "a row of the erased one is in the index"
+        for participant_id, _ in kept:
+            assert store.index()[participant_id] == indexed[participant_id]
         assert found(dump, CLEAR_EMPLOYER)  # what is stored in clear is found
         for participant_id, _ in kept:
             assert found(dump, wrapped[participant_id])
@@ -292,7 +341,51 @@ def test_an_erased_participant_is_nowhere_in_the_database_and_the_others_still_r
                 person.national_register_number
             )
             assert note_of(client, trajectory_id) == person.note
+            search = client.get("/participants", params={"name": person.family_name})
+            assert [p["id"] for p in search.json()["participants"]] == [participant_id]
         assert client.get(f"/participants/{erased_id}").status_code == 410
+        search = client.get("/participants", params={"name": ERASED.given_name})
+        assert search.json()["participants"] == []
+
+
+def readable_forms(person: Person) -> set[str]:
+    """Each of the person's details as an index could take them in clear: their
+    values, the words of their names in lower case without accents (each name also
+    as one word), the birth date and the number as digits."""
+    forms = {*person.values(), person.birth_date.replace("-", "")}
+    for name in (person.given_name, person.family_name):
+        forms |= {*name_words(name), "".join(name_words(name))}
+    return {form for form in forms if len(form) >= 4}
+
+
+def unkeyed_digests(person: Person) -> set[bytes]:
+    """What an index of plain hashes of the terms would store: anyone could compute
+    these from a guessed name."""
+    terms = name_terms(person.given_name, person.family_name)
+    texts = {f"{kind}\x00{value}" for kind, value in terms} | {v for _, v in terms}
+    return {
+        getattr(hashlib, algorithm)(text.encode()).digest()[:16]
+        for text in texts
+        for algorithm in ("md5", "sha1", "sha256")
+    }
+
+
+def assert_nothing_readable_in_the_index(
+    store: Store, indexed: dict[str, set[bytes]]
+) -> None:
+    """No value or word of a name is in a token of the index, as it is stored or as
+    the dump writes it; each token is 16 bytes, and none is a plain hash of a term."""
+    tokens = [token for each in indexed.values() for token in each]
+    assert all(len(token) == 16 for token in tokens)
+    dumped = []
+    if store.url.startswith("postgresql"):
+        dumped = index_tokens_in_dump(store.dump())
+        assert len(dumped) == len(tokens)
+    for person in [ERASED, *KEPT]:
+        assert unkeyed_digests(person).isdisjoint(tokens)
+        for form in readable_forms(person):
+            assert not any(form.encode() in token for token in tokens), form
+            assert not any(form.encode().hex().encode() in row for row in dumped), form
 
 
 def test_erasure_forgets_the_answers_kept_for_retries_of_writes_about_them(

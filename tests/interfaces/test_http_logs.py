@@ -5,7 +5,8 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,15 +14,13 @@ from fastapi.testclient import TestClient
 
 from application.settings import Settings
 from interfaces.logs import configure_logging
-from tests.interfaces.helpers import (
-    intake,
-    participant_body,
-    recorded,
-    referral_body,
-    register_participant,
-    register_programme,
-    session,
-)
+from tests.interfaces.helpers import intake
+from tests.interfaces.helpers import participant_body
+from tests.interfaces.helpers import recorded
+from tests.interfaces.helpers import referral_body
+from tests.interfaces.helpers import register_participant
+from tests.interfaces.helpers import register_programme
+from tests.interfaces.helpers import session
 
 Lines = Callable[[], list[dict[str, Any]]]
 

@@ -6,15 +6,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.access import Role
-from tests.interfaces.helpers import (
-    UNKNOWN_ID,
-    as_role,
-    bearer,
-    error_fields,
-    participant_body,
-    picked,
-    register_participant,
-)
+from tests.interfaces.helpers import UNKNOWN_ID
+from tests.interfaces.helpers import as_role
+from tests.interfaces.helpers import bearer
+from tests.interfaces.helpers import error_fields
+from tests.interfaces.helpers import participant_body
+from tests.interfaces.helpers import picked
+from tests.interfaces.helpers import register_participant
 
 EVERY_FIELD = participant_body(
     national_register_number="05031412397",

@@ -6,13 +6,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.access import Role
-from tests.interfaces.helpers import (
-    PROGRAMME,
-    as_role,
-    error_fields,
-    programme_body,
-    register_programme,
-)
+from tests.interfaces.helpers import PROGRAMME
+from tests.interfaces.helpers import as_role
+from tests.interfaces.helpers import error_fields
+from tests.interfaces.helpers import programme_body
+from tests.interfaces.helpers import referral_body
+from tests.interfaces.helpers import register_participant
+from tests.interfaces.helpers import register_programme
 
 
 @pytest.fixture(autouse=True)
@@ -157,3 +157,115 @@ def test_odd_bodies_never_get_a_server_error(client: TestClient) -> None:
     answers = [(body, client.post("/programmes", json=body)) for body in ODD_PROGRAMMES]
 
     assert [(body, r.status_code) for body, r in answers if r.status_code >= 500] == []
+
+
+# A programme's period -----------------------------------------------------------------
+
+
+def test_an_ongoing_programme_is_registered_without_an_end(client: TestClient) -> None:
+    body = programme_body(ends_on=None)
+
+    created = client.post("/programmes", json=body).json()
+
+    assert created["ends_on"] is None
+    assert created["periods"] == [
+        {"since": None, "ends_on": None, "budget": created["budget"]}
+    ]
+
+
+def test_a_programme_s_period_is_extended_from_the_day_it_was_decided(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    change = {
+        "on": "2025-06-12",
+        "ends_on": "2026-06-30",
+        "reason": "the ESF+ project was extended",
+        "budget": "160000.00",
+    }
+
+    response = client.post(f"/programmes/{PROGRAMME}/period", json=change)
+
+    assert response.status_code == 200, response.text
+    programme = response.json()
+    assert programme["ends_on"] == "2026-06-30"
+    assert programme["budget"] == "160000.00"
+    assert programme["periods"] == [
+        {"since": None, "ends_on": "2025-09-30", "budget": "120000.00"},
+        {"since": "2025-06-12", "ends_on": "2026-06-30", "budget": "160000.00"},
+    ]
+    assert client.get(f"/programmes/{PROGRAMME}").json() == programme
+
+
+def test_a_referral_is_checked_against_the_period_as_it_stood_on_its_date(
+    client: TestClient,
+) -> None:
+    register_programme(client)
+    closed = {"on": "2025-06-12", "ends_on": "2025-05-31", "reason": "no more funds"}
+    client.post(f"/programmes/{PROGRAMME}/period", json=closed)
+    client.headers.update(as_role(client, Role.STAFF))
+
+    late_entry = client.post(
+        "/trajectories",
+        json=referral_body(register_participant(client), on="2025-06-05"),
+    )
+    after_the_close = client.post(
+        "/trajectories",
+        json=referral_body(register_participant(client), on="2025-06-20"),
+    )
+
+    assert late_entry.status_code == 201, late_entry.text
+    assert after_the_close.status_code == 422
+    assert after_the_close.json()["detail"]["code"] == "programme_not_running"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"on": "2025-06-12", "ends_on": "2025-09-30", "reason": "x"}, "invalid_value"),
+        ({"on": "2025-06-12", "ends_on": "2020-01-01", "reason": "x"}, "invalid_value"),
+        ({"on": "2099-01-01", "ends_on": None, "reason": "x"}, "date_in_future"),
+        ({"on": "2025-06-12", "ends_on": None, "reason": " "}, "reason_required"),
+        ({"on": "2025-06-12", "reason": "x", "extra": 1}, "invalid_request"),
+        ({"on": "2025-06-12", "ends_on": None}, "invalid_request"),
+        ({"on": "12/06/2025", "ends_on": None, "reason": "x"}, "invalid_request"),
+        ({"on": "2025-06-12", "reason": "x", "budget": "-1"}, "invalid_request"),
+    ],
+)
+def test_a_period_change_that_makes_no_sense_is_refused_by_name(
+    client: TestClient, change: dict[str, Any], code: str
+) -> None:
+    register_programme(client)
+
+    response = client.post(f"/programmes/{PROGRAMME}/period", json=change)
+
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == code
+    assert client.get(f"/programmes/{PROGRAMME}").json()["periods"] == [
+        {"since": None, "ends_on": "2025-09-30", "budget": "120000.00"}
+    ]
+
+
+def test_only_an_admin_changes_a_period(client: TestClient) -> None:
+    register_programme(client)
+    change = {"on": "2025-06-12", "ends_on": None, "reason": "made ongoing"}
+
+    refused = {
+        role: client.post(
+            f"/programmes/{PROGRAMME}/period",
+            json=change,
+            headers=as_role(client, role),
+        ).status_code
+        for role in (Role.STAFF, Role.AUDITOR, Role.EVALUATOR)
+    }
+
+    assert refused == {Role.STAFF: 403, Role.AUDITOR: 403, Role.EVALUATOR: 403}
+
+
+def test_the_period_of_an_unknown_programme_is_not_found(client: TestClient) -> None:
+    change = {"on": "2025-06-12", "ends_on": None, "reason": "made ongoing"}
+
+    response = client.post("/programmes/NOPE/period", json=change)
+
+    assert response.status_code == 404
+    assert response.json()["detail"]["code"] == "programme_not_found"

@@ -6,21 +6,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.access import Role
-from application.trajectories import STATE_ATTRIBUTES
-from interfaces.http.schemas import TrajectoryOut
-from tests.interfaces.helpers import (
-    INTAKE_ON,
-    UNKNOWN_ID,
-    as_role,
-    bearer,
-    error_fields,
-    history,
-    placement,
-    recorded,
-    register_programme,
-    session,
-    taken_in,
-)
+from application.audit.replay import STATE_ATTRIBUTES
+from interfaces.http.schemas.trajectories import TrajectoryOut
+from tests.interfaces.helpers import INTAKE_ON
+from tests.interfaces.helpers import UNKNOWN_ID
+from tests.interfaces.helpers import as_role
+from tests.interfaces.helpers import bearer
+from tests.interfaces.helpers import error_fields
+from tests.interfaces.helpers import history
+from tests.interfaces.helpers import placement
+from tests.interfaces.helpers import recorded
+from tests.interfaces.helpers import register_programme
+from tests.interfaces.helpers import session
+from tests.interfaces.helpers import taken_in
 
 OTHER = "Randstad Belgium"
 

@@ -15,19 +15,17 @@ from application.settings import Settings
 from interfaces.http.app import create_app
 from tests.conftest import ThrowawayPostgres
 from tests.interfaces.conftest import signed_in
-from tests.interfaces.helpers import (
-    ORGANISATION,
-    ApiClient,
-    bearer,
-    created,
-    history,
-    participant_body,
-    record,
-    referral_body,
-    register_programme,
-    session,
-    taken_in,
-)
+from tests.interfaces.helpers import ORGANISATION
+from tests.interfaces.helpers import ApiClient
+from tests.interfaces.helpers import bearer
+from tests.interfaces.helpers import created
+from tests.interfaces.helpers import history
+from tests.interfaces.helpers import participant_body
+from tests.interfaces.helpers import record
+from tests.interfaces.helpers import referral_body
+from tests.interfaces.helpers import register_programme
+from tests.interfaces.helpers import session
+from tests.interfaces.helpers import taken_in
 
 KEY = {"Idempotency-Key": "9b3c7a52-0d4e-4f61-8a2b-5c6d7e8f9a01"}
 

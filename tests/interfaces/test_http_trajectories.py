@@ -8,31 +8,30 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.access import Role
-from tests.interfaces.helpers import (
-    IN_THE_FUTURE,
-    INTAKE_ON,
-    ORGANISATION,
-    PROGRAMME,
-    REFERRAL_ON,
-    UNKNOWN_ID,
-    bearer,
-    created,
-    dropout,
-    error_fields,
-    history,
-    intake,
-    picked,
-    placement,
-    post_with_raw_headers,
-    record,
-    recorded,
-    refer,
-    referral_body,
-    register_participant,
-    register_programme,
-    session,
-    taken_in,
-)
+from tests.interfaces.helpers import IN_THE_FUTURE
+from tests.interfaces.helpers import INTAKE_ON
+from tests.interfaces.helpers import ORGANISATION
+from tests.interfaces.helpers import PROGRAMME
+from tests.interfaces.helpers import REFERRAL_ON
+from tests.interfaces.helpers import UNKNOWN_ID
+from tests.interfaces.helpers import bearer
+from tests.interfaces.helpers import coach_id
+from tests.interfaces.helpers import created
+from tests.interfaces.helpers import dropout
+from tests.interfaces.helpers import error_fields
+from tests.interfaces.helpers import history
+from tests.interfaces.helpers import intake
+from tests.interfaces.helpers import picked
+from tests.interfaces.helpers import placement
+from tests.interfaces.helpers import post_with_raw_headers
+from tests.interfaces.helpers import record
+from tests.interfaces.helpers import recorded
+from tests.interfaces.helpers import refer
+from tests.interfaces.helpers import referral_body
+from tests.interfaces.helpers import register_participant
+from tests.interfaces.helpers import register_programme
+from tests.interfaces.helpers import session
+from tests.interfaces.helpers import taken_in
 
 PLACEMENT_ID = "3f6c1e2a-9b4d-4c7e-8a21-5d0b9e7f1a30"
 
@@ -187,7 +186,7 @@ ACCEPTED: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     ),
     "CoachAssigned": (
         [intake()],
-        {"type": "CoachAssigned", "on": "2024-03-01", "coach": "Jef"},
+        {"type": "CoachAssigned", "on": "2024-03-01", "coach_id": coach_id("Jens")},
     ),
     "LadderAssessed": (
         [intake()],
@@ -426,8 +425,8 @@ def test_an_unknown_event_type_is_refused(catalogued: TestClient) -> None:
     ("event", "field"),
     [
         pytest.param(
-            {k: v for k, v in intake().items() if k != "coach"},
-            "body.IntakeCompleted.coach",
+            {k: v for k, v in intake().items() if k != "coach_id"},
+            "body.IntakeCompleted.coach_id",
             id="missing",
         ),
         pytest.param(intake(colour="blue"), "body.IntakeCompleted.colour", id="extra"),
@@ -616,6 +615,7 @@ def test_the_current_state_is_read_with_its_version_as_etag(
         "stage": "active",
         "intake_on": INTAKE_ON,
         "coach": "Hilde",
+        "coach_id": coach_id("Hilde"),
         "rung_at_intake": 2,
         "postcode": "9300",
         "open_barriers": ["mobility"],

@@ -4,24 +4,27 @@ The app feeds the views in-process; a test waits on the views' tracking position
 (``views.wait()``), never on a clock.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from application.access import Role
-from application.views import RebuildState, Views
-from tests.interfaces.helpers import (
-    INTAKE_ON,
-    PROGRAMME,
-    REFERRAL_ON,
-    as_role,
-    dropout,
-    intake,
-    placement,
-    recorded,
-    refer,
-    register_programme,
-)
+from application.views import RebuildState
+from application.views import Views
+from tests.interfaces.helpers import INTAKE_ON
+from tests.interfaces.helpers import ORGANISATION
+from tests.interfaces.helpers import PROGRAMME
+from tests.interfaces.helpers import REFERRAL_ON
+from tests.interfaces.helpers import as_role
+from tests.interfaces.helpers import coach_id
+from tests.interfaces.helpers import dropout
+from tests.interfaces.helpers import intake
+from tests.interfaces.helpers import placement
+from tests.interfaces.helpers import recorded
+from tests.interfaces.helpers import refer
+from tests.interfaces.helpers import register_programme
 
 
 def views_of(client: TestClient) -> Views:
@@ -49,6 +52,8 @@ def test_an_intake_recorded_over_http_shows_on_the_coachs_caseload(
     assert entry["open_barriers"] == ["mobility"]
     assert body["coaches"] == [
         {
+            "organisation": ORGANISATION,
+            "coach_id": coach_id("Hilde"),
             "coach": "Hilde",
             "active": 1,
             "suspended": 0,
@@ -95,7 +100,12 @@ def test_outcomes_suppress_a_group_of_fewer_than_five_trajectories(
     ).json()
 
     assert body["rows"] == [
-        {"group": {"programme": PROGRAMME}, "suppressed": True, "figures": {}}
+        {
+            "group": {"programme": PROGRAMME},
+            "suppressed": True,
+            "figures": {},
+            "withheld": {},
+        }
     ]
 
 
@@ -108,18 +118,28 @@ def test_outcomes_of_five_trajectories_are_shown(client: TestClient) -> None:
         recorded(client, refer(client), intake())
     views_of(client).wait()
 
-    body = client.get(
-        "/outcomes",
-        params={"group_by": "programme"},
-        headers=as_role(client, Role.EVALUATOR),
-    ).json()
+    def row_as(role: Role) -> dict[str, Any]:
+        body = client.get(
+            "/outcomes",
+            params={"group_by": "programme"},
+            headers=as_role(client, role),
+        ).json()
+        [row] = body["rows"]
+        assert row["suppressed"] is False
+        return dict(row)
 
-    [row] = body["rows"]
-    assert row["suppressed"] is False
-    figures = row["figures"]
+    auditor, evaluator = row_as(Role.AUDITOR), row_as(Role.EVALUATOR)
+
+    figures = auditor["figures"]
     assert (figures["referrals"], figures["intakes"], figures["placed"]) == (5, 5, 2)
     assert figures["placement_rate"] == 2 / 5
     # referral on 1 February, intake on 12 February: 11 days for all five
+    assert figures["median_days_to_intake"] == 11.0
+    # The evaluator: two placed is a small count, and its rate is withheld with it.
+    figures = evaluator["figures"]
+    assert (figures["referrals"], figures["intakes"], figures["placed"]) == (5, 5, None)
+    assert evaluator["withheld"]["placed"] == "<5"
+    assert evaluator["withheld"]["placement_rate"] == "x"
     assert figures["median_days_to_intake"] == 11.0
 
 
@@ -148,14 +168,22 @@ def test_outcomes_as_of_a_date_before_the_referral_have_no_rows(
     register_programme(client)
     recorded(client, refer(client), intake())
 
-    body = client.get(
-        "/outcomes",
-        params={"as_of": "2024-01-31"},
-        headers=as_role(client, Role.EVALUATOR),
-    ).json()
+    def as_of_january(role: Role) -> dict[str, Any]:
+        body: dict[str, Any] = client.get(
+            "/outcomes",
+            params={"as_of": "2024-01-31"},
+            headers=as_role(client, role),
+        ).json()
+        return body
 
-    assert body["as_of"] == "2024-01-31"
-    assert body["rows"] == []
+    auditor, evaluator = as_of_january(Role.AUDITOR), as_of_january(Role.EVALUATOR)
+
+    assert auditor["as_of"] == evaluator["as_of"] == "2024-01-31"
+    assert auditor["rows"] == []
+    # Under disclosure control no count shows as 0 either: "<5" is 0 to 4.
+    assert evaluator["rows"] == [
+        {"group": {}, "suppressed": True, "figures": {}, "withheld": {}}
+    ]
     assert REFERRAL_ON > "2024-01-31"
 
 
@@ -170,7 +198,7 @@ def test_outcomes_refuse_bad_parameters_naming_the_problem(
     }
     for query, problem in cases.items():
         response = client.get(
-            f"/outcomes?{query}", headers=as_role(client, Role.EVALUATOR)
+            f"/outcomes?{query}", headers=as_role(client, Role.AUDITOR)
         )
 
         assert response.status_code == 422, query
@@ -283,7 +311,7 @@ def test_bad_paging_and_filters_get_422_not_500(client: TestClient) -> None:
         "/outcomes?known_at=0001-01-01T00:30:00%2B05:00",
     ]
     for url in cases:
-        role = Role.EVALUATOR if url.startswith("/outcomes") else Role.STAFF
+        role = Role.AUDITOR if url.startswith("/outcomes") else Role.STAFF
         response = client.get(url, headers=as_role(client, role))
 
         assert response.status_code == 422, (url, response.text)
@@ -330,3 +358,27 @@ def test_too_many_replays_at_once_get_503_with_retry_after(
         ).status_code
         == 200
     )
+
+
+def test_an_evaluator_is_told_why_a_date_or_a_moment_is_refused(
+    client: TestClient,
+) -> None:
+    evaluator = as_role(client, Role.EVALUATOR)
+
+    moment = client.get(
+        "/outcomes", params={"known_at": "2025-01-31T12:00:00Z"}, headers=evaluator
+    )
+    mid_month = client.get(
+        "/outcomes", params={"as_of": "2025-01-14"}, headers=evaluator
+    )
+    month_end = client.get(
+        "/outcomes", params={"as_of": "2025-01-31"}, headers=evaluator
+    )
+
+    assert moment.status_code == 403
+    assert moment.json()["detail"]["code"] == "known_at_for_auditors"
+    assert mid_month.status_code == 422
+    assert mid_month.json()["detail"]["code"] == "not_a_month_end"
+    assert "such as 2025-01-31" in mid_month.json()["detail"]["message"]
+    assert month_end.status_code == 200, month_end.text
+    assert month_end.json()["release"]["as_of"] == "2025-01-31"

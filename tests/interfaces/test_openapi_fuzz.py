@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings
 
 from application.access import Role
-from application.demo import DEVELOPMENT_ORGANISATION
 from application.settings import Settings
+from interfaces.demo.loading import DEVELOPMENT_ORGANISATION
 from interfaces.http.app import create_app
 
 EXAMPLES = int(os.environ.get("TRAJECTORY_FUZZ_EXAMPLES", "10"))

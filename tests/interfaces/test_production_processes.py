@@ -14,7 +14,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,19 +24,20 @@ import httpx
 import pytest
 
 from application.access import Role
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
 from application.views import Views
-from tests.conftest import TEST_MASTER_KEY, _free_port
-from tests.interfaces.helpers import (
-    ORGANISATION,
-    bearer,
-    intake,
-    participant_body,
-    programme_body,
-    referral_body,
-)
-from tests.interfaces.test_deployment_files import environment, interpolate, service
+from tests.conftest import TEST_MASTER_KEY
+from tests.conftest import _free_port
+from tests.interfaces.helpers import ORGANISATION
+from tests.interfaces.helpers import bearer
+from tests.interfaces.helpers import intake
+from tests.interfaces.helpers import participant_body
+from tests.interfaces.helpers import programme_body
+from tests.interfaces.helpers import referral_body
+from tests.interfaces.test_deployment_files import environment
+from tests.interfaces.test_deployment_files import interpolate
+from tests.interfaces.test_deployment_files import service
 
 pytestmark = pytest.mark.postgres
 
@@ -120,8 +122,9 @@ def started_api(
 
 
 def staff_token(store: Trajectories) -> str:
-    return store.tokens.create(
-        role=Role.STAFF, name="Hilde", organisation=ORGANISATION
+    """Hilde's token: she is one of the organisation's coaches with it."""
+    return store.create_token(
+        role=Role.STAFF, name="Hilde", organisation=ORGANISATION, recorded_by="IT"
     )[1]
 
 
@@ -180,7 +183,12 @@ def test_the_compose_api_and_projector_feed_the_caseload_from_two_processes(
     assert api.stop() == 0
     assert projector.stop() == 0
     request_id = caseload.headers["X-Request-ID"]
-    access = [line for line in api.lines() if line["request_id"] == request_id]
+    access = [
+        line
+        for line in api.lines()
+        if line["request_id"] == request_id
+        and line["logger"] == "trajectory.http.access"
+    ]
     assert [(line["route"], line["status"]) for line in access] == [("/caseload", 200)]
     assert any("feeding the views" in line["message"] for line in projector.lines())
 
@@ -199,7 +207,10 @@ def keep_writing(url: str, headers: dict[str, str], writes: Writes) -> None:
     with httpx.Client(base_url=url, timeout=30, headers=headers) as http:
         while True:
             try:
-                answer = http.post("/participants", json=participant_body())
+                answer = http.post(
+                    "/participants",
+                    json=participant_body(confirmed_new_person=True),
+                )
             except httpx.TransportError:
                 return  # the server closed: this request was not acknowledged
             with writes.lock:
@@ -223,9 +234,13 @@ def test_an_api_stopped_under_load_exits_cleanly_and_keeps_each_acknowledged_wri
         ]
         for client in clients:
             client.start()
+        deadline = time.monotonic() + 120
         while len(writes.acknowledged) < 50:  # well under way
             if not any(client.is_alive() for client in clients):
                 pytest.fail(f"the clients stopped: {api.log.read_text()}")
+            if time.monotonic() > deadline:
+                api.stop()
+                pytest.fail(f"50 writes were not acknowledged: {writes.refused[:20]}")
             time.sleep(0.01)
         exit_code = api.stop()
         for client in clients:

@@ -2,10 +2,13 @@
 the schema's version reported by `trajectory migrate`, no demo data, no docs page
 unless asked for."""
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from application.migrations import latest
 from application.settings import Settings
 from interfaces.cli.main import app
 from interfaces.http.app import create_app
@@ -66,10 +69,11 @@ def test_migrate_reports_the_version_and_what_it_applied_then_nothing(
     second = runner.invoke(app, ["migrate"])
 
     assert first.exit_code == 0, first.output
-    assert "is at schema version 1" in first.output
+    assert f"is at schema version {latest()}" in first.output
     assert "applied version 1: events, snapshots" in first.output
+    assert f"applied version {latest()}: " in first.output
     assert second.exit_code == 0, second.output
-    assert "is at schema version 1 (nothing to apply)" in second.output
+    assert f"is at schema version {latest()} (nothing to apply)" in second.output
 
 
 def test_migrate_in_production_needs_no_master_key(
@@ -102,3 +106,19 @@ def test_production_serves_the_docs_only_when_asked(
         pages = [client.get(path).status_code for path in ("/docs", "/openapi.json")]
 
     assert pages == [status, status]
+
+
+def test_a_message_reaches_a_pipe_on_one_line_however_long_and_however_narrow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / ("a-rather-long-folder-name-for-a-checkout-" * 3)
+    folder.mkdir()
+    url = f"sqlite:///{folder}/store.db"
+    monkeypatch.setenv("TRAJECTORY_DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "40")
+
+    result = runner.invoke(app, ["migrate"])
+
+    assert result.exit_code == 0, result.output
+    first_line = result.output.splitlines()[0]
+    assert first_line.startswith(f"the store at {url} is at schema version {latest()}")

@@ -10,14 +10,16 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from application.access import Caller, Role
+from application.access import Caller
+from application.access import Role
+from application.service import Trajectories
 from application.settings import Settings
 from application.storage import SchemaNotReady
-from application.trajectories import Trajectories
 from application.views import Views
 from interfaces.cli.main import app
 from tests.conftest import running_throwaway_postgres
-from tests.service_builders import register_buso_programme, taken_in
+from tests.service_builders import register_buso_programme
+from tests.service_builders import taken_in
 
 pytestmark = pytest.mark.postgres
 runner = CliRunner()

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
+from typing import Self
 from uuid import UUID
 
-from application.projections.events import EventRecord, plain
-from application.projections.rows import Column, TrajectoryRow
+from application.projections.events import EventRecord
+from application.projections.events import plain
+from application.projections.rows import Column
+from application.projections.rows import TrajectoryRow
+from domain.coach import Coach
+from domain.coach import comparable
 from domain.vocabulary import Stage
 
 
 class CaseloadRow(TrajectoryRow):
-    revision = 2  # placement ids in canonical form
+    revision = 3  # the coach by id, their name as names compare; what is due
+    indexed = ("participant_id",)  # a participant's trajectories, open and ended
     trajectory_id: UUID
     participant_id: UUID
     programme: str
@@ -22,6 +28,8 @@ class CaseloadRow(TrajectoryRow):
     referred_on: str
     stage: str
     coach: str | None
+    coach_id: UUID | None
+    coach_key: str | None  # the coach's name without case, accents or extra spaces
     intake_on: str | None
     last_contact_on: str | None
     rung_at_intake: int | None
@@ -32,6 +40,8 @@ class CaseloadRow(TrajectoryRow):
     placements: list[dict[str, Any]]
     suspended_on: str | None
     exit_on: str | None
+    exit_result_on: str | None
+    follow_ups: list[str]  # the milestones recorded since the exit ("6", "12")
     version: int
 
     columns = (
@@ -44,6 +54,8 @@ class CaseloadRow(TrajectoryRow):
         Column("referred_on", "date"),
         Column("stage", "text"),
         Column("coach", "text"),
+        Column("coach_id", "uuid"),
+        Column("coach_key", "text"),
         Column("intake_on", "date"),
         Column("last_contact_on", "date"),
         Column("rung_at_intake", "int"),
@@ -54,28 +66,21 @@ class CaseloadRow(TrajectoryRow):
         Column("placements", "json"),
         Column("suspended_on", "date"),
         Column("exit_on", "date"),
+        Column("exit_result_on", "date"),
+        Column("follow_ups", "json"),
         Column("version", "int"),
         Column("latest_rung", "int", derived=True),
     )
 
     @classmethod
     def referred(cls, event: EventRecord) -> Self:
-        data = event.data
-        row = cls.__new__(cls)
-        row.trajectory_id = event.trajectory_id
-        row.participant_id = UUID(plain(data["participant_id"]))
-        row.programme = data["programme"]
-        row.organisation = data["organisation"]
-        row.age_band = plain(data["age_band"])
-        row.referral_source = plain(data["referral_source"])
-        row.referred_on = plain(data["on"])
-        row.stage = Stage.REFERRED.value
-        row.coach = row.intake_on = row.last_contact_on = None
-        row.rung_at_intake = row.assessed_rung = None
+        row = cls._started(event)
+        row.participant_id = UUID(plain(event.data["participant_id"]))
+        row.coach = row.coach_id = row.coach_key = None
+        row.last_contact_on = row.suspended_on = None
         row.entry_barriers, row.open_barriers, row.barriers_with_events = [], [], []
         row.placements = []
-        row.suspended_on = row.exit_on = None
-        row.version = event.version
+        row.exit_result_on, row.follow_ups = None, []
         return row
 
     def derived(self) -> tuple[Any, ...]:
@@ -90,7 +95,8 @@ class CaseloadRow(TrajectoryRow):
     def _intake(self, data: dict[str, Any]) -> None:
         on = plain(data["on"])
         self.stage = Stage.ACTIVE.value
-        self.intake_on, self.coach = on, data["coach"]
+        self.intake_on = on
+        self._coach(data)
         self.rung_at_intake = data["rung"]
         barriers = plain(data["barriers"])
         self.entry_barriers, self.open_barriers = list(barriers), list(barriers)
@@ -111,7 +117,16 @@ class CaseloadRow(TrajectoryRow):
             self.entry_barriers = list(value)
 
     def _coach(self, data: dict[str, Any]) -> None:
+        """The coach by id: the one the event names, or (version 1 named the coach
+        only) the one registered under that name in the organisation."""
         self.coach = data["coach"]
+        coach_id = data.get("coach_id")
+        self.coach_id = (
+            UUID(plain(coach_id))
+            if coach_id is not None
+            else Coach.id_for(self.organisation, self.coach)
+        )
+        self.coach_key = comparable(self.coach)
 
     def _assessed(self, data: dict[str, Any]) -> None:
         self.assessed_rung = data["rung"]
@@ -168,7 +183,14 @@ class CaseloadRow(TrajectoryRow):
 
     def _reopened(self, data: dict[str, Any]) -> None:
         self.stage = Stage.ACTIVE.value
-        self.exit_on = None
+        self.exit_on = self.exit_result_on = None
+        self.follow_ups = []
+
+    def _exit_result(self, data: dict[str, Any]) -> None:
+        self.exit_result_on = plain(data["observed_on"])
+
+    def _follow_up(self, data: dict[str, Any]) -> None:
+        self.follow_ups = [*self.follow_ups, str(data["milestone"])]
 
     handlers = {
         "ReferralDeclined": _declined,
@@ -186,6 +208,8 @@ class CaseloadRow(TrajectoryRow):
         "TrajectoryCompleted": _completed,
         "DroppedOut": _dropped_out,
         "TrajectoryReopened": _reopened,
+        "ExitResultRecorded": _exit_result,
+        "FollowUpRecorded": _follow_up,
     }
 
 

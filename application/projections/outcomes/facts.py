@@ -1,24 +1,27 @@
 """The outcome fact table: one row per trajectory, the facts every metric is SQL over.
 
-Only codes and dates: no personal data. Dates are ISO strings while folding.
+Only codes and dates: no personal data. The entry profile's labour status, education
+level and disability are kept for the ESF+ report (``application/reports/esf.py``).
+Dates are ISO strings while folding.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from typing import Any, Self
+from typing import Any
+from typing import Self
 from uuid import UUID
 
-from application.projections.events import EventRecord, plain
-from application.projections.rows import Column, TrajectoryRow
+from application.projections.events import EventRecord
+from application.projections.events import plain
+from application.projections.rows import Column
+from application.projections.rows import TrajectoryRow
 from domain.trajectory import add_months
-from domain.vocabulary import (
-    COMPETITIVE_PLACEMENT_TYPES,
-    Province,
-    Stage,
-    cohort_of,
-)
+from domain.vocabulary import COMPETITIVE_PLACEMENT_TYPES
+from domain.vocabulary import Province
+from domain.vocabulary import Stage
+from domain.vocabulary import cohort_of
 
 COMPETITIVE_TYPES = frozenset(t.value for t in COMPETITIVE_PLACEMENT_TYPES)
 SUSTAINED_AFTER_MONTHS = 6
@@ -48,6 +51,9 @@ class OutcomeFacts(TrajectoryRow):
     declined_on: str | None
     intake_on: str | None
     province: str | None
+    labour_status: str | None
+    education_level: str | None
+    disability: bool | None
     rung_at_intake: int | None
     assessed_rung: int | None
     first_placement_on: str | None
@@ -71,6 +77,9 @@ class OutcomeFacts(TrajectoryRow):
         Column("declined_on", "date"),
         Column("intake_on", "date"),
         Column("province", "text"),
+        Column("labour_status", "text"),
+        Column("education_level", "text"),
+        Column("disability", "bool"),
         Column("rung_at_intake", "int"),
         Column("assessed_rung", "int"),
         Column("first_placement_on", "date"),
@@ -91,23 +100,13 @@ class OutcomeFacts(TrajectoryRow):
 
     @classmethod
     def referred(cls, event: EventRecord) -> Self:
-        data = event.data
-        row = cls.__new__(cls)
-        row.trajectory_id = event.trajectory_id
-        row.programme = data["programme"]
-        row.organisation = data["organisation"]
-        row.referral_source = plain(data["referral_source"])
-        row.age_band = plain(data["age_band"])
-        row.gender = plain(data["gender"])
-        row.referred_on = plain(data["on"])
-        row.stage = Stage.REFERRED.value
-        row.declined_on = row.intake_on = row.province = None
-        row.rung_at_intake = row.assessed_rung = None
-        row.first_placement_on = None
+        row = cls._started(event)
+        row.gender = plain(event.data["gender"])
+        row.declined_on = row.province = row.first_placement_on = None
+        row.labour_status = row.education_level = row.disability = None
         row.competitive = False
-        row.exit_on = row.dropout_reason = row.exit_result = None
+        row.dropout_reason = row.exit_result = None
         row.follow_up_6 = row.follow_up_12 = None
-        row.version = event.version
         return row
 
     def derived(self) -> tuple[Any, ...]:
@@ -138,6 +137,9 @@ class OutcomeFacts(TrajectoryRow):
         self.intake_on = plain(data["on"])
         self.rung_at_intake = data["rung"]
         self.province = _province(data["postcode"])
+        self.labour_status = plain(data["labour_status"])
+        self.education_level = plain(data["education_level"])
+        self.disability = bool(data["disability"])
 
     def _corrected(self, data: dict[str, Any]) -> None:
         field = plain(data["field"])
@@ -145,6 +147,10 @@ class OutcomeFacts(TrajectoryRow):
             self.rung_at_intake = plain(data["value"])
         elif field == "postcode":
             self.province = _province(plain(data["value"]))
+        elif field in ("labour_status", "education_level"):
+            setattr(self, field, plain(data["value"]))
+        elif field == "disability":
+            self.disability = bool(plain(data["value"]))
 
     def _assessed(self, data: dict[str, Any]) -> None:
         self.assessed_rung = data["rung"]

@@ -4,26 +4,48 @@ import json
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter
+from fastapi import Query
+from fastapi import Request
+from fastapi import Response
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
-from application.audit.access_log import DEFAULT_LIMIT, MAX_LIMIT, AccessLogPage
-from application.audit.chain import InvalidSeal, Seal, Verification
-from application.trajectories import Trajectories
-from interfaces.http.deps import Auditor, Operator, Service
-from interfaces.http.errors import ERROR_RESPONSES, InvalidParameter
-from interfaces.http.schemas import AccessEntryOut, AccessLogOut, VerificationOut
+from application.audit.access_log import DEFAULT_LIMIT
+from application.audit.access_log import MAX_LIMIT
+from application.audit.access_log import AccessLogPage
+from application.audit.findings import Verification
+from application.audit.seal import InvalidSeal
+from application.audit.seal import Seal
+from application.service import Trajectories
+from interfaces.http.deps import Auditor
+from interfaces.http.deps import Operator
+from interfaces.http.deps import Service
+from interfaces.http.errors import InvalidParameter
+from interfaces.http.openapi import READ
+from interfaces.http.openapi import answers
+from interfaces.http.schemas.access import AccessEntryOut
+from interfaces.http.schemas.access import AccessLogOut
+from interfaces.http.schemas.audit import VerificationOut
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 NDJSON = "application/x-ndjson"
+SealQuery = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description="a seal an earlier verification reported (POSITION:DIGEST): "
+        "check that the store as of that position still gives it",
+    ),
+]
 
 
-@router.get("/access", response_model=AccessLogOut, responses=ERROR_RESPONSES)
+@router.get("/access", response_model=AccessLogOut, responses=READ)
 def access_log(
     service: Service,
     _: Auditor,
@@ -62,44 +84,70 @@ def access_log_out(page: AccessLogPage) -> AccessLogOut:
     "/verify",
     response_model=VerificationOut,
     responses={
-        **ERROR_RESPONSES,
+        **answers(),
         200: {
-            "description": "The report; with `Accept: application/x-ndjson`, "
+            "description": "The report as JSON; with `Accept: application/x-ndjson`, "
             "progress lines and then the report as the last line",
             "content": {
                 NDJSON: {
+                    "schema": {"type": "string"},
                     "example": '{"checked": 10000, "total": 104233}\n'
-                    '{"result": {"intact": true, "events": 104233, ...}}\n'
+                    '{"result": {"intact": true, "events": 104233, ...}}\n',
                 }
             },
         },
     },
 )
 def verify(
+    request: Request,
     service: Service,
     _: Operator,
-    accept: Annotated[str | None, Header()] = None,
-    seal: Annotated[
-        str | None,
-        Query(
-            max_length=100,
-            description="a seal an earlier verification reported (POSITION:DIGEST): "
-            "check that the store as of that position still gives it",
-        ),
-    ] = None,
+    seal: SealQuery = None,
 ) -> Any:
     """Recompute every hash chain of the store and name the first broken link of
     each broken history (auditors, admins). A long verification can stream: send
-    `Accept: application/x-ndjson` to get a line `{"checked": n, "total": m}` every
-    10,000 events, then `{"result": {...}}` (or `{"error": {...}}`)."""
+    `Accept: application/x-ndjson` (or call GET /audit/verify/stream) to get a line
+    `{"checked": n, "total": m}` every 10,000 events, then `{"result": {...}}` (or
+    `{"error": {...}}`)."""
+    kept_seal = parsed_seal(seal)
+    if NDJSON in request.headers.get("accept", ""):
+        return verification_stream(service, kept_seal)
+    return verification_out(service.verify(kept_seal=kept_seal))
+
+
+@router.get(
+    "/verify/stream",
+    response_class=StreamingResponse,
+    responses={
+        **answers(),
+        200: {
+            "description": "Progress lines, then the report as the last line",
+            "content": {
+                NDJSON: {
+                    "schema": {"type": "string"},
+                    "example": '{"checked": 10000, "total": 104233}\n'
+                    '{"result": {"intact": true, "events": 104233, ...}}\n',
+                }
+            },
+        },
+    },
+)
+def verify_stream(service: Service, _: Operator, seal: SealQuery = None) -> Response:
+    """The verification of GET /audit/verify as it goes, in NDJSON: a line
+    `{"checked": n, "total": m}` every 10,000 events, then `{"result": {...}}` with
+    the report (or `{"error": {...}}`) (auditors, admins)."""
+    return verification_stream(service, parsed_seal(seal))
+
+
+def parsed_seal(seal: str | None) -> Seal | None:
     try:
-        kept_seal = Seal.parse(seal) if seal is not None else None
+        return Seal.parse(seal) if seal is not None else None
     except InvalidSeal as invalid:
         raise InvalidParameter("query.seal", str(invalid)) from None
-    if accept is not None and NDJSON in accept:
-        lines = verification_lines(service, kept_seal)
-        return StreamingResponse(lines, media_type=NDJSON)
-    return verification_out(service.verify(kept_seal=kept_seal))
+
+
+def verification_stream(service: Trajectories, kept_seal: Seal | None) -> Response:
+    return StreamingResponse(verification_lines(service, kept_seal), media_type=NDJSON)
 
 
 def verification_out(result: Verification) -> VerificationOut:

@@ -1,35 +1,41 @@
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
+from fastapi import Query
 
-from application.projections.caseload.queries import (
-    ALERTS,
-    CASELOAD_STAGES,
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    CaseloadPage,
-    CaseloadQuery,
-)
-from interfaces.http.deps import NO_NUL, Reader, RecordRead, ViewsDep
-from interfaces.http.errors import ERROR_RESPONSES
+from application.projections.caseload.queries import ALERTS
+from application.projections.caseload.queries import CASELOAD_STAGES
+from application.projections.caseload.queries import DEFAULT_LIMIT
+from application.projections.caseload.queries import MAX_LIMIT
+from application.projections.caseload.queries import MAX_OFFSET
+from application.projections.caseload.queries import CaseloadPage
+from application.projections.caseload.queries import CaseloadQuery
+from interfaces.http.deps import CoachFilter
+from interfaces.http.deps import OrganisationFilter
+from interfaces.http.deps import ProgrammeFilter
+from interfaces.http.deps import Reader
+from interfaces.http.deps import RecordRead
+from interfaces.http.deps import ViewsDep
+from interfaces.http.openapi import READ
 from interfaces.http.routes.trajectories import scoped
-from interfaces.http.schemas import CaseloadEntryOut, CaseloadOut, CoachTotalOut
+from interfaces.http.schemas.views import CaseloadOut
 
 router = APIRouter(prefix="/caseload", tags=["views"])
 
 
-@router.get("", response_model=CaseloadOut, responses=ERROR_RESPONSES)
+@router.get("", response_model=CaseloadOut, responses=READ)
 def caseload(
     views: ViewsDep,
     caller: Reader,
     record_read: RecordRead,
-    coach: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    coach: CoachFilter = None,
+    coach_id: Annotated[UUID | None, Query(description="a coach's id")] = None,
     stage: Annotated[
         str | None, Query(description=f"one of {', '.join(CASELOAD_STAGES)}")
     ] = None,
-    programme: Annotated[str | None, Query(max_length=50, pattern=NO_NUL)] = None,
-    organisation: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    programme: ProgrammeFilter = None,
+    organisation: OrganisationFilter = None,
     alert: Annotated[
         str | None, Query(description=f"one of {', '.join(ALERTS)}")
     ] = None,
@@ -41,6 +47,7 @@ def caseload(
     organisation's). Each participant on the page is recorded in the access log."""
     query = CaseloadQuery(
         coach=coach,
+        coach_id=coach_id,
         stage=stage,
         programme=programme,
         organisation=scoped(caller, organisation),
@@ -54,13 +61,4 @@ def caseload(
 
 
 def caseload_out(page: CaseloadPage) -> CaseloadOut:
-    return CaseloadOut(
-        evaluated_on=page.evaluated_on,
-        total=page.total,
-        benchmark=page.benchmark,
-        coaches=[
-            CoachTotalOut(**vars(total), over_benchmark=total.over_benchmark)
-            for total in page.coaches
-        ],
-        entries=[CaseloadEntryOut.model_validate(vars(e)) for e in page.entries],
-    )
+    return CaseloadOut.model_validate(page, from_attributes=True)

@@ -1,9 +1,15 @@
 import logging
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter
+from fastapi import Request
+from fastapi import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import generate_latest
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
 
 from interfaces.http.deps import ViewsDep
 
@@ -87,7 +93,12 @@ def health(views: ViewsDep, response: Response) -> HealthOut:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    responses={
+        200: {
+            "description": "The metrics in Prometheus's text format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
 )
 def metrics(request: Request) -> Response:
     """Prometheus metrics: requests and latencies by route, events recorded by type,

@@ -1,13 +1,24 @@
-from datetime import date, datetime
-from typing import Annotated, Literal
+from datetime import date
+from datetime import datetime
+from typing import Annotated
+from typing import Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter
+from fastapi import Query
+from fastapi import Request
+from fastapi import Response
 
 from application.projections.outcomes.metrics import definitions
-from application.projections.outcomes.queries import DIMENSIONS, OutcomeTable
-from interfaces.http.deps import OutcomeReader, ViewsDep
-from interfaces.http.errors import ERROR_RESPONSES, ErrorBody
-from interfaces.http.schemas import OutcomeRowOut, OutcomesOut
+from application.projections.outcomes.queries import DIMENSIONS
+from application.projections.outcomes.queries import OutcomeTable
+from interfaces.http.deps import NO_NUL
+from interfaces.http.deps import OutcomeReader
+from interfaces.http.deps import ViewsDep
+from interfaces.http.openapi import ERRORS
+from interfaces.http.openapi import READ
+from interfaces.http.openapi import RETRY_AFTER
+from interfaces.http.schemas.base import answer_of
+from interfaces.http.schemas.views import OutcomesOut
 
 router = APIRouter(prefix="/outcomes", tags=["views"])
 
@@ -18,13 +29,17 @@ CSV = "text/csv"
     "",
     response_model=OutcomesOut,
     responses={
-        **ERROR_RESPONSES,
-        200: {"content": {CSV: {}}, "description": "JSON, or CSV on Accept: text/csv"},
+        **READ,
+        200: {
+            "content": {CSV: {"schema": {"type": "string"}}},
+            "description": "JSON, or CSV on Accept: text/csv",
+        },
         503: {
-            "model": ErrorBody,
-            "description": "Too many replays (as_of, known_at) at once, or the "
-            "database cannot be reached or is too busy; retry after the Retry-After "
-            "seconds",
+            "model": ERRORS[503]["model"],
+            "headers": {"Retry-After": RETRY_AFTER},
+            "description": "Too many replays (as_of, known_at) at once, a month's "
+            "release being built by another server, or the database cannot be "
+            "reached or is too busy; retry after the Retry-After seconds",
             "content": {
                 "application/json": {
                     "example": {
@@ -42,7 +57,7 @@ CSV = "text/csv"
 def outcomes(
     request: Request,
     views: ViewsDep,
-    _: OutcomeReader,
+    caller: OutcomeReader,
     group_by: Annotated[
         str,
         Query(
@@ -59,22 +74,41 @@ def outcomes(
         Query(description="the quarter of the referral or of the intake"),
     ] = "referral",
     as_of: Annotated[
-        date | None, Query(description="what had happened by this business date")
+        date | None,
+        Query(
+            description="what had happened by this business date; evaluators: the "
+            "last day of a month that has ended (by default the last one)"
+        ),
     ] = None,
     known_at: Annotated[
         datetime | None,
-        Query(description="what the store held at this time (with a time zone)"),
+        Query(
+            description="what the store held at this time (with a time zone); not "
+            "for evaluators"
+        ),
+    ] = None,
+    organisation: Annotated[
+        str | None,
+        Query(
+            description="only this organisation's trajectories (staff: their own "
+            "always)",
+            max_length=200,
+            pattern=NO_NUL,
+        ),
     ] = None,
 ) -> OutcomesOut | Response:
-    """Outcome figures per group; groups of fewer than 5 trajectories are
-    suppressed. As of a date or as known at a time, the history is replayed."""
+    """Outcome figures per group: every figure for auditors and admins, staff's of
+    their own organisation's trajectories; evaluators' under disclosure control, as
+    of a month's end. As of a date or as known at a time, the history is
+    replayed."""
     table = views.outcome_table(
         [d for d in (part.strip() for part in group_by.split(",")) if d],
         cohort=cohort,
         cohort_by=cohort_by,
         as_of=as_of,
         known_at=known_at,
-        suppress=True,
+        organisation=organisation,
+        reader=caller,
     )
     if CSV in request.headers.get("accept", ""):
         return Response(table.csv(), media_type=f"{CSV}; charset=utf-8")
@@ -83,23 +117,17 @@ def outcomes(
 
 def outcomes_out(table: OutcomeTable) -> OutcomesOut:
     query = table.query
-    return OutcomesOut(
-        group_by=list(query.group_by),
-        cohort=query.cohort,
+    return answer_of(
+        OutcomesOut,
+        query,
         cohort_by="intake" if query.cohort_by == "intake" else "referral",
-        as_of=query.as_of,
-        known_at=query.known_at,
-        evaluated_on=query.evaluated_on,
-        rows=[
-            OutcomeRowOut(
-                group=row.group, suppressed=row.suppressed, figures=row.figures
-            )
-            for row in table.rows
-        ],
+        disclosure_control=query.suppress,
+        release=table.release,
+        rows=table.rows,
     )
 
 
-@router.get("/definitions", response_model=dict[str, str], responses=ERROR_RESPONSES)
+@router.get("/definitions", response_model=dict[str, str], responses=READ)
 def metric_definitions(_: OutcomeReader) -> dict[str, str]:
     """What each figure means, as DOMAIN.md defines it."""
     return definitions()

@@ -1,73 +1,67 @@
 import functools
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter
+from fastapi import Body
+from fastapi import Query
+from fastapi import Response
 from pydantic import TypeAdapter
 
-from application.access import Caller, OtherOrganisation
-from application.projections.caseload.queries import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
-    MAX_OFFSET,
-    TrajectoryListQuery,
-)
-from application.trajectories import HistoryEntry, TrajectoryDiff
-from domain.trajectory import Placement, Trajectory
+from application.access import Caller
+from application.access import OtherOrganisation
+from application.audit.replay import HistoryEntry
+from application.audit.replay import TrajectoryDiff
+from application.projections.caseload.queries import DEFAULT_LIMIT
+from application.projections.caseload.queries import MAX_LIMIT
+from application.projections.caseload.queries import MAX_OFFSET
+from application.projections.caseload.queries import TrajectoryListQuery
+from domain.trajectory import Placement
+from domain.trajectory import Trajectory
 from domain.vocabulary import Stage
-from interfaces.http.deps import (
-    NO_NUL,
-    ExpectedVersion,
-    Idempotency,
-    Reader,
-    RecordRead,
-    Service,
-    Staff,
-    ViewsDep,
-)
-from interfaces.http.errors import (
-    ERROR_RESPONSES,
-    REPLAYED,
-    WRITE_RESPONSES,
-    InvalidParameter,
-)
-from interfaces.http.schemas import (
-    EVENT_EXAMPLES,
-    Created,
-    EventIn,
-    EventRecorded,
-    FieldChangeOut,
-    HistoryEntryOut,
-    PlacementOut,
-    ReferralIn,
-    TrajectoryDiffOut,
-    TrajectoryListOut,
-    TrajectoryOut,
-    TrajectorySummaryOut,
-)
+from interfaces.http.deps import NO_NUL
+from interfaces.http.deps import ExpectedVersion
+from interfaces.http.deps import OrganisationFilter
+from interfaces.http.deps import ProgrammeFilter
+from interfaces.http.deps import Reader
+from interfaces.http.deps import RecordRead
+from interfaces.http.deps import Service
+from interfaces.http.deps import StaffWrite
+from interfaces.http.deps import ViewsDep
+from interfaces.http.errors import InvalidParameter
+from interfaces.http.openapi import PERSONAL_WRITE
+from interfaces.http.openapi import READ
+from interfaces.http.openapi import answers
+from interfaces.http.schemas.base import answer_of
+from interfaces.http.schemas.commands import EVENT_EXAMPLES
+from interfaces.http.schemas.commands import EventIn
+from interfaces.http.schemas.commands import ReferralIn
+from interfaces.http.schemas.trajectories import Created
+from interfaces.http.schemas.trajectories import EventRecorded
+from interfaces.http.schemas.trajectories import FieldChangeOut
+from interfaces.http.schemas.trajectories import HistoryEntryOut
+from interfaces.http.schemas.trajectories import PlacementOut
+from interfaces.http.schemas.trajectories import TrajectoryDiffOut
+from interfaces.http.schemas.trajectories import TrajectoryListOut
+from interfaces.http.schemas.trajectories import TrajectoryOut
+from interfaces.http.schemas.trajectories import TrajectorySummaryOut
 
 router = APIRouter(prefix="/trajectories", tags=["trajectories"])
 
-# The application method that records each type of event.
-COMMANDS = {**Trajectory.COMMANDS, "EntryRetracted": "retract_entry"}
-
 
 def trajectory_out(trajectory: Trajectory) -> TrajectoryOut:
-    return TrajectoryOut(
-        **{
-            name: getattr(trajectory, name)
-            for name in TrajectoryOut.model_fields
-            if name not in ("id", "placements", "retracted_versions")
-        },
-        id=trajectory.id,
+    return answer_of(
+        TrajectoryOut,
+        trajectory,
         placements=[placement_out(p) for p in trajectory.placements],
         retracted_versions=sorted(int(v) for v in trajectory.retracted),
     )
 
 
 def placement_out(placement: Placement) -> PlacementOut:
-    return PlacementOut(**vars(placement), competitive=placement.competitive)
+    return PlacementOut.model_validate(placement, from_attributes=True)
 
 
 @functools.cache
@@ -99,88 +93,67 @@ def diff_out(diff: TrajectoryDiff) -> TrajectoryDiffOut:
 
 
 def history_entry_out(entry: HistoryEntry) -> HistoryEntryOut:
-    return HistoryEntryOut(
-        version=entry.version,
-        type=entry.type,
-        business_date=entry.business_date,
-        recorded_at=entry.recorded_at,
-        recorded_by=entry.recorded_by,
-        data=entry.data,
-        retracted=entry.retracted_by is not None,
-        retracted_by=entry.retracted_by,
-    )
+    return HistoryEntryOut.of(entry)
 
 
-@router.post("", status_code=201, response_model=Created, responses=ERROR_RESPONSES)
-def refer(
-    body: ReferralIn,
-    service: Service,
-    caller: Staff,
-    key: Idempotency,
-    response: Response,
-) -> Created:
+@router.post("", status_code=201, response_model=Created, responses=PERSONAL_WRITE)
+def refer(body: ReferralIn, write: StaffWrite) -> Created:
     """Receive a referral: creates the participant's trajectory in the programme
     (staff, into their own organisation)."""
-    answer = service.once(
-        key,
-        lambda: service.refer(
-            **body.model_dump(), recorded_by=caller.name, within=caller.within
-        ),
+    caller = write.caller
+    answer = write.service.refer(
+        body.command(), recorded_by=caller.name, within=caller.within, key=write.key
     )
-    assert answer.aggregate_id is not None
-    if answer.replayed:
-        response.headers[REPLAYED] = "true"
-    response.headers["Location"] = f"/trajectories/{answer.aggregate_id}"
-    response.headers["ETag"] = f'"{answer.version}"'
-    return Created(id=answer.aggregate_id, version=answer.version)
+    write.answered(answer, f"/trajectories/{answer.id}")
+    return Created(id=answer.id, version=answer.version)
 
 
 @router.post(
     "/{trajectory_id}/events",
     status_code=201,
     response_model=EventRecorded,
-    responses=WRITE_RESPONSES,
+    responses=PERSONAL_WRITE,
 )
 def record_event(
     trajectory_id: UUID,
     body: Annotated[EventIn, Body(openapi_examples=EVENT_EXAMPLES)],
-    service: Service,
-    caller: Staff,
+    write: StaffWrite,
     expected_version: ExpectedVersion,
-    key: Idempotency,
-    response: Response,
 ) -> EventRecorded:
     """Record one event in the trajectory; `type` says which (staff of the
     trajectory's organisation)."""
-    fields: dict[str, Any] = body.model_dump(exclude={"type"})
-    command = getattr(service, COMMANDS[body.type])
-    answer = service.once(
-        key,
-        lambda: command(
-            trajectory_id,
-            expected_version,
-            within=caller.within,
-            recorded_by=caller.name,
-            **fields,
-        ),
+    command = body.command()
+    answer = write.service.record(
+        trajectory_id,
+        command,
+        recorded_by=write.caller.name,
+        within=write.caller.within,
+        expected_version=expected_version,
+        key=write.key,
     )
-    if answer.replayed:
-        response.headers[REPLAYED] = "true"
-    response.headers["Location"] = f"/trajectories/{trajectory_id}/history"
-    response.headers["ETag"] = f'"{answer.version}"'
+    write.answered(answer, f"/trajectories/{trajectory_id}/history")
     return EventRecorded(
-        trajectory_id=trajectory_id, version=answer.version, type=body.type
+        trajectory_id=trajectory_id, version=answer.version, type=command.event_type
     )
 
 
-@router.get("", response_model=TrajectoryListOut, responses=ERROR_RESPONSES)
+@router.get("", response_model=TrajectoryListOut, responses=READ)
 def list_trajectories(
     views: ViewsDep,
     caller: Reader,
-    programme: Annotated[str | None, Query(max_length=50, pattern=NO_NUL)] = None,
-    organisation: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    programme: ProgrammeFilter = None,
+    organisation: OrganisationFilter = None,
     stage: Annotated[Stage | None, Query()] = None,
     coach: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    participant_id: Annotated[
+        UUID | None, Query(description="the participant's trajectories only")
+    ] = None,
+    referred_from: Annotated[
+        date | None, Query(description="referred on or after this date")
+    ] = None,
+    referred_to: Annotated[
+        date | None, Query(description="referred on or before this date")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TrajectoryListOut:
@@ -192,6 +165,9 @@ def list_trajectories(
             organisation=scoped(caller, organisation),
             stage=stage.value if stage else None,
             coach=coach,
+            participant_id=participant_id,
+            referred_from=referred_from,
+            referred_to=referred_to,
             limit=limit,
             offset=offset,
         )
@@ -208,7 +184,9 @@ def list_trajectories(
     )
 
 
-@router.get("/{trajectory_id}", response_model=TrajectoryOut, responses=ERROR_RESPONSES)
+@router.get(
+    "/{trajectory_id}", response_model=TrajectoryOut, responses=answers(404, etag=200)
+)
 def get_trajectory(
     trajectory_id: UUID,
     service: Service,
@@ -244,7 +222,7 @@ def get_trajectory(
 @router.get(
     "/{trajectory_id}/history",
     response_model=list[HistoryEntryOut],
-    responses=ERROR_RESPONSES,
+    responses=READ,
 )
 def get_history(
     trajectory_id: UUID, service: Service, caller: Reader, record_read: RecordRead
@@ -259,7 +237,7 @@ def get_history(
 @router.get(
     "/{trajectory_id}/diff",
     response_model=TrajectoryDiffOut,
-    responses=ERROR_RESPONSES,
+    responses=READ,
 )
 def get_diff(
     trajectory_id: UUID,

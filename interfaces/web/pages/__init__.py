@@ -4,22 +4,43 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from domain.errors import DomainError
 from interfaces.web.forms import PROBLEMS
 from interfaces.web.i18n import N_
-from interfaces.web.pages import audit, caseload, outcomes, signing, trajectory
-from interfaces.web.render import address_of, render
-from interfaces.web.session import PAGES, FormRefused, page_texts
+from interfaces.web.i18n import Texts
+from interfaces.web.pages import audit
+from interfaces.web.pages import caseload
+from interfaces.web.pages import coaches
+from interfaces.web.pages import group_sessions
+from interfaces.web.pages import imports
+from interfaces.web.pages import outcomes
+from interfaces.web.pages import participants
+from interfaces.web.pages import programmes
+from interfaces.web.pages import referral
+from interfaces.web.pages import signing
+from interfaces.web.pages import todo
+from interfaces.web.pages import trajectories
+from interfaces.web.pages import trajectory
+from interfaces.web.render import address_of
+from interfaces.web.render import render
+from interfaces.web.session import PAGES
+from interfaces.web.session import FormRefused
+from interfaces.web.session import page_texts
+from interfaces.web.session import signed_in
 
 STATIC = Path(__file__).parent.parent / "static"
 
@@ -35,12 +56,34 @@ TITLES = {
     500: N_("Something went wrong"),
     503: N_("Busy: try again in a moment"),
 }
+# The query parameters a refusal may name that are not fields of a form.
+PARAMETERS = {"page": N_("Page number"), "q": N_("Search")}
+# What the page says where the API's answer has no words of ours (the framework's
+# "Not Found", "Method Not Allowed").
+MESSAGES = {
+    404: N_("There is nothing at this address: it may be mistyped or out of date."),
+    405: N_("This address cannot be used this way: open it as a link."),
+}
 
 
 def install(app: FastAPI) -> None:
     """Adds the pages to the app; call it after the API's error handlers."""
     app.mount(f"{PAGES}/static", StaticFiles(directory=STATIC), name="ui_static")
-    for module in (signing, caseload, trajectory, outcomes, audit):
+    for module in (
+        signing,
+        caseload,
+        trajectory,
+        outcomes,
+        audit,
+        programmes,
+        referral,
+        participants,
+        trajectories,
+        coaches,
+        todo,
+        group_sessions,
+        imports,
+    ):
         app.include_router(module.router, include_in_schema=False)
     for error, handler in list(app.exception_handlers.items()):
         app.exception_handlers[error] = _as_page(handler)
@@ -62,6 +105,8 @@ def _as_page(api_handler: Handler) -> Handler:
             query = urlencode({"next": address_of(request)})
             return RedirectResponse(f"{sign_in}?{query}", status_code=303)
         texts = await page_texts(request)
+        # The header of a signed-in reader's pages and the way back stay.
+        caller = await signed_in(request)
         if isinstance(error, FormRefused):
             message = texts.gettext(
                 "This form is out of date or not from this site: open the page again."
@@ -72,9 +117,12 @@ def _as_page(api_handler: Handler) -> Handler:
             message = texts.refusal(error)
         elif isinstance(error, RequestValidationError):
             message = " ".join(
-                f"{p['loc'][-1]}: {texts.gettext(PROBLEMS.get(p['type'], p['msg']))}"
+                f"{_parameter(texts, str(p['loc'][-1]))}: "
+                f"{texts.gettext(PROBLEMS.get(p['type'], p['msg']))}"
                 for p in error.errors()
             )
+        elif isinstance(error, HTTPException) and answer.status_code in MESSAGES:
+            message = texts.gettext(MESSAGES[answer.status_code])
         else:
             message = texts.gettext(_detail(answer))
         title = texts.gettext(TITLES.get(answer.status_code, TITLES[500]))
@@ -82,17 +130,23 @@ def _as_page(api_handler: Handler) -> Handler:
             request,
             "error.html",
             texts,
-            None,
+            caller,
             status_code=answer.status_code,
             title=title,
             message=message,
         )
-        for name in ("Retry-After",):
+        for name in ("Retry-After", "Allow"):
             if name in answer.headers:
                 page.headers[name] = answer.headers[name]
         return page
 
     return handle
+
+
+def _parameter(texts: Texts, name: str) -> str:
+    if name in PARAMETERS:
+        return texts.gettext(PARAMETERS[name])
+    return texts.label(name)
 
 
 def _detail(answer: Response) -> str:

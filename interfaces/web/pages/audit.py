@@ -3,24 +3,48 @@ data."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter
+from fastapi import Query
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 
-from application.access import Caller, Role
-from application.audit.chain import Verification
-from application.trajectories import VerificationRunning
+from application.access import Caller
+from application.access import Role
+from application.audit.findings import Break
+from application.audit.findings import Verification
+from application.errors import VerificationRunning
 from interfaces.http.deps import Service
+from interfaces.web.i18n import N_
 from interfaces.web.i18n import Texts
 from interfaces.web.render import render
-from interfaces.web.session import PAGES, AuditPage, CheckedForm, PageTexts
+from interfaces.web.session import PAGES
+from interfaces.web.session import AuditPage
+from interfaces.web.session import CheckedForm
+from interfaces.web.session import PageTexts
 
 router = APIRouter(prefix=PAGES)
 
 ACCESS_LOG_PAGE = 100
+# What is wrong with a broken link, in the page's words (the report's message is
+# English, for the log and the command line); the table gives its version or entry.
+BREAKS = {
+    Break.ALTERED: N_(
+        "It does not match its link: the stored record, or one before it, was changed."
+    ),
+    Break.DELETED: N_("It is missing: a link was recorded for it."),
+    Break.UNCHAINED: N_(
+        "It belongs to no chain: no link was recorded for it when it was written."
+    ),
+    Break.TRUNCATED: N_("The records end before it: those after it were removed."),
+    Break.REORDERED: N_("It stands in the log before the record before it."),
+    Break.SNAPSHOT: N_("The snapshot at it differs from a replay of the events."),
+}
 MAX_POSITION = 2**63 - 1
 
 
@@ -54,6 +78,7 @@ def audit(
         participant=participant,
         access=access,
         problem=problem,
+        breaks=BREAKS,
     )
 
 

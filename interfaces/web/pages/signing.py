@@ -2,23 +2,27 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter
+from fastapi import Form
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse
+from fastapi.responses import Response
 
 from interfaces.http.deps import caller_of
 from interfaces.web.i18n import Language
-from interfaces.web.render import home_of, render
-from interfaces.web.session import (
-    PAGES,
-    SESSION_COOKIE,
-    CheckedForm,
-    PageTexts,
-    page_caller,
-    remember_language,
-    same_origin,
-    sign_in,
-    sign_out,
-)
+from interfaces.web.render import home_of
+from interfaces.web.render import render
+from interfaces.web.session import PAGES
+from interfaces.web.session import SESSION_COOKIE
+from interfaces.web.session import CheckedForm
+from interfaces.web.session import FormRefused
+from interfaces.web.session import PageTexts
+from interfaces.web.session import page_caller
+from interfaces.web.session import remember_language
+from interfaces.web.session import same_origin
+from interfaces.web.session import sign_in
+from interfaces.web.session import sign_out
 
 router = APIRouter(prefix=PAGES)
 
@@ -87,9 +91,14 @@ def sign_out_form(request: Request, _: CheckedForm) -> Response:
 
 @router.post("/language", name="ui_language")
 def choose_language(
+    request: Request,
     language: Annotated[Language, Form()],
     back: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
+    """Open to anyone, signed in or not (so no form token): only the Origin check,
+    so that another site cannot switch a reader's language."""
+    if not same_origin(request):
+        raise FormRefused("a form of another site may not post here")
     response = RedirectResponse(back_to(back), status_code=303)
     remember_language(response, language)
     return response

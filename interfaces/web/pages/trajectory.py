@@ -4,46 +4,72 @@ that record the next event."""
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date
+from enum import Enum
 from typing import Annotated
-from urllib.parse import urlencode
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from fastapi import APIRouter
+from fastapi import Query
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse
+from fastapi.responses import Response
 
-from application.access import Caller, Role
-from application.idempotency import IdempotencyKey
-from application.trajectories import HistoryEntry, Trajectories, VersionConflict
-from domain.errors import DomainError, NotFound
-from domain.trajectory import OPEN_STAGES, Trajectory, today
+from application.access import Caller
+from application.access import Role
+from application.audit.replay import HistoryEntry
+from application.errors import VersionConflict
+from application.service import Trajectories
+from domain.trajectory import OPEN_STAGES
+from domain.trajectory import Placement
+from domain.trajectory import Trajectory
+from domain.vocabulary import FOLLOW_UP_MILESTONES
 from domain.vocabulary import Stage
 from interfaces.http.deps import Service
 from interfaces.http.errors import InvalidParameter
-from interfaces.http.routes.trajectories import COMMANDS, trajectory_out
-from interfaces.http.schemas import TrajectoryOut
-from interfaces.web.forms import EventForm, FormProblems, event_forms, parse
+from interfaces.http.routes.trajectories import trajectory_out
+from interfaces.http.schemas.trajectories import TrajectoryOut
+from interfaces.web.forms import Choices
+from interfaces.web.forms import EventForm
+from interfaces.web.forms import event_forms
+from interfaces.web.forms import parse
+from interfaces.web.i18n import N_
 from interfaces.web.i18n import Texts
-from interfaces.web.render import render
-from interfaces.web.session import (
-    PAGES,
-    CheckedForm,
-    PageTexts,
-    StaffPage,
-    TrajectoryReader,
-)
+from interfaces.web.posting import ANY_KEY
+from interfaces.web.posting import FRESH
+from interfaces.web.posting import PostedForm
+from interfaces.web.posting import Sent
+from interfaces.web.posting import form_key
+from interfaces.web.posting import form_page
+from interfaces.web.posting import lists_of
+from interfaces.web.posting import submitted
+from interfaces.web.posting import values_of
+from interfaces.web.session import PAGES
+from interfaces.web.session import PageTexts
+from interfaces.web.session import StaffPage
+from interfaces.web.session import TrajectoryReader
 
 router = APIRouter(prefix=PAGES)
 
-# The state's fields in the order a coach reads them; the ids are in the heading.
+# The state's fields in the order a coach reads them; no ids (the trajectory's is in
+# the address, a coach's or a placement's is shown by its name).
 STATE_FIELDS = [
     name
     for name in TrajectoryOut.model_fields
-    if name not in ("id", "participant_id", "version", "retracted_versions")
+    if name not in ("id", "version", "retracted_versions") and not name.endswith("_id")
 ]
+# Ids are for machines: the timeline names what they stand for instead.
 HIDDEN_DATA = frozenset({"participant_id", "placement_id"})
+EXITED = (Stage.COMPLETED, Stage.DROPPED_OUT)
+EXPECTED_VERSION = re.compile(r"[0-9]{1,9}", re.ASCII)
+# A number in the short detail of an event (the retraction's choices), in words.
+NUMBER_DETAILS = {
+    "rung": N_("rung %(value)s"),
+    "minutes": N_("%(value)s minutes"),
+    "milestone": N_("%(value)s months"),
+}
 
 
 def default_event(trajectory: Trajectory) -> str:
@@ -59,12 +85,55 @@ def default_event(trajectory: Trajectory) -> str:
     )
 
 
-def entry_fields(entry: HistoryEntry, texts: Texts) -> list[tuple[str, str]]:
+def shown_data(name: str, value: object) -> bool:
+    """Whether the timeline shows an event's field: not an id, not an empty text
+    (a session without a note), not the date its heading shows."""
+    return not (
+        name in HIDDEN_DATA or name.endswith("_id") or name == "on" or value == ""
+    )
+
+
+# Free text that staff typed (a session's note): in Dutch, the language they work
+# in; a page in another language marks it as Dutch, so that it is read out as Dutch.
+STAFF_TEXTS = frozenset({"note"})
+STAFF_LANGUAGE = "nl"
+
+
+def entry_fields(
+    entry: HistoryEntry, texts: Texts
+) -> list[tuple[str, str, str | None]]:
+    """Each shown field of an entry: its label, its value, and the value's language
+    where it differs from the page's."""
     return [
-        (texts.label(name), texts.value(value))
+        (
+            texts.label(name),
+            texts.value(value),
+            STAFF_LANGUAGE
+            if name in STAFF_TEXTS and texts.language != STAFF_LANGUAGE
+            else None,
+        )
         for name, value in entry.data.items()
-        if name not in HIDDEN_DATA and name != "on"
+        if shown_data(name, value)
     ]
+
+
+def placement_words(placement: Placement, trajectory: Trajectory, texts: Texts) -> str:
+    """A placement in words: what, where, from when to when; a placement still
+    running when the trajectory ended says so (the job may go on, the trajectory no
+    longer follows it)."""
+    what = f"{texts.label(placement.placement_type)}, {placement.employer}"
+    start = texts.date(placement.started_on)
+    if placement.ended_on is not None:
+        return f"{what}, {start} – {texts.date(placement.ended_on)}"
+    if trajectory.stage in EXITED and trajectory.exit_on is not None:
+        return texts.gettext(
+            "%(placement)s, from %(start)s, still running when the trajectory ended "
+            "on %(exit)s"
+        ) % {"placement": what, "start": start, "exit": texts.date(trajectory.exit_on)}
+    return texts.gettext("%(placement)s, from %(start)s") % {
+        "placement": what,
+        "start": start,
+    }
 
 
 def state_fields(trajectory: Trajectory, texts: Texts) -> list[tuple[str, str]]:
@@ -74,9 +143,7 @@ def state_fields(trajectory: Trajectory, texts: Texts) -> list[tuple[str, str]]:
         value = getattr(state, name)
         if name == "placements":
             value = [
-                f"{texts.label(p.placement_type)}, {p.employer} "
-                f"({texts.date(p.started_on)} – {texts.date(p.ended_on)})"
-                for p in value
+                placement_words(p, trajectory, texts) for p in trajectory.placements
             ]
         shown.append((texts.label(name), texts.value(value)))
     return shown
@@ -88,15 +155,12 @@ def page(
     caller: Caller,
     service: Trajectories,
     trajectory_id: UUID,
+    sent: Sent = FRESH,
     *,
     version: int | None = None,
     as_of: date | None = None,
     record: str | None = None,
     recorded: int | None = None,
-    entered: FormData | None = None,
-    problems: dict[str, str] | None = None,
-    refusal: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     current = service.trajectory(trajectory_id, caller.within)
     history = service.history(trajectory_id, caller.within)
@@ -111,13 +175,15 @@ def page(
         caller, [current.participant_id], route=f"GET {PAGES}/trajectories/{{id}}"
     )
     forms = event_forms()
-    chosen = record if record in forms else default_event(current)
-    return render(
+    form = forms[record if record in forms else default_event(current)]
+    return form_page(
         request,
         "trajectory.html",
         texts,
         caller,
-        status_code=status_code,
+        sent,
+        form,
+        choices(form, current, history, texts, coaches=coaches_of(service, current)),
         here=request.app.url_path_for("ui_trajectory", trajectory_id=trajectory_id),
         active="ui_caseload",
         trajectory=current,
@@ -129,44 +195,104 @@ def page(
         as_of=as_of,
         may_record=caller.role is Role.STAFF,
         event_types=list(forms),
-        form=forms[chosen],
-        choices=choices(forms[chosen], current, texts),
-        entered=entered,
-        problems=problems or {},
-        refusal=refusal,
         recorded=recorded,
-        today=today().isoformat(),
-        idempotency_key=uuid4(),
     )
 
 
+def coaches_of(service: Trajectories, trajectory: Trajectory) -> list[tuple[str, str]]:
+    """The (id, name) of the trajectory's organisation's active coaches."""
+    return [
+        (str(c.id), c.name)
+        for c in service.coaches_of(trajectory.organisation, active=True)
+    ]
+
+
 def choices(
-    form: EventForm, trajectory: Trajectory, texts: Texts
-) -> dict[str, list[tuple[str, str]]]:
-    """(value, words) for each field of the form that is a choice."""
-    options: dict[str, list[tuple[str, str]]] = {}
+    form: EventForm,
+    trajectory: Trajectory,
+    history: list[HistoryEntry],
+    texts: Texts,
+    coaches: list[tuple[str, str]] | None = None,
+) -> dict[str, Choices]:
+    """The choices this page gives the form's fields (a field of an enum needs
+    none): the running placements to end, the versions to retract, the follow-up's
+    milestones; ``coaches``, the (id, name) of the organisation's coaches."""
+    given: dict[str, Choices] = {}
     for field in form.fields:
-        if field.enum is not None:
-            options[field.name] = [(m.value, texts.label(m)) for m in field.enum]
-        elif field.from_state == "placement":
-            options[field.name] = [
-                (
-                    str(p.placement_id),
-                    f"{texts.label(p.placement_type)}, {p.employer} "
-                    f"({texts.date(p.started_on)})",
-                )
+        if field.refers == "coach":
+            given[field.name] = Choices.of(coaches or [])
+        elif field.refers == "placement":
+            given[field.name] = Choices.of(
+                (str(p.placement_id), placement_choice(p, texts))
                 for p in trajectory.current_placements
+            )
+        elif field.refers == "version":
+            given[field.name] = Choices.of(retractable(trajectory, history, texts))
+        elif field.name == "milestone":
+            given[field.name] = Choices.of(
+                (
+                    (str(months), texts.gettext("%(value)s months") % {"value": months})
+                    for months in FOLLOW_UP_MILESTONES
+                ),
+                radios=True,
+            )
+    return given
+
+
+def placement_choice(placement: Placement, texts: Texts) -> str:
+    """A running placement by its employer, start and type: never its id."""
+    return (
+        texts.gettext("%(placement)s, from %(start)s")
+        % {
+            "placement": placement.employer,
+            "start": texts.date(placement.started_on),
+        }
+        + f" ({texts.label(placement.placement_type)})"
+    )
+
+
+def retractable(
+    trajectory: Trajectory, history: list[HistoryEntry], texts: Texts
+) -> list[tuple[str, str]]:
+    """The versions a retraction may name, newest first, each in words: "version 5 ·
+    Placement started · 02/04/2024 · Regular job, Bakkerij De Smet". Neither the
+    referral, nor a retracted event, nor a retraction can be retracted."""
+    done = {int(v) for v in trajectory.retracted}
+    done |= set(trajectory.retracted.values())
+    entries = {entry.version: entry for entry in history}
+    return [
+        (str(version), version_words(version, entries.get(version), trajectory, texts))
+        for version in range(trajectory.version, 1, -1)
+        if version not in done
+    ]
+
+
+def version_words(
+    version: int, entry: HistoryEntry | None, trajectory: Trajectory, texts: Texts
+) -> str:
+    words = [f"{texts.gettext('version')} {version}"]
+    if entry is not None:
+        words += [texts.label(entry.type), texts.date(entry.business_date)]
+        words.append(detail(entry, trajectory, texts))
+    return " · ".join(word for word in words if word)
+
+
+def detail(entry: HistoryEntry, trajectory: Trajectory, texts: Texts) -> str:
+    """A short detail of an event, in words: its codes, the employer or coach it
+    names, a few numbers; never its free text (notes, reasons written out)."""
+    parts: list[str] = []
+    for name, value in entry.data.items():
+        if name == "placement_id" and entry.type != "PlacementStarted":
+            parts += [
+                p.employer for p in trajectory.placements if p.placement_id == value
             ]
-        elif field.from_state == "version":
-            # Neither a retracted event nor a retraction can be retracted.
-            done = {int(v) for v in trajectory.retracted}
-            done |= set(trajectory.retracted.values())
-            options[field.name] = [
-                (str(v), f"{texts.gettext('version')} {v}")
-                for v in range(2, trajectory.version + 1)
-                if v not in done
-            ]
-    return options
+        elif isinstance(value, Enum):
+            parts.append(texts.label(value))
+        elif name in ("employer", "coach") and isinstance(value, str):
+            parts.append(value)
+        elif name in NUMBER_DETAILS and isinstance(value, int):
+            parts.append(texts.gettext(NUMBER_DETAILS[name]) % {"value": value})
+    return ", ".join(parts[:3])
 
 
 @router.get(
@@ -203,98 +329,56 @@ def trajectory_page(
     name="ui_record_event",
     response_class=HTMLResponse,
 )
-async def record_event(
+def record_event(
     request: Request,
     trajectory_id: UUID,
     texts: PageTexts,
     caller: StaffPage,
     service: Service,
-    _: CheckedForm,
-) -> Response:
-    form = await request.form()
-    # The service blocks on the database: off the event loop.
-    return await run_in_threadpool(
-        _record, request, texts, caller, service, trajectory_id, form
-    )
-
-
-def _record(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
-    service: Trajectories,
-    trajectory_id: UUID,
-    form: FormData,
+    form: PostedForm,
 ) -> Response:
     event_type = str(form.get("type", ""))
     # The page again, with what was entered and why it was refused.
     again = functools.partial(
-        page,
-        request,
-        texts,
-        caller,
-        service,
-        trajectory_id,
-        record=event_type,
-        entered=form,
+        page, request, texts, caller, service, trajectory_id, record=event_type
     )
     expected = str(form.get("expected_version", ""))
-    if not expected.isdigit():
+    if not EXPECTED_VERSION.fullmatch(expected):
         refusal = texts.gettext("The form is incomplete: open the page again.")
-        return again(status_code=422, refusal=refusal)
-    try:
-        event = parse(
-            event_type,
-            {k: str(v) for k, v in form.items()},
-            {k: [str(v) for v in form.getlist(k)] for k in form},
+        return again(Sent(form, refusal=refusal, status_code=422))
+    current = service.trajectory(trajectory_id, caller.within)
+    # The page's choices are the trajectory's as it stands: a form of an older
+    # version is the service's to judge (a retry, or a conflict).
+    offered = None
+    if int(expected) == current.version and event_type in event_forms():
+        offered = choices(
+            event_forms()[event_type],
+            current,
+            [],
+            texts,
+            coaches=coaches_of(service, current),
         )
-        fields = event.model_dump(exclude={"type"})
-        entered = [
-            (name, str(value))
-            for name, value in form.multi_items()
-            if name not in ("csrf", "idempotency_key")
-        ]
-        command = getattr(service, COMMANDS[event_type])
-        # A form sent twice (a double click, a reload) records its event once.
-        key = IdempotencyKey(
-            str(caller.token_id),
-            str(form.get("idempotency_key", ""))[:100] or str(uuid4()),
-            service.keyring.fingerprint(
-                "POST", request.url.path, "", urlencode(sorted(entered)).encode()
-            ),
-        )
-        answer = service.once(
-            key,
-            lambda: command(
+
+    def attempt() -> Response:
+        event = parse(event_type, values_of(form), lists_of(form), offered)
+        try:
+            answer = service.record(
                 trajectory_id,
-                int(expected),
-                within=caller.within,
+                event.command(),
                 recorded_by=caller.name,
-                **fields,
-            ),
+                within=caller.within,
+                expected_version=int(expected),
+                key=form_key(request, caller, service, form, ANY_KEY),
+            )
+        except VersionConflict:
+            refusal = texts.gettext(
+                "Someone recorded an event in this trajectory meanwhile. The page "
+                "now shows it; check your entry and send it again."
+            )
+            return again(Sent(form, refusal=refusal, status_code=409))
+        target = request.app.url_path_for("ui_trajectory", trajectory_id=trajectory_id)
+        return RedirectResponse(
+            f"{target}?recorded={answer.version}#v{answer.version}", status_code=303
         )
-    except FormProblems as invalid:
-        problems = {k: texts.gettext(v) for k, v in invalid.problems.items()}
-        refusal = texts.gettext("Some fields need another value; see below.")
-        return again(
-            status_code=422,
-            problems=problems,
-            refusal=refusal,
-        )
-    except VersionConflict:
-        refusal = texts.gettext(
-            "Someone recorded an event in this trajectory meanwhile. The page now "
-            "shows it; check your entry and send it again."
-        )
-        return again(status_code=409, refusal=refusal)
-    except NotFound:
-        raise
-    except DomainError as broken:
-        return again(
-            status_code=422,
-            refusal=texts.refusal(broken),
-        )
-    target = request.app.url_path_for("ui_trajectory", trajectory_id=trajectory_id)
-    return RedirectResponse(
-        f"{target}?recorded={answer.version}#v{answer.version}", status_code=303
-    )
+
+    return submitted(texts, attempt, again, entered=form)

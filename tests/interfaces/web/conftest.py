@@ -7,17 +7,23 @@ docs/screenshots, the README's), else to a temporary folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
@@ -27,22 +33,36 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from application.access import Role
+from application.service import Trajectories
 from application.settings import Settings
-from application.trajectories import Trajectories
-from domain.vocabulary import (
-    Barrier,
-    Destination,
-    EducationLevel,
-    ExitStatus,
-    Gender,
-    LabourStatus,
-    PlacementType,
-    ReferralSource,
-    SessionMode,
-    SessionSetting,
-)
+from domain.commands import Complete
+from domain.commands import CompleteIntake
+from domain.commands import HoldSession
+from domain.commands import RecordExitResult
+from domain.commands import RecordFollowUp
+from domain.commands import Refer
+from domain.commands import RegisterParticipant
+from domain.commands import RegisterProgramme
+from domain.commands import StartPlacement
+from domain.vocabulary import Barrier
+from domain.vocabulary import Destination
+from domain.vocabulary import EducationLevel
+from domain.vocabulary import ExitStatus
+from domain.vocabulary import Gender
+from domain.vocabulary import LabourStatus
+from domain.vocabulary import PlacementType
+from domain.vocabulary import ReferralSource
+from domain.vocabulary import SessionMode
+from domain.vocabulary import SessionSetting
 from interfaces.http.app import create_app
-from tests.conftest import IN_CI, _free_port, fresh_schema
+from tests.conftest import IN_CI
+from tests.conftest import _free_port
+from tests.conftest import fresh_schema
+from tests.interfaces.helpers import COACHES as COACHES_OF_HELPERS
+from tests.interfaces.helpers import participant_body
+from tests.interfaces.helpers import programme_body
+from tests.interfaces.helpers import referral_body
+from tests.service_builders import coach_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -95,35 +115,41 @@ def record_known_history(service: Trajectories) -> KnownHistory:
     last session 5, 35, 65 or 95 days ago."""
     today = date.today()
     service.register_programme(
-        code=PROGRAMME,
-        name="Jobcoaching Oost-Vlaanderen",
-        funder="Vlaamse overheid en ESF",
-        organisations=[ORGANISATION],
-        starts_on=today - timedelta(days=800),
-        ends_on=today + timedelta(days=800),
-        budget=Decimal("250000"),
-        min_age=18,
-        max_age=64,
+        RegisterProgramme(
+            code=PROGRAMME,
+            name="Jobcoaching Oost-Vlaanderen",
+            funder="Vlaamse overheid en ESF",
+            organisations=[ORGANISATION],
+            starts_on=today - timedelta(days=800),
+            ends_on=today + timedelta(days=800),
+            budget=Decimal("250000"),
+            min_age=18,
+            max_age=64,
+        ),
         recorded_by="test",
     )
     known = KnownHistory()
     base = today - timedelta(days=600)
     for i, (given, family) in enumerate(NAMES):
         participant = service.register_participant(
-            given_name=given,
-            family_name=family,
-            birth_date=date(1990 + i % 10, 1 + i % 12, 1 + i),
-            gender=(Gender.F, Gender.M)[i % 2],
+            RegisterParticipant(
+                given_name=given,
+                family_name=family,
+                birth_date=date(1990 + i % 10, 1 + i % 12, 1 + i),
+                gender=(Gender.F, Gender.M)[i % 2],
+            ),
             organisation=ORGANISATION,
             recorded_by=COACHES[0],
         )
         referred_on = base + timedelta(days=15 * i)
         trajectory = service.refer(
-            participant_id=participant.id,
-            programme=PROGRAMME,
-            organisation=ORGANISATION,
-            referral_source=(ReferralSource.VDAB, ReferralSource.OCMW)[i % 2],
-            on=referred_on,
+            Refer(
+                participant_id=participant.id,
+                programme=PROGRAMME,
+                organisation=ORGANISATION,
+                referral_source=(ReferralSource.VDAB, ReferralSource.OCMW)[i % 2],
+                on=referred_on,
+            ),
             recorded_by=COACHES[0],
         )
         tid = trajectory.id
@@ -133,72 +159,81 @@ def record_known_history(service: Trajectories) -> KnownHistory:
             known.waiting_for_intake.append(tid)
             continue
         intake_on = referred_on + timedelta(days=7)
-        service.complete_intake(
+        service.record(
             tid,
-            on=intake_on,
-            coach=COACHES[i % 2],
-            rung=2 + i % 3,
-            labour_status=LabourStatus.LONG_TERM_UNEMPLOYED,
-            education_level=EducationLevel.ISCED_0_2,
-            barriers=[Barrier.MOBILITY, Barrier.DUTCH_LANGUAGE][: 1 + i % 2],
-            disability=i % 3 == 0,
-            postcode="9000",
+            CompleteIntake(
+                on=intake_on,
+                coach_id=coach_for(service, tid, COACHES[i % 2]),
+                rung=2 + i % 3,
+                labour_status=LabourStatus.LONG_TERM_UNEMPLOYED,
+                education_level=EducationLevel.ISCED_0_2,
+                barriers=[Barrier.MOBILITY, Barrier.DUTCH_LANGUAGE][: 1 + i % 2],
+                disability=i % 3 == 0,
+                postcode="9000",
+            ),
             recorded_by=COACHES[i % 2],
         )
         known.intakes += 1
         if i % 2 == 0:
             competitive = i % 4 == 0
             started_on = intake_on + timedelta(days=20)
-            service.start_placement(
+            service.record(
                 tid,
-                on=started_on,
-                placement_type=(
-                    PlacementType.REGULAR_JOB
-                    if competitive
-                    else PlacementType.WORK_EXPERIENCE
+                StartPlacement(
+                    on=started_on,
+                    placement_type=(
+                        PlacementType.REGULAR_JOB
+                        if competitive
+                        else PlacementType.WORK_EXPERIENCE
+                    ),
+                    employer=("Bakkerij De Smet", "Vzw Den Azalee")[i % 4 // 2],
+                    paid=True,
+                    hours_per_week=19.0,
                 ),
-                employer=("Bakkerij De Smet", "Vzw Den Azalee")[i % 4 // 2],
-                paid=True,
-                hours_per_week=19.0,
                 recorded_by=COACHES[i % 2],
             )
             known.placed += 1
             if competitive:
                 known.competitive += 1
                 exit_on = started_on + timedelta(days=30)
-                service.complete(
+                service.record(
                     tid,
-                    on=exit_on,
-                    destination=Destination.EMPLOYED,
+                    Complete(on=exit_on, destination=Destination.EMPLOYED),
                     recorded_by=COACHES[i % 2],
                 )
-                service.record_exit_result(
+                service.record(
                     tid,
-                    observed_on=exit_on + timedelta(days=1),
-                    status=ExitStatus.EMPLOYED,
+                    RecordExitResult(
+                        observed_on=exit_on + timedelta(days=1),
+                        status=ExitStatus.EMPLOYED,
+                    ),
                     recorded_by=COACHES[i % 2],
                 )
                 still_employed = i != 16
-                service.record_follow_up(
+                service.record(
                     tid,
-                    milestone=6,
-                    observed_on=exit_on + timedelta(days=183),
-                    status=(
-                        ExitStatus.EMPLOYED
-                        if still_employed
-                        else ExitStatus.JOB_SEARCHING
+                    RecordFollowUp(
+                        milestone=6,
+                        observed_on=exit_on + timedelta(days=183),
+                        status=(
+                            ExitStatus.EMPLOYED
+                            if still_employed
+                            else ExitStatus.JOB_SEARCHING
+                        ),
                     ),
                     recorded_by=COACHES[i % 2],
                 )
                 known.sustained += still_employed
                 continue
-        service.hold_session(
+        service.record(
             tid,
-            on=today - timedelta(days=5 + 30 * (i % 4)),
-            minutes=60,
-            mode=SessionMode.INDIVIDUAL,
-            setting=SessionSetting.OUTREACH,
-            note="",
+            HoldSession(
+                on=today - timedelta(days=5 + 30 * (i % 4)),
+                minutes=60,
+                mode=SessionMode.INDIVIDUAL,
+                setting=SessionSetting.OUTREACH,
+                note="",
+            ),
             recorded_by=COACHES[i % 2],
         )
     return known
@@ -230,12 +265,11 @@ def chromium() -> None:
         pytest.skip(problem)
 
 
-@pytest.fixture
-def site(
-    chromium: None, postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def serving(
+    postgres_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
-    """The app on a fresh schema, with the known history, on a port of its own: each
-    test has its own, so what one records is not in another's figures."""
+    """The app on a fresh schema, with the known history, on a port of its own."""
     shots = os.environ.get("TRAJECTORY_SCREENSHOTS")
     screenshots = Path(shots) if shots else tmp_path_factory.mktemp("screenshots")
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -280,19 +314,29 @@ def site(
 
 
 @pytest.fixture
-def browser(site: Site) -> Iterator[WebDriver]:
+def site(
+    chromium: None, postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The app on a fresh schema, with the known history, on a port of its own: each
+    test has its own, so what one records is not in another's figures."""
+    with serving(postgres_server, tmp_path_factory) as site:
+        yield site
+
+
+@contextlib.contextmanager
+def chromium_driver(downloads: Path) -> Iterator[WebDriver]:
     """A new headless Chromium: no cookies, no language chosen."""
     os.environ.setdefault("SE_OFFLINE", "true")  # Selenium must not fetch a driver
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    for old in site.downloads.iterdir():
+    for old in downloads.iterdir():
         old.unlink()
     options.add_experimental_option(
         "prefs",
         {
-            "download.default_directory": str(site.downloads),
+            "download.default_directory": str(downloads),
             "download.prompt_for_download": False,
         },
     )
@@ -301,6 +345,13 @@ def browser(site: Site) -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(site: Site) -> Iterator[WebDriver]:
+    """A new headless Chromium: no cookies, no language chosen."""
+    with chromium_driver(site.downloads) as driver:
+        yield driver
 
 
 def wait_for(driver: WebDriver, css: str, timeout: float = 10) -> None:
@@ -326,3 +377,61 @@ def screenshot(driver: WebDriver, site: Site, name: str) -> Path:
     driver.save_screenshot(str(path))
     driver.set_window_size(1360, 1000)
     return path
+
+
+# Pages without a browser --------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+class Pages(TestClient):
+    """Pages as a browser reads them; each read waits first until the views have
+    processed every write committed so far (on their tracking positions), as a
+    person reading a page after a write would find them."""
+
+    tokens: dict[Role, str]
+    trajectory_id: str
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override, unused-ignore]
+        self.app.state.views.wait()  # type: ignore[attr-defined]
+        return super().get(*args, **kwargs)
+
+    def sign_in(self, role: Role) -> None:
+        self.cookies.clear()
+        answer = self.post("/ui/sign-in", data={"token": self.tokens[role]})
+        assert answer.status_code == 200, answer.text
+
+    def csrf(self, path: str) -> str:
+        match = CSRF.search(self.get(path).text)
+        assert match, f"no form token on {path}"
+        return match.group(1)
+
+
+@pytest.fixture
+def pages(database_url: str) -> Iterator[Pages]:
+    """Pages over HTTPS (the session cookie is Secure), a referred trajectory and a
+    token for every role, staff of the trajectory's organisation."""
+    app = create_app(Settings(database_url=database_url))
+    with Pages(app, base_url="https://testserver") as client:
+        service = app.state.service
+        client.tokens = {
+            role: service.tokens.create(
+                role=role,
+                name=f"test {role.value}",
+                organisation=ORGANISATION if role is Role.STAFF else None,
+            )[1]
+            for role in Role
+        }
+        for coach in COACHES_OF_HELPERS:  # the coaches the helpers' intakes name
+            service.coaches.ensure(coach, ORGANISATION, recorded_by="test admin")
+        api = {"Authorization": f"Bearer {client.tokens[Role.ADMIN]}"}
+        staff = {"Authorization": f"Bearer {client.tokens[Role.STAFF]}"}
+        assert client.post("/programmes", json=programme_body(), headers=api).is_success
+        participant = client.post(
+            "/participants", json=participant_body(), headers=staff
+        ).json()["id"]
+        referred = client.post(
+            "/trajectories", json=referral_body(participant), headers=staff
+        )
+        client.trajectory_id = referred.json()["id"]
+        yield client

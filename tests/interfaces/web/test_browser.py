@@ -1,12 +1,13 @@
 """The pages in a real browser: what a coach, an evaluator and an auditor do."""
 
-import csv
-import io
 import re
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -16,14 +17,14 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from application.access import Role
-from tests.interfaces.web.conftest import (
-    ORGANISATION,
-    PROGRAMME,
-    Site,
-    screenshot,
-    sign_in,
-    wait_for,
-)
+from application.projections.outcomes.queries import last_month_end
+from tests.interfaces.web.conftest import COACHES
+from tests.interfaces.web.conftest import ORGANISATION
+from tests.interfaces.web.conftest import PROGRAMME
+from tests.interfaces.web.conftest import Site
+from tests.interfaces.web.conftest import screenshot
+from tests.interfaces.web.conftest import sign_in
+from tests.interfaces.web.conftest import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser]
 
@@ -90,7 +91,7 @@ def test_a_coach_signs_in_sees_the_caseload_and_records_an_intake(
     assert latest.get_attribute("id") == "v2"
     assert "Intake afgerond" in latest.text
     assert (referred_on + timedelta(days=2)).strftime("%d/%m/%Y") in latest.text
-    assert "Noor Dewitte" in latest.text
+    assert COACHES[1] in latest.text
     assert site.service.trajectory(waiting).intake_on == referred_on + timedelta(days=2)
 
     # And the slider shows the state before it, at version 1
@@ -105,7 +106,7 @@ def fill_intake(
     set_date(browser, form.find_element(By.NAME, "on"), on)
     if not first_time:
         return  # the refused form kept the rest
-    form.find_element(By.NAME, "coach").send_keys("Noor Dewitte")
+    Select(form.find_element(By.NAME, "coach_id")).select_by_visible_text(COACHES[1])
     form.find_element(By.NAME, "rung").send_keys("3")
     Select(form.find_element(By.NAME, "labour_status")).select_by_value(
         "long_term_unemployed"
@@ -116,48 +117,108 @@ def fill_intake(
     form.find_element(By.NAME, "postcode").send_keys("9300")
 
 
-def test_an_evaluator_sees_the_funnel_of_a_known_history_and_downloads_it(
+# Every text of a chart, as the browser laid it out: its box on the page.
+TEXT_BOXES = """
+return Array.from(arguments[0].querySelectorAll("text")).map(t => {
+  const r = t.getBoundingClientRect();
+  return [t.textContent, r.left, r.top, r.right, r.bottom];
+});
+"""
+
+
+def overlapping(boxes: list[list[Any]]) -> list[tuple[str, str]]:
+    """The pairs of texts whose boxes, as drawn, overlap by more than a pixel."""
+    return [
+        (a[0], b[0])
+        for n, a in enumerate(boxes)
+        for b in boxes[n + 1 :]
+        if a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1
+    ]
+
+
+def test_an_evaluator_reads_the_outcomes_in_dutch_and_downloads_both_files(
     browser: WebDriver, site: Site
 ) -> None:
-    # Given an evaluator signed in
+    # Given an evaluator signed in, in a browser that asks for Dutch
     sign_in(browser, site, Role.EVALUATOR)
 
-    # Then the outcomes open, with only the pages an evaluator may see
+    # Then the outcomes open, in Dutch, with only the pages an evaluator may see
     assert browser.current_url.endswith("/ui/outcomes")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl"
     links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "header nav a")]
-    assert links == ["Resultaten"]
+    assert links == ["Resultaten", "Programma's"]
+    day = last_month_end(date.today())
+    assert day.strftime("%d/%m/%Y") in text(browser, ".lead")
 
-    # And the funnel shows the known history's numbers, bar and table alike
+    # And the funnel shows the known history's numbers as of the month's end, a
+    # count under 5 withheld ("<5"), and the referrals too (x), as the 4 not taken
+    # in would be the referrals less the intakes; bar and table alike
     known = site.known
-    expected = {
-        "referrals": known.referrals,
-        "intakes": known.intakes,
-        "placed": known.placed,
-        "competitive_employment": known.competitive,
-        "sustained_employment_6m": known.sustained,
-    }
-    assert list(expected.values()) == [20, 16, 8, 4, 3]  # the history as built
+    assert [known.referrals, known.intakes, known.placed, known.competitive] == [
+        20,
+        16,
+        8,
+        4,
+    ]  # the history as built, all of it before the last month's end
     shown = {
-        cell.get_attribute("data-figure"): int(cell.text)
+        cell.get_attribute("data-figure"): cell.text
         for cell in browser.find_elements(By.CSS_SELECTOR, "td[data-figure]")
     }
-    assert shown == expected
-    bars = browser.find_elements(By.CSS_SELECTOR, "svg.funnel text.value")
-    assert [bar.text.split(" ")[0] for bar in bars] == ["20", "16", "8", "4", "3"]
-    assert "80,0%" in bars[1].text  # 16 of 20 referrals, the Belgian way
-    assert browser.find_elements(By.CSS_SELECTOR, "svg.lines polyline")
+    assert shown == {
+        "referrals": "x",
+        "intakes": "16",
+        "placed": "8",
+        "competitive_employment": "<5",
+    }
+    bars = browser.find_elements(By.CSS_SELECTOR, ".chart-wide svg.funnel text.value")
+    assert [bar.text.split(" ")[0] for bar in bars] == ["x", "16", "8", "<5"]
+    placed = browser.find_element(By.CSS_SELECTOR, 'li[data-figure="placement_rate"]')
+    assert "50,0%" in placed.text  # 8 of 16, the Belgian way
+    assert "8 van 16 trajecten met een intake" in placed.text
+
+    # And no text of a chart overlaps another as the browser drew them
+    for chart in browser.find_elements(By.CSS_SELECTOR, ".chart-wide svg.chart"):
+        boxes = browser.execute_script(TEXT_BOXES, chart)
+        assert boxes and overlapping(boxes) == []
+
+    # And every figure has its definition, with its numerator and denominator
+    definition = browser.find_element(By.ID, "def-intake_rate")
+    assert "Teller: Intakes" in definition.text
+    assert "Noemer: Toeleidingen" in definition.text
     screenshot(browser, site, "outcomes")
 
-    # When they download the CSV
-    browser.find_element(By.PARTIAL_LINK_TEXT, "CSV").click()
-    path = site.downloads / f"outcomes-programme-{date.today().isoformat()}.csv"
-    WebDriverWait(browser, 10).until(lambda _: path.exists())
+    # When they download the workbook of these figures
+    browser.find_element(By.CSS_SELECTOR, 'a[data-download="xlsx"]').click()
+    book_path = site.downloads / f"outcomes-programme-{day.isoformat()}.xlsx"
+    WebDriverWait(browser, 10).until(lambda _: book_path.exists())
 
-    # Then it holds every figure of the programme
-    rows = list(csv.DictReader(io.StringIO(downloaded(path))))
-    assert [row["programme"] for row in rows] == [PROGRAMME]
-    assert int(rows[0]["referrals"]) == known.referrals
-    assert int(rows[0]["sustained_employment_6m"]) == known.sustained
+    # Then it holds the page's figures, labelled in Dutch, the small count withheld
+    book = load_workbook(book_path)
+    assert book.sheetnames[0] == "Alle trajecten"
+    sheet = book["Alle trajecten"]
+    header = [cell.value for cell in sheet[1]]
+    first = next(sheet.iter_rows(min_row=2, values_only=True))
+    values = dict(zip(header, first, strict=True))
+    assert values["Toeleidingen"] == "x"
+    assert values["Intakes"] == known.intakes
+    assert values["Betaald regulier werk"] == "<5"
+    assert values["Plaatsingsgraad"] == pytest.approx(known.placed / known.intakes)
+
+    # When they ask for the funder's report of the year most intakes fell in
+    year = str((date.today() - timedelta(days=450)).year)
+    form = browser.find_element(By.CSS_SELECTOR, "form.esf")
+    Select(form.find_element(By.NAME, "programme")).select_by_value(PROGRAMME)
+    Select(form.find_element(By.NAME, "period")).select_by_value(year)
+    form.find_element(By.CSS_SELECTOR, 'button[data-download="esf-xlsx"]').click()
+    report_path = site.downloads / f"esf-{PROGRAMME}-{year}-{day.isoformat()}.xlsx"
+    WebDriverWait(browser, 10).until(lambda _: report_path.exists())
+
+    # Then the report opens, in Dutch, each indicator with what it is counted from
+    report = load_workbook(report_path)
+    assert report.sheetnames[:2] == ["ESF+-indicatoren", "Niet geregistreerd"]
+    rows = list(report["ESF+-indicatoren"].iter_rows(values_only=True))
+    assert rows[0][0] == "Indicator" and "Vrouwen" in rows[0]
+    assert any(row[0] == "totaal aantal deelnemers" for row in rows[1:])
 
 
 def downloaded(path: Path) -> str:

@@ -9,24 +9,36 @@ from pydantic import BaseModel
 
 from application.access import Role
 from application.projections.caseload.rows import CaseloadRow
-from application.projections.outcomes.queries import DIMENSIONS, figure_names
+from application.projections.outcomes.queries import DIMENSIONS
+from application.projections.outcomes.queries import figure_names
+from domain.commands import COMMAND_FOR_EVENT
 from domain.trajectory import Trajectory
-from domain.vocabulary import ALL_ENUMS, Province
-from interfaces.http import schemas
+from domain.vocabulary import ALL_ENUMS
+from domain.vocabulary import Province
+from interfaces.http.schemas.commands import EVENT_BODIES
+from interfaces.http.schemas.commands import PeriodIn
+from interfaces.http.schemas.commands import ReferralIn
+from interfaces.http.schemas.trajectories import HistoryEntryFields
+from interfaces.http.schemas.trajectories import PlacementOut
+from interfaces.http.schemas.trajectories import TrajectoryOut
+from interfaces.http.schemas.views import CaseloadEntryOut
+from interfaces.http.schemas.views import CoachTotalOut
+from interfaces.http.schemas.views import PlacementSummaryOut
 from interfaces.web import labels
 
 CATALOGUE = Path(labels.__file__).parent / "locale" / "nl" / "LC_MESSAGES" / "labels.po"
 LABELLED_ENUMS: tuple[type[Enum], ...] = (*ALL_ENUMS, Province, Role)
-EVENT_REQUESTS: tuple[type[BaseModel], ...] = get_args(get_args(schemas.EventIn)[0])
+EVENT_REQUESTS: tuple[type[BaseModel], ...] = tuple(EVENT_BODIES.values())
 SHOWN_MODELS: tuple[type[BaseModel], ...] = (
-    schemas.ReferralIn,
+    ReferralIn,
+    PeriodIn,
     *EVENT_REQUESTS,
-    schemas.TrajectoryOut,
-    schemas.PlacementOut,
-    schemas.HistoryEntryOut,
-    schemas.CaseloadEntryOut,
-    schemas.PlacementSummaryOut,
-    schemas.CoachTotalOut,
+    TrajectoryOut,
+    PlacementOut,
+    HistoryEntryFields,
+    CaseloadEntryOut,
+    PlacementSummaryOut,
+    CoachTotalOut,
 )
 
 
@@ -72,7 +84,7 @@ def test_every_event_of_the_trajectory_aggregate_has_a_label() -> None:
         and value.TOPIC == f"trajectory:{name}"
     }
 
-    assert {"ReferralReceived", "EntryRetracted", *Trajectory.COMMANDS} <= declared
+    assert {"ReferralReceived", *COMMAND_FOR_EVENT} <= declared
     assert declared <= set(labels.EVENT_LABELS)
 
 

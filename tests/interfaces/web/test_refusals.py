@@ -17,17 +17,20 @@ from babel.messages.pofile import read_po
 
 import application
 import domain
-from domain.errors import DomainError, InvalidValue
-from domain.trajectory import (
-    DateBeforeIntake,
-    DateBeforeReferral,
-    RetractionBreaksHistory,
-    TrajectoryNotOpen,
-)
-from domain.vocabulary import FOLLOW_UP_MILESTONES, Stage
+from domain.errors import DateBeforeIntake
+from domain.errors import DateBeforeReferral
+from domain.errors import DomainError
+from domain.errors import InvalidValue
+from domain.errors import RetractionBreaksHistory
+from domain.errors import TrajectoryNotOpen
+from domain.vocabulary import FOLLOW_UP_MILESTONES
+from domain.vocabulary import Stage
 from interfaces.web.refusals import refusal_words
-from tests.domain.builders import referred, take_in
-from tests.domain.test_errors import EXAMPLES, by_class, error_classes
+from tests.domain.builders import referred
+from tests.domain.builders import take_in
+from tests.domain.test_errors import EXAMPLES
+from tests.domain.test_errors import by_class
+from tests.domain.test_errors import error_classes
 
 REFUSALS_PO = (
     Path(__file__).parents[3] / "interfaces/web/locale/nl/LC_MESSAGES/refusals.po"

@@ -8,8 +8,12 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from interfaces.web import charts
-from interfaces.web.i18n import CATALOGUES, TEXTS, catalogue
+from application.reports.indicators import GENDER_COLUMNS_FROM
+from application.reports.indicators import INDICATORS
+from application.reports.indicators import NOT_RECORDED
+from interfaces.web.i18n import CATALOGUES
+from interfaces.web.i18n import TEXTS
+from interfaces.web.i18n import catalogue
 
 WEB = Path(__file__).parents[3] / "interfaces" / "web"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -113,32 +117,55 @@ def test_text_contrasts_with_its_background() -> None:
         assert ratio >= 4.5, (text, background, round(ratio, 2))
 
 
-# Charts --------------------------------------------------------------------------
+def test_days_ago_say_today_and_yesterday() -> None:
+    dutch, english = TEXTS["nl"], TEXTS["en"]
+
+    assert [dutch.days_ago(n) for n in (0, 1, 5)] == [
+        "vandaag",
+        "gisteren",
+        "5 dagen geleden",
+    ]
+    assert [english.days_ago(n) for n in (0, 1, 5)] == [
+        "today",
+        "yesterday",
+        "5 days ago",
+    ]
+    assert dutch.days_ago(None) == "–"
 
 
-def test_funnel_bars_are_as_long_as_their_share_of_the_first() -> None:
-    chart = charts.funnel([("a", 20, "20"), ("b", 5, "5"), ("c", 0, "0")])
+def test_a_measure_shows_its_decimals_only_where_it_has_them() -> None:
+    dutch, english = TEXTS["nl"], TEXTS["en"]
 
-    widths = [bar.width for bar in chart.bars]
-    assert widths[0] == 4 * widths[1]
-    assert widths[2] == 0
-    assert [bar.shown for bar in chart.bars] == ["20", "5", "0"]
+    assert [dutch.show(v) for v in (19.0, 19.5, 0.25, 1234.0)] == [
+        "19",
+        "19,5",
+        "0,25",
+        "1.234",
+    ]
+    assert english.show(19.5) == "19.5"
+    assert dutch.show(1e308) == "1e+308"  # written, not a server error
+    assert dutch.number(float("nan")) == "nan"
 
 
-def test_a_line_breaks_where_a_cohort_has_no_value() -> None:
-    chart = charts.rate_lines(
-        ["2024Q1", "2024Q2", "2024Q3", "2024Q4"],
-        [("rate", [0.5, None, 0.25, 1.0]), ("other", [0.1, 0.2, 0.3, 0.4])],
-        [["50%", "<5", "25%", "100%"], ["10%", "20%", "30%", "40%"]],
-        ["0%", "25%", "50%", "75%", "100%"],
+def test_an_empty_value_shows_a_dash_never_nothing() -> None:
+    assert TEXTS["nl"].value("") == "–"
+
+
+def test_every_text_of_the_downloads_and_the_funder_s_report_has_its_dutch() -> None:
+    exports = Path(__file__).parents[3] / "interfaces" / "exports"
+    found = extract_from_dir(
+        str(exports),
+        method_map=[("**.py", "python")],
+        keywords={"gettext": None, "N_": None},
     )
+    texts = {message for _, _, message, _, _ in found if isinstance(message, str)}
+    assert "Definitions" in texts
+    for indicator in INDICATORS:
+        texts |= {indicator.name, indicator.counted_from}
+    for item in NOT_RECORDED:
+        texts |= {item.name, item.why}
+    texts.add(GENDER_COLUMNS_FROM)
 
-    rate, other = chart.lines
-    assert [len(run) for run in rate.segments] == [1, 2]
-    assert [len(run) for run in other.segments] == [4]
-    assert rate.last is not None and rate.last.shown == "100%"
-    assert rate.dash != other.dash and rate.marker != other.marker
-    top = charts.PLOT_TOP
-    assert rate.last.y == top  # 100% at the top of the plot
-    assert rate.points[0] is not None
-    assert rate.points[0].y == top + charts.PLOT_HEIGHT / 2
+    missing = sorted(t for t in texts if t not in catalogue("nl"))
+
+    assert missing == []

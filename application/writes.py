@@ -1,0 +1,213 @@
+"""How every write is loaded, saved and answered.
+
+A write loads the aggregates it needs (from a batch in hand, or the store), changes
+them and saves them together: all or nothing, through the group commit when it is on.
+A write sent with an idempotency key is answered once: its answer is stored with its
+events, in their transaction, and a retry with the key gets that answer and records
+nothing. A save that conflicts with another writer's is a ``VersionConflict``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError
+
+from application.audit.chain import ChainOutOfStep
+from application.audit.chain import VersionsOutOfStep
+from application.errors import VersionConflict
+from application.group_commit import GroupCommit
+from application.idempotency import AlreadyAnswered
+from application.idempotency import IdempotencyKey
+from application.idempotency import IdempotencyRecords
+from domain.errors import DomainError
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+FORGET_EVERY = 3600.0  # seconds between clearing old idempotency records
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a write created or changed (``id``), and the version it reached;
+    ``replayed`` when it is the stored answer to an earlier request with the same
+    key."""
+
+    id: UUID
+    version: int
+    replayed: bool = False
+
+
+class Writes:
+    """Loads, saves and answers for every command."""
+
+    def __init__(
+        self,
+        app: Application[UUID],
+        idempotency: IdempotencyRecords,
+        group_commit: GroupCommit | None,
+        *,
+        not_aggregates: frozenset[UUID] = frozenset(),
+    ) -> None:
+        self.app = app
+        self.idempotency = idempotency
+        self.group_commit = group_commit
+        self.not_aggregates = not_aggregates
+        self._local = threading.local()
+        self._reading = [threading.Lock() for _ in range(64)]
+        self._forgotten_at = time.monotonic()
+        idempotency.forget_old()
+
+    # Reading --------------------------------------------------------------------------
+
+    def get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
+        """The aggregate (the one a batch in hand changed, if it did), at its last
+        version or at ``version``; ``AggregateNotFoundError`` if there is no
+        ``kind`` of that id."""
+        if aggregate_id in self.not_aggregates:  # a log of events
+            raise AggregateNotFoundError(aggregate_id)
+        batched = self.batched() if version is None else None
+        aggregate: Any = (batched or {}).get(aggregate_id)
+        if aggregate is None and version is None:
+            # The library fast-forwards a cached aggregate under its own lock but
+            # copies it after releasing it; one reader at a time per aggregate here
+            # keeps a copy from being taken while another read moves it forward.
+            with self._reading[hash(aggregate_id) % len(self._reading)]:
+                aggregate = self.app.repository.get(aggregate_id)
+        elif aggregate is None:
+            aggregate = self.app.repository.get(aggregate_id, version=version)
+        if not isinstance(aggregate, kind):
+            raise AggregateNotFoundError(aggregate_id)
+        if batched is not None:
+            batched[aggregate_id] = aggregate
+        return aggregate
+
+    def peek(self, aggregate_id: UUID, kind: type[A], read: Callable[[A], T]) -> T:
+        """What ``read`` reads of the aggregate as it stands, without a copy of it:
+        for a value a command needs from another aggregate (a programme's cap on
+        sessions), where copying the whole aggregate costs more than the read."""
+        batched = self.batched()
+        aggregate: Any = (batched or {}).get(aggregate_id)
+        with self._reading[hash(aggregate_id) % len(self._reading)]:
+            if aggregate is None:
+                aggregate = self.app.repository.get(
+                    aggregate_id, deepcopy_from_cache=False
+                )
+            if not isinstance(aggregate, kind):
+                raise AggregateNotFoundError(aggregate_id)
+            return read(aggregate)
+
+    def version_of(self, aggregate_id: UUID) -> int:
+        store = self.app.repository.event_store
+        last = list(store.get(aggregate_id, desc=True, limit=1))
+        return last[0].originator_version if last else 0
+
+    # Answering once -------------------------------------------------------------------
+
+    def answer(
+        self, key: IdempotencyKey | None, write: Callable[[], Aggregate]
+    ) -> Answer:
+        """Runs ``write`` (which returns the aggregate it created or changed, as
+        saved) at most once per caller's key. The same key with a different
+        request is refused with ``IdempotencyKeyReused``. Without a key, the write
+        just runs."""
+        if key is not None and time.monotonic() - self._forgotten_at > FORGET_EVERY:
+            self._forgotten_at = time.monotonic()
+            self.idempotency.forget_old()  # hourly, besides at start-up
+        if key is not None and (stored := self.idempotency.find(key)) is not None:
+            return Answer(stored.aggregate_id, stored.version, replayed=True)
+        self._local.key = key
+        try:
+            result = write()
+        except AlreadyAnswered as already:
+            record = already.record
+            return Answer(record.aggregate_id, record.version, replayed=True)
+        except (DomainError, VersionConflict):
+            # A request with the same key may have committed after the look-up
+            # above; its answer, not this attempt's refusal, is the answer.
+            if key is None or (stored := self.idempotency.find(key)) is None:
+                raise
+            return Answer(stored.aggregate_id, stored.version, replayed=True)
+        finally:
+            self._local.key = None
+        return Answer(result.id, result.version)
+
+    # Saving ---------------------------------------------------------------------------
+
+    def save(
+        self,
+        aggregate_id: UUID,
+        expected_version: int | None,
+        *aggregates: Aggregate,
+        **writes: list[Any],
+    ) -> None:
+        """Saves the aggregates, with ``writes`` for the recorder (``shred=[...]``);
+        a conflict on ``aggregate_id`` is a ``VersionConflict``. In a batch, they
+        are kept until the batch ends."""
+        batched = self.batched()
+        if batched is not None:
+            batched.update((aggregate.id, aggregate) for aggregate in aggregates)
+            for name, rows in writes.items():
+                self._local.writes.setdefault(name, []).extend(rows)
+            return
+        try:
+            self.store(aggregates[0], *aggregates[1:], **writes)
+        except (ChainOutOfStep, VersionsOutOfStep):
+            raise  # the store's integrity, or a fault: not another writer's doing
+        except IntegrityError:
+            current = self.version_of(aggregate_id)
+            raise VersionConflict(aggregate_id, expected_version, current) from None
+
+    def store(
+        self, first: Aggregate, *others: Aggregate | DomainEvent, **writes: list[Any]
+    ) -> None:
+        """Saves, with the idempotency record answering for ``first`` if the write
+        runs under a key, through the group commit when it is on."""
+        key: IdempotencyKey | None = getattr(self._local, "key", None)
+        records = [key.answered(first.id, first.version)] if key else []
+        save = self.group_commit.save if self.group_commit else self.app.save
+        try:
+            save(first, *others, idempotency=records, **writes)
+        except IntegrityError:
+            answer = self.idempotency.find(key) if key else None
+            if answer is not None:
+                raise AlreadyAnswered(answer) from None
+            raise
+
+    # Batches --------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Records many commands as one transaction: the aggregates they load and
+        change stay in memory and are saved together when the block ends, all or
+        nothing. For imports and the demo; commands in the block see each other's
+        changes, queries of the stored history see them once the block ends."""
+        if self.batched() is not None:
+            raise RuntimeError("batches do not nest")
+        self._local.aggregates = {}
+        self._local.writes = {}
+        try:
+            yield
+            changed = list(self._local.aggregates.values())
+            writes = self._local.writes
+        finally:
+            self._local.aggregates = self._local.writes = None
+        self.app.save(*changed, **writes)
+
+    def batched(self) -> dict[UUID, Aggregate] | None:
+        aggregates: dict[UUID, Aggregate] | None = getattr(
+            self._local, "aggregates", None
+        )
+        return aggregates

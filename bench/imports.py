@@ -1,0 +1,209 @@
+"""The import's rate against the model's and the database's own, in one run.
+
+    python -m bench.imports [--trajectories 100000] [--workers N]
+
+On a database of its own: the demo generator writes ``--trajectories`` into one
+schema (the model's rate: the domain and the store, no file); `trajectory export
+--personal-data` writes them as JSON Lines; the import reads that file, checks every
+row and stores it into an empty second schema with the same programmes, from
+``--workers`` processes as `trajectory import` does; then the raw single-row
+INSERT + COMMIT rate from 16 connections. Each rate is events/s; the import's is
+given whole (reading, checking, storing) and for storing alone. Peak memory is the
+largest resident size of the importing processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from application.service import Trajectories
+from application.settings import Settings
+from bench import load
+from bench.console import console
+from bench.console import progress_bar
+from bench.console import status
+from bench.options import add_history
+from bench.options import add_server
+from bench.options import check_server
+from bench.rebuild import Database
+from interfaces.demo.loading import load_demo_in_parallel
+from interfaces.demo.loading import register_seed_programmes
+from interfaces.records.columns import columns
+from interfaces.records.export import rows_of
+from interfaces.records.files import read_table
+from interfaces.records.files import write_table
+from interfaces.records.parallel import import_in_parallel
+from interfaces.records.rows import plan
+
+HORIZON = date(2026, 12, 6)  # the demo's load date: the same data every run
+TARGET = 10_000  # events/s, for an import of 100,000 trajectories
+
+
+def megabytes(kilobytes: int) -> str:
+    return f"{kilobytes / 1024:,.0f} MB"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An import of a history's own export into an empty schema."""
+
+    trajectories: int
+    events: int
+    file_bytes: int
+    checking: float  # s: reading and checking the file
+    storing: float  # s: importing its trajectories
+    memory: int  # KiB: the largest resident size of the importing processes
+    workers: int
+
+    @property
+    def whole(self) -> float:
+        return self.events / (self.checking + self.storing)
+
+    @property
+    def stored(self) -> float:
+        return self.events / self.storing
+
+
+def export_and_import(
+    source: Database, target: Database, workers: int, scratch: Path
+) -> Imported:
+    """`trajectory export --personal-data` of ``source`` as JSON Lines, imported
+    into ``target`` (a new schema, given the same programmes) from ``workers``
+    processes; refused if the import refuses anything of it."""
+    target.create_schema()
+    target_settings = Settings(database_url=target.schema_url)
+    with status("export --personal-data, JSON Lines"):
+        app = Trajectories(Settings(database_url=source.schema_url))
+        try:
+            rows = [
+                row
+                for history in app.histories_of(None, personal_data=True)
+                for row in rows_of(history)
+            ]
+        finally:
+            app.close()
+        file = scratch / "export.jsonl"
+        file.write_bytes(write_table(columns(), rows, "jsonl", HORIZON))
+        del rows
+    app = Trajectories(target_settings)
+    try:
+        register_seed_programmes(app, "admin", HORIZON)
+    finally:
+        app.close()
+    started = time.perf_counter()
+    with status("import: reading and checking the file"):
+        planned = plan(read_table(file.read_bytes(), "jsonl"))
+    checked = time.perf_counter()
+    with progress_bar() as progress:
+        task = progress.add_task("import", total=len(planned.incoming))
+        report = import_in_parallel(
+            target_settings,
+            planned.incoming,
+            workers=workers,
+            recorded_by="import",
+            dry_run=False,
+            progress=lambda n: progress.advance(task, n),
+        )
+    finished = time.perf_counter()
+    if report.refused or planned.refused:
+        for outcome in report.refused[:5]:
+            console.print(f"{outcome.reference} row {outcome.row}: {outcome.refusal}")
+        raise RuntimeError(
+            f"the import refused {len(report.refused) + len(planned.refused)} "
+            "trajectories of the history's own export"
+        )
+    return Imported(
+        trajectories=len(planned.incoming),
+        events=report.events,
+        file_bytes=file.stat().st_size,
+        checking=checked - started,
+        storing=finished - checked,
+        memory=max(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        ),
+        workers=workers,
+    )
+
+
+def run(database: Database, args: argparse.Namespace, scratch: Path) -> list[str]:
+    source = Database(database.url, "import_source")
+    source.create_schema()
+    with progress_bar() as progress:
+        task = progress.add_task("demo generator", total=args.trajectories)
+        started = time.perf_counter()
+        summary = load_demo_in_parallel(
+            Settings(database_url=source.schema_url),
+            trajectories=args.trajectories,
+            seed=args.seed,
+            workers=args.workers,
+            horizon=HORIZON,
+            progress=lambda n: progress.advance(task, n),
+        )
+        demo_seconds = time.perf_counter() - started
+    imported = export_and_import(
+        source, Database(database.url, "import_target"), args.workers, scratch
+    )
+    load.create_raw_table(database)
+    with status("raw INSERT + COMMIT, 16 connections"):
+        raw = load.raw_inserts(database, 16, args.raw_seconds, False, "raw")
+    demo = summary.events / demo_seconds
+    return [
+        f"import of {imported.trajectories:,} trajectories, {imported.events:,} "
+        f"events ({imported.file_bytes / 1e6:,.0f} MB of JSON Lines), "
+        f"{imported.workers} processes:",
+        f"  whole (read, check, store): {imported.whole:,.0f} events/s; "
+        f"{imported.whole / raw.rate:.1%} of raw, {imported.whole / demo:.0%} of "
+        f"the demo generator; target >= {TARGET:,}/s: "
+        f"{'met' if imported.whole >= TARGET else 'missed'}",
+        f"  storing alone: {imported.stored:,.0f} events/s ({imported.storing:,.1f} s)",
+        f"  reading and checking the file: {imported.checking:,.1f} s",
+        f"  peak memory: {megabytes(imported.memory)}",
+        f"demo generator: {demo:,.0f} events/s ({summary.events:,} events, "
+        f"{demo_seconds:,.1f} s, {args.workers} processes)",
+        f"raw INSERT + COMMIT, 16 connections: {raw.rate:,.0f}/s",
+    ]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.imports", description=__doc__.split("\n\n")[0]
+    )
+    add_server(parser, keeps="database")
+    add_history(parser, trajectories=100_000, events="about 2.4 million events")
+    parser.add_argument(
+        "--raw-seconds", type=float, default=10.0, help="seconds of raw INSERTs"
+    )
+    args = parser.parse_args(argv)
+    check_server(parser, args)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bench.__main__ import FreshDatabase  # the same fresh database as make bench
+
+    args = parse_args(argv)
+    fresh = FreshDatabase(args.database_url, f"bench_{uuid.uuid4().hex[:8]}")
+    fresh.create()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench_import_") as scratch:
+            lines = run(fresh.database, args, Path(scratch))
+    finally:
+        if not args.keep:
+            fresh.drop()
+    for line in lines:
+        console.print(line, highlight=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

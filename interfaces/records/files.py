@@ -1,0 +1,318 @@
+"""Reading and writing an import file: CSV, XLSX or JSON Lines, one row per event.
+
+Reading turns any of the three into the same ``Table``: each row's number (as the
+spreadsheet shows it: the header is row 1; in JSON Lines, the line) and its cells by
+column. A file that cannot be read as such is a ``FileRefused`` naming why: not
+UTF-8, no known separator, a header with an unknown or a repeated column, a formula
+in a cell, a line that is not a JSON object. Cells are kept as text, stripped; a
+date cell of a spreadsheet becomes its ISO date, a number its shortest text (an
+Excel serial date is read as a date where a date is asked, see ``rows``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from typing import Any
+from typing import Literal
+
+from openpyxl import load_workbook
+
+from interfaces.exports.sheets import Column
+from interfaces.exports.sheets import Sheet
+from interfaces.exports.sheets import belgian_csv
+from interfaces.exports.sheets import workbook
+from interfaces.records.columns import EVENT
+from interfaces.records.columns import TRAJECTORY
+from interfaces.records.columns import column_for
+
+Format = Literal["csv", "xlsx", "jsonl"]
+FORMATS: tuple[Format, ...] = ("csv", "xlsx", "jsonl")
+MEDIA_TYPES: dict[Format, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jsonl": "application/x-ndjson",
+}
+MAX_ROWS = 2_000_000
+IMPORT_MAX_BYTES = 64 * 1024 * 1024  # a file sent to the API or the page
+MAX_CELL = 10_000  # characters: the longest field (a note) takes as many
+SEPARATORS = (";", ",", "\t")
+FORMULA_START = "="
+
+
+class FileRefused(Exception):
+    """The file cannot be read as an import: ``reason`` is a msgid (English, to be
+    translated), ``values`` fill its placeholders."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        super().__init__(reason.format(**values))
+        self.reason = reason
+        self.values = values
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def format_of(name: str | None, content_type: str | None = None) -> Format | None:
+    """The format a file's name or its media type says, if either does."""
+    lowered = (name or "").lower()
+    for candidate in FORMATS:
+        if lowered.endswith(f".{candidate}"):
+            return candidate
+    if lowered.endswith((".ndjson", ".json")):
+        return "jsonl"
+    media = (content_type or "").split(";")[0].strip().lower()
+    for candidate, known in MEDIA_TYPES.items():
+        if media == known.split(";")[0]:
+            return candidate
+    if media in (
+        "application/jsonl",
+        "application/json-lines",
+        "text/jsonl",
+        "application/json",  # a line of JSON Lines is a JSON object
+    ):
+        return "jsonl"
+    return None
+
+
+def sniffed(content: bytes, content_type: str | None) -> Format | None:
+    """The format the bytes show, for a file sent as just bytes (or with no type):
+    a zip is a workbook, a first ``{`` JSON Lines, anything else CSV."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media not in ("", "application/octet-stream"):
+        return None
+    if content.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def read_table(content: bytes, format: Format) -> Table:
+    if not content.strip():
+        raise FileRefused("The file is empty.")
+    if format == "xlsx":
+        return _xlsx(content)
+    text = _text(content)
+    if format == "jsonl":
+        return _jsonl(text)
+    return _csv(text)
+
+
+def _text(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise FileRefused(
+            "The file is not UTF-8 text (line {line}): save it as CSV UTF-8.",
+            line=line,
+        ) from None
+
+
+def _header(cells: Sequence[object]) -> list[str]:
+    """The header's columns; refused if one is unknown or repeated, or the
+    trajectory or the event is missing."""
+    names = ["" if c is None else str(c).strip() for c in cells]
+    while names and not names[-1]:
+        names.pop()
+    columns: list[str] = []
+    unknown = []
+    for name in names:
+        column = column_for(name) if name else None
+        if column is None:
+            unknown.append(name or "(empty)")
+            continue
+        if column in columns:
+            raise FileRefused("The column {column} appears twice.", column=column)
+        columns.append(column)
+    if unknown:
+        raise FileRefused(
+            "Unknown columns: {columns}. The template names every column.",
+            columns=", ".join(unknown),
+        )
+    for needed in (TRAJECTORY, EVENT):
+        if needed not in columns:
+            raise FileRefused("The column {column} is missing.", column=needed)
+    return columns
+
+
+def _csv(text: str) -> Table:
+    first = text.split("\n", 1)[0]
+    separator = max(SEPARATORS, key=first.count)
+    if first.count(separator) == 0:
+        raise FileRefused(
+            "The first line is not a header of columns separated by ; or , (or tabs)."
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        columns = _header(next(reader))
+        table = Table(columns)
+        for cells in reader:
+            _add(table, reader.line_num, cells)
+    except csv.Error as error:
+        raise FileRefused(
+            "Line {line} cannot be read as CSV: {error}.",
+            line=reader.line_num,
+            error=str(error),
+        ) from None
+    return table
+
+
+def _add(table: Table, number: int, cells: Sequence[object]) -> None:
+    if not any(c not in (None, "") for c in cells):
+        return  # an empty row
+    if len(table.rows) >= MAX_ROWS:
+        raise FileRefused("The file has more than {rows} rows.", rows=MAX_ROWS)
+    extra = [c for c in cells[len(table.columns) :] if c not in (None, "")]
+    if extra:
+        raise FileRefused(
+            "Row {row} has more cells than the header has columns.", row=number
+        )
+    row: dict[str, Any] = {}
+    for column, cell in zip(table.columns, cells, strict=False):
+        value = _cell(cell)
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            raise FileRefused(
+                "Row {row}, column {column} holds a formula: type its value instead.",
+                row=number,
+                column=column,
+            )
+        if isinstance(value, str) and len(value) > MAX_CELL:
+            raise FileRefused(
+                "Row {row}, column {column} is longer than {most} characters.",
+                row=number,
+                column=column,
+                most=MAX_CELL,
+            )
+        if value not in ("", None, []):
+            row[column] = value
+    table.rows.append((number, row))
+
+
+def _cell(cell: object) -> Any:
+    """A cell as text (a list stays a list), stripped; a text that a spreadsheet
+    export marked as text (``'=...``) without its mark."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, int | float | Decimal):
+        return str(cell)
+    if isinstance(cell, list):
+        return [str(_cell(item)) for item in cell]
+    text = str(cell).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        return text[1:]
+    return text
+
+
+def _xlsx(content: bytes) -> Table:
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise FileRefused("The file is not an XLSX workbook.") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows()
+        header = next(rows, None)
+        if header is None:
+            raise FileRefused("The file is empty.")
+        table = Table(_header([c.value for c in header]))
+        for number, cells in enumerate(rows, start=2):
+            for index, cell in enumerate(cells):
+                if cell.data_type == "f" and index < len(table.columns):
+                    raise FileRefused(
+                        "Row {row}, column {column} holds a formula: type its "
+                        "value instead.",
+                        row=number,
+                        column=table.columns[index],
+                    )
+            _add(table, number, [c.value for c in cells])
+        return table
+    finally:
+        book.close()
+
+
+def _jsonl(text: str) -> Table:
+    table: Table | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise FileRefused(
+                "Line {line} is not JSON: {error}.", line=number, error=error.msg
+            ) from None
+        if not isinstance(record, dict):
+            raise FileRefused("Line {line} is not a JSON object.", line=number)
+        if table is None:
+            table = Table(_header(list(record)))
+        unknown = [k for k in record if column_for(str(k)) is None]
+        if unknown:
+            raise FileRefused(
+                "Unknown columns: {columns}. The template names every column.",
+                columns=", ".join(map(str, unknown)),
+            )
+        cells = {column_for(str(k)): v for k, v in record.items()}
+        for column in cells:
+            if column not in table.columns:
+                table.columns.append(str(column))
+        _add(table, number, [cells.get(c) for c in table.columns])
+    if table is None:
+        raise FileRefused("The file is empty.")
+    return table
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def write_table(
+    columns: Sequence[str],
+    rows: Iterable[dict[str, Any]],
+    format: Format,
+    on: dt.date,
+) -> bytes:
+    """The rows as a file of ``format``; ``on`` dates a workbook."""
+    if format == "jsonl":
+        lines = (
+            json.dumps({c: row[c] for c in columns if c in row}, ensure_ascii=False)
+            for row in rows
+        )
+        return "".join(f"{line}\n" for line in lines).encode()
+    decimal = "," if format == "csv" else "."  # a Belgian spreadsheet's, in CSV
+    cells = [[_text_cell(row.get(c), decimal) for c in columns] for row in rows]
+    if format == "csv":
+        return belgian_csv(list(columns), cells).encode()
+    sheet = Sheet("Events", [Column(c) for c in columns], cells, frozen_columns=2)
+    return workbook([sheet], on)
+
+
+def _text_cell(value: object, decimal: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(value).replace(".", decimal)
+    return str(value)
