@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -108,11 +109,16 @@ def chain(
     stored_events: Sequence[StoredEvent],
     heads: dict[UUID, tuple[int, bytes]],
     last_stored: LastStored | None = None,
+    *,
+    cut: Collection[UUID] = (),
 ) -> Links:
     """Links the events of one save to the heads of their aggregates' chains. An
     event that does not follow is refused: ``VersionsOutOfStep`` when the stored
     events end where the chain does (the save's own versions are wrong; without
-    ``last_stored`` that is assumed), ``ChainOutOfStep`` when they do not."""
+    ``last_stored`` that is assumed), ``ChainOutOfStep`` when they do not. So is
+    every event of an aggregate in ``cut``: its chain's head names a version whose
+    event is no longer stored (the history's tail was cut), whatever version the
+    save follows on from."""
     links: list[tuple[UUID, int, bytes]] = []
     last: dict[UUID, tuple[int, bytes]] = {}
     for event in stored_events:
@@ -120,6 +126,8 @@ def chain(
         own = last.get(aggregate_id)
         version, previous = own or heads.get(aggregate_id, (0, GENESIS))
         new = event.originator_version
+        if aggregate_id in cut:
+            raise ChainOutOfStep(aggregate_id, version, new)
         if new != version + 1:
             if own is None and last_stored is not None:
                 if last_stored(aggregate_id, new) != version:

@@ -51,8 +51,10 @@ class PostgresChains:
         # Not prepared: a statement skipped when the insert before it fails would
         # be counted as prepared by psycopg, and fail the connection's next save.
         heads.execute(
-            f"SELECT originator_id, version, hash FROM {self.heads} "
-            "WHERE originator_id = ANY(%b)".encode(),
+            f"SELECT h.originator_id, h.version, h.hash, EXISTS (SELECT 1 FROM "
+            f"{self.events} e WHERE e.originator_id = h.originator_id AND "
+            f"e.originator_version = h.version) AS stored FROM {self.heads} h "
+            "WHERE h.originator_id = ANY(%b)".encode(),
             (ids,),
             prepare=False,
         )
@@ -63,10 +65,11 @@ class PostgresChains:
         heads: in a pipeline they travel with the commit. Events that do not follow
         their chains raise (the recorder then rolls the whole save back)."""
         curs = heads_cursor
+        rows = curs.fetchall()
         heads = {
-            row["originator_id"]: (row["version"], bytes(row["hash"]))
-            for row in curs.fetchall()
+            row["originator_id"]: (row["version"], bytes(row["hash"])) for row in rows
         }
+        cut = {row["originator_id"] for row in rows if not row["stored"]}
 
         def last_stored(aggregate_id: UUID, below: int) -> int:
             curs.execute(
@@ -78,7 +81,7 @@ class PostgresChains:
             row = curs.fetchone()
             return int(row["last"] or 0) if row else 0
 
-        linked = chain(stored_events, heads, last_stored)
+        linked = chain(stored_events, heads, last_stored, cut=cut)
         curs.execute(
             f"INSERT INTO {self.links} (originator_id, originator_version, hash) "
             "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::bytea[])".encode(),
@@ -213,16 +216,20 @@ class SQLiteChains:
     def write(self, c: Any, stored_events: Sequence[StoredEvent]) -> None:
         ids = list({_hex(e.originator_id) for e in stored_events})
         heads: dict[UUID, tuple[int, bytes]] = {}
+        cut: set[UUID] = set()
         for start in range(0, len(ids), 500):  # SQLite limits the parameters
             chunk = ids[start : start + 500]
             c.execute(
-                f"SELECT originator_id, version, hash FROM {HEADS_TABLE} "
-                f"WHERE originator_id IN ({', '.join('?' * len(chunk))})",
+                f"SELECT h.originator_id, h.version, h.hash, EXISTS (SELECT 1 FROM "
+                f"{self.events} e WHERE e.originator_id = h.originator_id AND "
+                f"e.originator_version = h.version) FROM {HEADS_TABLE} h "
+                f"WHERE h.originator_id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
-            heads.update(
-                (UUID(row[0]), (row[1], bytes(row[2]))) for row in c.fetchall()
-            )
+            for raw_id, version, hashed, stored in c.fetchall():
+                heads[UUID(raw_id)] = (version, bytes(hashed))
+                if not stored:
+                    cut.add(UUID(raw_id))
 
         def last_stored(aggregate_id: UUID, below: int) -> int:
             c.execute(
@@ -233,7 +240,7 @@ class SQLiteChains:
             row = c.fetchone()
             return int(row[0] or 0) if row else 0
 
-        linked = chain(stored_events, heads, last_stored)
+        linked = chain(stored_events, heads, last_stored, cut=cut)
         c.executemany(
             f"INSERT INTO {LINKS_TABLE} (originator_id, originator_version, hash) "
             "VALUES (?, ?, ?)",
