@@ -106,6 +106,7 @@ class Handlers:
             lambda: self._record(
                 trajectory_id, command, recorded_by, within, expected_version
             ),
+            keep=True,
         )
 
     def _record(

@@ -117,12 +117,17 @@ class Writes:
     # Answering once -------------------------------------------------------------------
 
     def answer(
-        self, key: IdempotencyKey | None, write: Callable[[], Aggregate]
+        self,
+        key: IdempotencyKey | None,
+        write: Callable[[], Aggregate],
+        *,
+        keep: bool = False,
     ) -> Answer:
         """Runs ``write`` (which returns the aggregate it created or changed, as
         saved) at most once per caller's key. The same key with a different
         request is refused with ``IdempotencyKeyReused``. Without a key, the write
-        just runs."""
+        just runs. With ``keep``, the saved aggregate becomes the cached one
+        (see ``keep``)."""
         if key is not None and time.monotonic() - self._forgotten_at > FORGET_EVERY:
             self._forgotten_at = time.monotonic()
             self.idempotency.forget_old()  # hourly, besides at start-up
@@ -142,7 +147,22 @@ class Writes:
             return Answer(stored.aggregate_id, stored.version, replayed=True)
         finally:
             self._local.key = None
-        return Answer(result.id, result.version)
+        answer = Answer(result.id, result.version)
+        if keep:
+            self.keep(result)
+        return answer
+
+    def keep(self, aggregate: Aggregate) -> None:
+        """Puts an aggregate just saved in the cache, for the next command on it to
+        start from: otherwise that command reads back and decodes (and unseals) the
+        event this one stored. Nothing may use the aggregate afterwards: a read
+        moves the cached one forward in place. One with events not yet saved (in a
+        batch) is left out, and so is every aggregate when there is no cache."""
+        cache = self.app.repository.cache
+        if cache is None or aggregate.pending_events:
+            return
+        with self._reading[hash(aggregate.id) % len(self._reading)]:
+            cache.put(aggregate.id, aggregate)
 
     # Saving ---------------------------------------------------------------------------
 

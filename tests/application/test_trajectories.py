@@ -211,6 +211,54 @@ def test_long_histories_load_from_snapshots_and_equal_a_full_replay(
     assert loaded.version == version == 14
 
 
+def test_the_trajectory_a_write_leaves_in_the_cache_is_its_stored_history_replayed(
+    catalogue: Trajectories,
+) -> None:
+    # The next command on a trajectory starts from the one the last write saved
+    # (Writes.keep), not from its events read back: the two must be the same.
+    trajectory = referred(catalogue)
+    cache = catalogue.repository.cache
+    assert cache is not None
+
+    def cached_equals_a_replay(version: int) -> None:
+        replayed: Any = None
+        stored_event: Any
+        for stored_event in catalogue.repository.event_store.get(trajectory.id):
+            replayed = stored_event.mutate(replayed)
+        cached = cache.get(trajectory.id)
+        assert cached.version == version == replayed.version
+        assert vars(cached) == vars(replayed)
+
+    version = take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    cached_equals_a_replay(version)
+    commands: list[Any] = [
+        HoldSession(
+            on=date(2024, 2, 14),
+            minutes=45,
+            mode=SessionMode.INDIVIDUAL,
+            setting=SessionSetting.WORKPLACE,
+            note="visited the bakery",
+        ),
+        StartPlacement(
+            on=date(2024, 3, 1),
+            placement_type=PlacementType.REGULAR_JOB_WITH_SUPPORT,
+            employer="Bakkerij De Smet",
+            paid=True,
+            hours_per_week=19.5,
+        ),
+        RetractEntry(on=date(2024, 3, 2), version=3, reason="entered in error"),
+        DropOut(on=date(2024, 3, 20), reason=DropoutReason.LOST_CONTACT),
+        Reopen(on=date(2024, 4, 2), reason="back in touch"),
+    ]
+    for command in commands:
+        version = catalogue.record(trajectory.id, command, recorded_by=COACH).version
+        cached_equals_a_replay(version)
+
+    with pytest.raises(IntakeAlreadyCompleted):  # a refusal leaves the cache as it was
+        take_in(catalogue, trajectory.id, date(2024, 4, 3))
+    cached_equals_a_replay(version)
+
+
 def test_a_fresh_process_reads_everything_an_earlier_one_stored(
     catalogue: Trajectories, database_url: str
 ) -> None:
