@@ -134,6 +134,25 @@ EXIT_STAGES = frozenset({Stage.COMPLETED, Stage.DROPPED_OUT})
 # State -------------------------------------------------------------------------------
 
 
+# What a copy of a trajectory may share with the original: values nothing changes in
+# place. (An Enum member is one of these whatever its value.)
+_UNCHANGEABLE = (str, int, float, type(None), date, UUID, Enum)
+
+
+def _copied(value: Any, memo: dict[int, Any]) -> Any:
+    """``value`` for a copy of a trajectory: itself if it cannot change, a new list
+    or dict if it holds only such values, else a deep copy."""
+    if isinstance(value, _UNCHANGEABLE):
+        return value
+    if type(value) is list and all(isinstance(v, _UNCHANGEABLE) for v in value):
+        return list(value)
+    if type(value) is dict and all(
+        isinstance(v, _UNCHANGEABLE) for v in value.values()
+    ):
+        return dict(value)
+    return copy.deepcopy(value, memo)
+
+
 @dataclass
 class Placement:
     """A work or learning post the participant holds, or held (``ended_on``)."""
@@ -273,11 +292,13 @@ class Trajectory(Aggregate):
         scratch copy): everything copied, but the journal's entries are shared. An
         entry is never changed once written, only added to the journal, so the copy
         has a journal of its own holding the same entries. Copying each entry made
-        a command's cost grow with the length of its trajectory."""
+        a command's cost grow with the length of its trajectory. Values that cannot
+        change (dates, codes, numbers) are shared too, and a list or dict of only
+        such values is copied one level deep (``_copied``)."""
         copied = object.__new__(type(self))
         memo[id(self)] = copied
         for name, value in vars(self).items():
-            shared = list(value) if name == "journal" else copy.deepcopy(value, memo)
+            shared = list(value) if name == "journal" else _copied(value, memo)
             object.__setattr__(copied, name, shared)
         return copied
 
