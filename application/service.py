@@ -267,6 +267,26 @@ class Trajectories(Application[UUID]):
         for listener in self._saved_listeners:
             listener(types)
 
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """As the library's, but a snapshot due at the version a save brought an
+        aggregate to is taken of the aggregate the save had in hand (its state as
+        saved, which is its history replayed: tested), not of a replay of its
+        events since the last snapshot, which decoded each of them once more. One
+        due at a version the save went past (a batch of many events) is still
+        taken of a replay to that version."""
+        if not self.snapshots or not self.snapshotting_intervals:
+            return
+        for domain_event in processing_event.events:
+            aggregate: Any = processing_event.aggregates.get(domain_event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            version = domain_event.originator_version
+            if aggregate is None or not interval or version % interval:
+                continue
+            if aggregate.version == version:
+                self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
+            else:
+                self.take_snapshot(domain_event.originator_id, version=version)
+
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         """Records the events, each participant's personal data and free text sealed
         under their own key: the key a registration made (stored by this save, in
