@@ -64,10 +64,17 @@ bearer = HTTPBearer(
 )
 
 
-async def current_caller(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+async def current_caller(request: Request, credentials: Credentials) -> Caller:
+    return await authenticated(request, credentials)
+
+
+async def authenticated(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Caller:
+    """The caller whose bearer token came with the request; 401 without one."""
     if credentials is None:
         raise NotAuthenticated("send a token: Authorization: Bearer <token>")
     caller = await caller_of(request.app.state.service.tokens, credentials.credentials)
@@ -83,13 +90,15 @@ async def caller_of(tokens: Tokens, secret: str) -> Caller | None:
 
 
 def allow(
-    *roles: Role, who: Callable[..., Awaitable[Caller]] = current_caller
-) -> Callable[[Caller], Awaitable[Caller]]:
+    *roles: Role, who: Callable[..., Awaitable[Caller]] | None = None
+) -> Callable[..., Awaitable[Caller]]:
     """A dependency: the caller (``who`` tells who it is: the bearer token's by
-    default), if their role is one of ``roles``; 403 otherwise."""
+    default), if their role is one of ``roles``; 403 otherwise. The bearer token's
+    caller is found in this dependency itself, not in one it depends on: FastAPI
+    resolves each dependency of each request anew, and this is on every route."""
     names = ", ".join(role.value for role in roles)
 
-    async def allowed(caller: Annotated[Caller, Depends(who)]) -> Caller:
+    def checked(caller: Caller) -> Caller:
         if caller.role not in roles:
             raise Forbidden(
                 f"{_article(caller.role.value)} {caller.role.value} token may not "
@@ -97,6 +106,13 @@ def allow(
             )
         return caller
 
+    async def by_token(request: Request, credentials: Credentials) -> Caller:
+        return checked(await authenticated(request, credentials))
+
+    async def by_who(caller: Annotated[Caller, Depends(who)]) -> Caller:
+        return checked(caller)
+
+    allowed = by_token if who is None else by_who
     allowed.__name__ = f"allow_{'_'.join(role.value for role in roles)}"
     return allowed
 
@@ -105,23 +121,33 @@ def _article(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
 
 
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="A key of your choice (a UUID, say) that makes a retry safe: "
+        "a request repeated with the same key gets the first answer and records "
+        "nothing twice, also after a restart (kept 7 days). The same key with a "
+        "different request is a 422.",
+        examples=["5f1c2a4e-8d0b-4c3e-9a57-1b2f3c4d5e6f"],
+    ),
+]
+
+
 async def idempotency_key(
     request: Request,
     caller: Annotated[Caller, Depends(current_caller)],
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            min_length=1,
-            max_length=200,
-            pattern=r"^[\x21-\x7e]+$",
-            description="A key of your choice (a UUID, say) that makes a retry safe: "
-            "a request repeated with the same key gets the first answer and records "
-            "nothing twice, also after a restart (kept 7 days). The same key with a "
-            "different request is a 422.",
-            examples=["5f1c2a4e-8d0b-4c3e-9a57-1b2f3c4d5e6f"],
-        ),
-    ] = None,
+    idempotency_key: IdempotencyHeader = None,
 ) -> IdempotencyKey | None:
+    return await key_of(request, caller, idempotency_key)
+
+
+async def key_of(
+    request: Request, caller: Caller, idempotency_key: str | None
+) -> IdempotencyKey | None:
+    """The caller's key for this request, if they sent one."""
     if idempotency_key is None:
         return None
     service: Trajectories = request.app.state.service
@@ -198,8 +224,9 @@ def writer(role: Role) -> Callable[..., Awaitable[Write]]:
         request: Request,
         response: Response,
         caller: Annotated[Caller, Depends(allow(role))],
-        key: Annotated[IdempotencyKey | None, Depends(idempotency_key)],
+        idempotency_key: IdempotencyHeader = None,
     ) -> Write:
+        key = await key_of(request, caller, idempotency_key)
         return Write(request.app.state.service, caller, key, response)
 
     write.__name__ = f"{role.value}_write"

@@ -18,6 +18,7 @@ import jsonschema_rs  # with schemathesis
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from application.settings import Settings
@@ -115,13 +116,14 @@ def calls(dependant: Dependant) -> Iterator[Dependant]:
 
 def possible_statuses(route: APIRoute, path: str) -> set[int]:
     """What the route can answer, from its dependencies and its own code."""
-    names = {getattr(d.call, "__name__", "") for d in calls(route.dependant)}
+    dependencies = list(calls(route.dependant))
+    names = {getattr(d.call, "__name__", "") for d in dependencies}
     source = inspect.getsource(route.endpoint)
     statuses: set[int] = set()
     if path not in OPERATIONAL:
         statuses |= {422, 503}  # an unknown query parameter; the breaker
-    if "current_caller" in names:
-        statuses |= {401, 429}  # an unknown token; too many of them
+    if any(isinstance(d.call, HTTPBearer) for d in dependencies):
+        statuses |= {401, 429}  # it reads a token: an unknown one; too many of them
     if any(name.startswith("allow_") for name in names) or "Forbidden(" in source:
         statuses.add(403)
     if route.dependant.path_params:

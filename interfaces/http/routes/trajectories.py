@@ -9,6 +9,7 @@ from fastapi import Body
 from fastapi import Query
 from fastapi import Response
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from application.access import Caller
 from application.access import OtherOrganisation
@@ -114,7 +115,7 @@ def refer(body: ReferralIn, write: StaffWrite) -> Created:
     response_model=EventRecorded,
     responses=PERSONAL_WRITE,
 )
-def record_event(
+async def record_event(
     trajectory_id: UUID,
     body: Annotated[EventIn, Body(openapi_examples=EVENT_EXAMPLES)],
     write: StaffWrite,
@@ -122,8 +123,12 @@ def record_event(
 ) -> EventRecorded:
     """Record one event in the trajectory; `type` says which (staff of the
     trajectory's organisation)."""
+    # Async, with the write in a worker thread: a sync route would have FastAPI
+    # hand its answer to a worker thread again to check it against the response
+    # model, a second hand-off on the busiest route.
     command = body.command()
-    answer = write.service.record(
+    record = functools.partial(
+        write.service.record,
         trajectory_id,
         command,
         recorded_by=write.caller.name,
@@ -131,6 +136,7 @@ def record_event(
         expected_version=expected_version,
         key=write.key,
     )
+    answer = await run_in_threadpool(record)
     write.answered(answer, f"/trajectories/{trajectory_id}/history")
     return EventRecorded(
         trajectory_id=trajectory_id, version=answer.version, type=command.event_type
