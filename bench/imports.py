@@ -15,12 +15,14 @@ largest resident size of the importing processes.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -61,7 +63,7 @@ class Imported:
     file_bytes: int
     checking: float  # s: reading and checking the file
     storing: float  # s: importing its trajectories
-    memory: int  # KiB: the largest resident size of the importing processes
+    memory: int  # KiB: the largest resident size of one importing process
     workers: int
 
     @property
@@ -99,27 +101,37 @@ def export_and_import(
         register_seed_programmes(app, "admin", HORIZON)
     finally:
         app.close()
+    # The import runs in a process of its own, as `trajectory import` would: its
+    # peak memory is then the import's, not this process's (which held the export).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        with status(f"import: {workers} processes (progress not shown)"):
+            imported = pool.submit(import_file, target_settings, file, workers).result()
+    return imported
+
+
+def import_file(settings: Settings, file: Path, workers: int) -> Imported:
+    """The import of ``file`` into ``settings``' store, timed; refused if the import
+    refuses anything of it. Run in a fresh process (its peak memory is measured)."""
     started = time.perf_counter()
-    with status("import: reading and checking the file"):
-        planned = plan(read_table(file.read_bytes(), "jsonl"))
+    planned = plan(read_table(file.read_bytes(), "jsonl"))
     checked = time.perf_counter()
-    with progress_bar() as progress:
-        task = progress.add_task("import", total=len(planned.incoming))
-        report = import_in_parallel(
-            target_settings,
-            planned.incoming,
-            workers=workers,
-            recorded_by="import",
-            dry_run=False,
-            progress=lambda n: progress.advance(task, n),
-        )
+    report = import_in_parallel(
+        settings,
+        planned.incoming,
+        workers=workers,
+        recorded_by="import",
+        dry_run=False,
+    )
     finished = time.perf_counter()
     if report.refused or planned.refused:
-        for outcome in report.refused[:5]:
-            console.print(f"{outcome.reference} row {outcome.row}: {outcome.refusal}")
+        problems = [
+            f"{outcome.reference} row {outcome.row}: {outcome.refusal}"
+            for outcome in report.refused[:5]
+        ]
         raise RuntimeError(
             f"the import refused {len(report.refused) + len(planned.refused)} "
-            "trajectories of the history's own export"
+            "trajectories of the history's own export: " + "; ".join(problems)
         )
     return Imported(
         trajectories=len(planned.incoming),
