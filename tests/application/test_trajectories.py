@@ -228,6 +228,8 @@ def test_the_trajectory_a_write_leaves_in_the_cache_is_its_stored_history_replay
         cached = cache.get(trajectory.id)
         assert cached.version == version == replayed.version
         assert vars(cached) == vars(replayed)
+        # and of the same types: a code equals its plain string, but not in repr
+        assert repr(vars(cached)) == repr(vars(replayed))
 
     version = take_in(catalogue, trajectory.id, date(2024, 2, 12))
     cached_equals_a_replay(version)

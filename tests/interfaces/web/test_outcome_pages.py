@@ -352,3 +352,26 @@ def test_a_download_from_the_page_is_the_api_s_file_for_the_same_reader(
         from_page.headers["content-disposition"]
         == (from_api.headers["content-disposition"])
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nl", "de stand op 01/01/2999 ligt in de toekomst"),
+        ("en", "the as-of date on 2999-01-01 is in the future"),
+    ],
+)
+def test_a_date_still_to_come_is_refused_in_the_page_s_language(
+    pages: Pages, language: str, words: str
+) -> None:
+    pages.sign_in(Role.AUDITOR)
+    if language == "en":
+        pages.post("/ui/language", data={"language": "en", "back": "/ui/outcomes"})
+
+    refused = pages.get("/ui/outcomes?as_of=2999-01-01")
+    offered = pages.get("/ui/outcomes").text
+
+    assert refused.status_code == 422
+    assert words in html.unescape(refused.text).lower()
+    assert "as_of 2999" not in refused.text  # not the API's message
+    assert re.search(r'id="as_of" name="as_of" max="\d{4}-\d{2}-\d{2}"', offered)

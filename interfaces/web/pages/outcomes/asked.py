@@ -11,6 +11,8 @@ from typing import Literal
 from fastapi import Query
 
 from application.projections.outcomes.queries import DIMENSIONS
+from domain.calendar import today
+from domain.errors import DateInFuture
 
 Dimension = Annotated[
     str, Query(description=f"one of {', '.join(DIMENSIONS)}", max_length=40)
@@ -25,6 +27,16 @@ ReportPeriod = Annotated[
 ]
 
 
+def check_as_of(as_of: date | None) -> None:
+    """A date still to come is refused in the page's words (the application's own
+    refusal of it is a message for the API, in English)."""
+    if as_of is not None and as_of > today():
+        raise DateInFuture(AS_OF, as_of, today())
+
+
+AS_OF = "the as-of date"  # translated in refusals.po, as the aggregates' phrases
+
+
 @dataclass(frozen=True)
 class TableAsked:
     """The page's tables: grouped by a dimension, cohorts by referral or intake, as
@@ -34,6 +46,9 @@ class TableAsked:
     as_of: AsOf = None
     cohort_by: CohortBy = "referral"
 
+    def __post_init__(self) -> None:
+        check_as_of(self.as_of)
+
 
 @dataclass(frozen=True)
 class ReportAsked:
@@ -42,3 +57,6 @@ class ReportAsked:
     programme: ReportProgramme
     period: ReportPeriod
     as_of: AsOf = None
+
+    def __post_init__(self) -> None:
+        check_as_of(self.as_of)

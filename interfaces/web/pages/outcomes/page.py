@@ -263,6 +263,7 @@ def outcomes_page(
         query=query,
         evaluated_on=evaluated_on,
         as_of=as_of,
+        latest_day=today(),
         release=overall.release,
         month_ends=month_ends(views, latest) if scope.month_ends else [],
         scope=scope,
