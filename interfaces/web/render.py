@@ -28,6 +28,12 @@ ALERT_TEXTS = {
     "red": N_("No contact for over 60 days"),
     "exit_candidate": N_("No contact for 90 days or more: exit candidate"),
 }
+# The caseload's filter by the same alerts: each picks its band only.
+ALERT_FILTERS = {
+    "amber": N_("31 to 60 days without contact"),
+    "red": N_("61 to 89 days without contact"),
+    "exit_candidate": N_("No contact for 90 days or more: exit candidate"),
+}
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.trim_blocks = True
 TEMPLATES.env.lstrip_blocks = True

@@ -24,7 +24,7 @@ from interfaces.web.pages.lists import coaches_to_choose
 from interfaces.web.pages.lists import organisations_of
 from interfaces.web.pages.lists import page_links
 from interfaces.web.pages.lists import pages_of
-from interfaces.web.render import ALERT_TEXTS
+from interfaces.web.render import ALERT_FILTERS
 from interfaces.web.render import render
 from interfaces.web.session import PAGES
 from interfaces.web.session import CaseloadReader
@@ -82,7 +82,7 @@ def caseload_page(
         page=page,
         pages=pages_of(caseload.total, PAGE_SIZE),
         stages=[(stage, texts.code(Stage, stage)) for stage in CASELOAD_STAGES],
-        alerts=[(alert, texts.gettext(ALERT_TEXTS[alert])) for alert in ALERTS],
+        alerts=[(alert, texts.gettext(ALERT_FILTERS[alert])) for alert in ALERTS],
         benchmark=BENCHMARK,
         programmes=[(p.code, p.code) for p in service.programmes()],
         coaches=coaches_to_choose(service, caller, query.organisation),

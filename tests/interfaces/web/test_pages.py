@@ -142,6 +142,20 @@ def test_each_role_sees_the_pages_its_api_rights_allow(
     assert ("event-form" in trajectory.text) == (role is Role.STAFF)
 
 
+def test_the_caseload_s_contact_filter_names_the_band_each_choice_picks(
+    pages: Pages,
+) -> None:
+    # amber is 31 to 60 days, red 61 to 89 (application/projections/caseload)
+    pages.sign_in(Role.STAFF)
+
+    page = pages.get("/ui/caseload").text
+    choices = re.findall(r'<option value="([a-z_]+)"[^>]*>([^<]+)<', page)
+
+    assert ("amber", "31 tot 60 dagen geen contact") in choices
+    assert ("red", "61 tot 89 dagen geen contact") in choices
+    assert "Meer dan 30 dagen" not in page.split('id="alert"')[1].split("</select>")[0]
+
+
 def test_only_auditors_see_the_access_log(pages: Pages) -> None:
     pages.sign_in(Role.ADMIN)
     assert "participant" not in pages.get("/ui/audit").text.lower().split("<main")[1]
