@@ -134,6 +134,26 @@ def test_the_to_do_list_leads_to_the_form_that_records_the_exit_result(
     assert link in page
 
 
+def test_an_intake_past_its_norm_is_overdue_on_the_list_not_closed(
+    pages: Pages,
+) -> None:
+    # The norm for an intake is 30 days after the referral (2024-02-01); unlike an
+    # exit result's window, it can still be recorded after that.
+    staff = api(pages, Role.STAFF)
+    referred = pages.post(
+        "/trajectories", json=referral_body(participant(pages)), headers=staff
+    )
+    assert referred.status_code == 201, referred.text
+    pages.sign_in(Role.STAFF)
+
+    page = pages.get("/ui/todo", params={"on": "2024-03-12", "kind": "intake"}).text
+    listed = page.split("<table")[1]
+
+    assert "10 dagen te laat" in listed
+    assert "gesloten" not in listed
+    assert "De intake registreren" in listed
+
+
 # Group sessions ---------------------------------------------------------------------
 
 
