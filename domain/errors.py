@@ -122,6 +122,11 @@ class InvalidValue(DomainError):
     code = "invalid_value"
 
 
+class InvalidNationalNumber(InvalidValue):
+    """A national register number that is not one, or not of this birth date (an
+    invalid value, answered as one; a form marks its field)."""
+
+
 class ReasonRequired(DomainError):
     code = "reason_required"
     template = "{what} needs a reason"

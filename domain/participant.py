@@ -22,6 +22,7 @@ from eventsourcing.domain import event
 from domain.calendar import today
 from domain.commands import RegisterParticipant
 from domain.errors import BirthDateInFuture
+from domain.errors import InvalidNationalNumber
 from domain.errors import InvalidValue
 from domain.errors import LikelyDuplicate
 from domain.errors import NationalNumberRegistered
@@ -62,7 +63,7 @@ def check_national_register_number(number: str, birth_date: date) -> str:
     a 2 before those nine for births from 2000 on."""
     digits = national_number_digits(number)
     if not ELEVEN_DIGITS.fullmatch(digits):
-        raise InvalidValue("a national register number has 11 digits")
+        raise InvalidNationalNumber("a national register number has 11 digits")
     year, month, day = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     months = {birth_date.month + offset for offset in BIS_MONTH_OFFSETS}
     months |= {offset for offset in BIS_MONTH_OFFSETS}  # the month not known
@@ -71,13 +72,15 @@ def check_national_register_number(number: str, birth_date: date) -> str:
         or month not in months
         or day not in (birth_date.day, 0)
     ):
-        raise InvalidValue(
+        raise InvalidNationalNumber(
             "the national register number's first six digits are not the birth "
             "date (YYMMDD)"
         )
     first_nine = digits[:9] if birth_date.year < 2000 else "2" + digits[:9]
     if int(digits[9:]) != 97 - int(first_nine) % 97:
-        raise InvalidValue("the national register number's check digits do not match")
+        raise InvalidNationalNumber(
+            "the national register number's check digits do not match"
+        )
     return digits
 
 

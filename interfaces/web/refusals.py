@@ -81,6 +81,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "SessionCapBelowOne": ("session_cap",),
     "BirthDateInFuture": ("birth_date",),
     "NationalNumberRegistered": ("national_register_number",),
+    "InvalidNationalNumber": ("national_register_number",),
 }
 
 

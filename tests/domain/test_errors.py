@@ -77,6 +77,7 @@ from domain.errors import IntakeAlreadyCompleted
 from domain.errors import IntakeRequired
 from domain.errors import InvalidPostcode
 from domain.errors import InvalidProfileValue
+from domain.errors import InvalidNationalNumber
 from domain.errors import InvalidValue
 from domain.errors import LikelyDuplicate
 from domain.errors import NationalNumberRegistered
@@ -134,6 +135,10 @@ EXAMPLES: list[tuple[DomainError, str]] = [
     (
         InvalidValue("an intake needs the coach who takes the trajectory"),
         "an intake needs the coach who takes the trajectory",
+    ),
+    (
+        InvalidNationalNumber("a national register number has 11 digits"),
+        "a national register number has 11 digits",
     ),
     (
         DateInFuture("the session", date(2030, 1, 2), date(2024, 6, 1)),

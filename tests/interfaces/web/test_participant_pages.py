@@ -2,7 +2,10 @@
 one (refused for someone registered already unless confirmed), and list every
 trajectory whatever its stage; without a browser, on both stores."""
 
+import re
 from typing import Any
+
+import pytest
 
 from application.access import Role
 from application.views import Views
@@ -301,13 +304,24 @@ def test_a_registered_number_is_refused_without_the_confirmation(
     assert "confirmed_new_person" not in form.inputs
 
 
-def test_a_wrong_number_names_the_field(pages: Pages) -> None:
+@pytest.mark.parametrize(
+    ("number", "words"),
+    [
+        ("01.05.14-517.22", "controlecijfers van het rijksregisternummer kloppen niet"),
+        ("abc", "een rijksregisternummer heeft 11 cijfers"),
+    ],
+)
+def test_a_wrong_number_names_the_field(pages: Pages, number: str, words: str) -> None:
     pages.sign_in(Role.STAFF)
 
-    refused = register_form(pages, national_register_number="01.05.14-517.22")
+    refused = register_form(pages, national_register_number=number)
 
     assert refused.status_code == 422
-    assert "controlecijfers van het rijksregisternummer kloppen niet" in refused.text
+    assert words in refused.text.lower()
+    field = re.search(
+        r'<input[^>]*id="field-national_register_number"[^>]*>', refused.text
+    )
+    assert field and 'aria-invalid="true"' in field.group(0)
 
 
 def test_auditors_may_not_register(pages: Pages) -> None:
