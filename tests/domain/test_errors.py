@@ -75,9 +75,9 @@ from domain.errors import GroupTooSmall
 from domain.errors import HoursOutOfRange
 from domain.errors import IntakeAlreadyCompleted
 from domain.errors import IntakeRequired
+from domain.errors import InvalidNationalNumber
 from domain.errors import InvalidPostcode
 from domain.errors import InvalidProfileValue
-from domain.errors import InvalidNationalNumber
 from domain.errors import InvalidValue
 from domain.errors import LikelyDuplicate
 from domain.errors import NationalNumberRegistered
