@@ -753,7 +753,8 @@ def import_lines(
     report.add(
         Line(
             f"import: the history's own export, {imported.trajectories:,} "
-            f"trajectories, {imported.file_bytes / 1e6:,.0f} MB of JSON Lines "
+            f"trajectories, {imported.file_bytes / 1e6:,.0f} MB of JSON Lines in "
+            f"{imported.files} file(s) "
             f"({imported.workers} processes; read, check, store)",
             f"{imported.whole:,.0f} events/s ({imported.events:,} events)",
             f"{raw.rate:,.0f}/s (INSERT + COMMIT, 16 connections)",

@@ -41,6 +41,7 @@ from interfaces.demo.loading import load_demo_in_parallel
 from interfaces.demo.loading import register_seed_programmes
 from interfaces.records.columns import columns
 from interfaces.records.export import rows_of
+from interfaces.records.files import MAX_ROWS
 from interfaces.records.files import read_table
 from interfaces.records.files import write_table
 from interfaces.records.parallel import import_in_parallel
@@ -48,6 +49,7 @@ from interfaces.records.rows import plan
 
 HORIZON = date(2026, 12, 6)  # the demo's load date: the same data every run
 TARGET = 10_000  # events/s, for an import of 100,000 trajectories
+PART_ROWS = MAX_ROWS // 2  # rows of an export's file; 100,000 trajectories take 3
 
 
 def megabytes(kilobytes: int) -> str:
@@ -65,6 +67,7 @@ class Imported:
     storing: float  # s: importing its trajectories
     memory: int  # KiB: the largest resident size of one importing process
     workers: int
+    files: int = 1  # the export's files, imported one after the other
 
     @property
     def whole(self) -> float:
@@ -84,30 +87,61 @@ def export_and_import(
     target.create_schema()
     target_settings = Settings(database_url=target.schema_url)
     with status("export --personal-data, JSON Lines"):
-        app = Trajectories(Settings(database_url=source.schema_url))
-        try:
-            rows = [
-                row
-                for history in app.histories_of(None, personal_data=True)
-                for row in rows_of(history)
-            ]
-        finally:
-            app.close()
-        file = scratch / "export.jsonl"
-        file.write_bytes(write_table(columns(), rows, "jsonl", HORIZON))
-        del rows
+        files = export_in_parts(Settings(database_url=source.schema_url), scratch)
     app = Trajectories(target_settings)
     try:
         register_seed_programmes(app, "admin", HORIZON)
     finally:
         app.close()
-    # The import runs in a process of its own, as `trajectory import` would: its
-    # peak memory is then the import's, not this process's (which held the export).
+    # Each file is imported by a process of its own, as `trajectory import` would:
+    # its peak memory is then the import's, not this process's (which held the
+    # export).
+    parts: list[Imported] = []
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
-        with status(f"import: {workers} processes (progress not shown)"):
-            imported = pool.submit(import_file, target_settings, file, workers).result()
-    return imported
+    for number, file in enumerate(files, start=1):
+        with ProcessPoolExecutor(1, mp_context=context) as pool:
+            with status(f"import: file {number} of {len(files)}, {workers} processes"):
+                parts.append(
+                    pool.submit(import_file, target_settings, file, workers).result()
+                )
+    return Imported(
+        trajectories=sum(p.trajectories for p in parts),
+        events=sum(p.events for p in parts),
+        file_bytes=sum(p.file_bytes for p in parts),
+        checking=sum(p.checking for p in parts),
+        storing=sum(p.storing for p in parts),
+        memory=max(p.memory for p in parts),
+        workers=workers,
+        files=len(parts),
+    )
+
+
+def export_in_parts(settings: Settings, scratch: Path) -> list[Path]:
+    """`trajectory export --personal-data` of the store, as JSON Lines files of at
+    most ``PART_ROWS`` rows, each trajectory whole in one file: an import reads a
+    file whole, up to MAX_ROWS rows, and docs/import.md says to split a larger one
+    so."""
+    app = Trajectories(settings)
+    files: list[Path] = []
+    rows: list[dict[str, object]] = []
+
+    def write() -> None:
+        file = scratch / f"export-{len(files) + 1}.jsonl"
+        file.write_bytes(write_table(columns(), rows, "jsonl", HORIZON))
+        files.append(file)
+        rows.clear()
+
+    try:
+        for history in app.histories_of(None, personal_data=True):
+            its_rows = list(rows_of(history))
+            if rows and len(rows) + len(its_rows) > PART_ROWS:
+                write()
+            rows.extend(its_rows)
+    finally:
+        app.close()
+    if rows or not files:
+        write()
+    return files
 
 
 def import_file(settings: Settings, file: Path, workers: int) -> Imported:
@@ -171,7 +205,8 @@ def run(database: Database, args: argparse.Namespace, scratch: Path) -> list[str
     demo = summary.events / demo_seconds
     return [
         f"import of {imported.trajectories:,} trajectories, {imported.events:,} "
-        f"events ({imported.file_bytes / 1e6:,.0f} MB of JSON Lines), "
+        f"events ({imported.file_bytes / 1e6:,.0f} MB of JSON Lines in "
+        f"{imported.files} file(s)), "
         f"{imported.workers} processes:",
         f"  whole (read, check, store): {imported.whole:,.0f} events/s; "
         f"{imported.whole / raw.rate:.1%} of raw, {imported.whole / demo:.0%} of "
