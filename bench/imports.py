@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from uuid import UUID
 
 from application.service import Trajectories
 from application.settings import Settings
@@ -118,10 +119,20 @@ def export_and_import(
 
 def export_in_parts(settings: Settings, scratch: Path) -> list[Path]:
     """`trajectory export --personal-data` of the store, as JSON Lines files of at
-    most ``PART_ROWS`` rows, each trajectory whole in one file: an import reads a
-    file whole, up to MAX_ROWS rows, and docs/import.md says to split a larger one
-    so."""
+    most ``PART_ROWS`` rows, each participant's trajectories whole in one file: an
+    import reads a file whole, up to MAX_ROWS rows, and docs/import.md says to split
+    a larger one between participants (a trajectory in a file without its
+    participant's other trajectories may find that participant, registered by the
+    earlier file, taken by another reference)."""
     app = Trajectories(settings)
+    by_participant: dict[UUID, list[dict[str, object]]] = {}
+    try:
+        for history in app.histories_of(None, personal_data=True):
+            by_participant.setdefault(history.participant_id, []).extend(
+                rows_of(history)
+            )
+    finally:
+        app.close()
     files: list[Path] = []
     rows: list[dict[str, object]] = []
 
@@ -131,14 +142,10 @@ def export_in_parts(settings: Settings, scratch: Path) -> list[Path]:
         files.append(file)
         rows.clear()
 
-    try:
-        for history in app.histories_of(None, personal_data=True):
-            its_rows = list(rows_of(history))
-            if rows and len(rows) + len(its_rows) > PART_ROWS:
-                write()
-            rows.extend(its_rows)
-    finally:
-        app.close()
+    for its_rows in by_participant.values():
+        if rows and len(rows) + len(its_rows) > PART_ROWS:
+            write()
+        rows.extend(its_rows)
     if rows or not files:
         write()
     return files
