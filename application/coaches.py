@@ -8,12 +8,11 @@ from uuid import UUID
 from uuid import uuid5
 
 from eventsourcing.application import Application
-from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
 
+from application.aggregates import Registry
 from application.aggregates import owned
-from application.aggregates import register_in_log
 from application.errors import CoachAlreadyRegistered
 from application.errors import CoachNotFound
 from application.idempotency import IdempotencyKey
@@ -37,32 +36,15 @@ class CoachLogged(DomainEvent):
 register_topic(CoachLogged.TOPIC, CoachLogged)
 
 
-class Coaches:
+class Coaches(Registry[Coach, RegisterCoach, CoachLogged]):
     def __init__(self, app: Application[UUID], writes: Writes) -> None:
-        self.app = app
-        self.writes = writes
-        self.log: EventSourcedLog[CoachLogged] = EventSourcedLog(
-            app.events, COACH_LOG_ID, CoachLogged
-        )
-
-    def register(
-        self,
-        registration: RegisterCoach,
-        *,
-        recorded_by: str,
-        key: IdempotencyKey | None = None,
-    ) -> Answer:
-        """Registers a coach; one of the same name (without case, accents or extra
-        spaces) in the organisation is refused."""
-        return self.writes.answer(
-            key, lambda: self._register(registration, recorded_by)
-        )
+        super().__init__(app, writes, COACH_LOG_ID, CoachLogged)
 
     def _register(self, registration: RegisterCoach, recorded_by: str) -> Coach:
+        """Registers a coach; one of the same name (without case, accents or extra
+        spaces) in the organisation is refused."""
         coach = Coach.register(registration, recorded_by)
-        return register_in_log(
-            self.writes,
-            COACH_LOG_ID,
+        return self.in_log(
             coach,
             lambda: self.log.trigger_event(coach_id=coach.id),
             lambda: CoachAlreadyRegistered(coach.name, coach.organisation),

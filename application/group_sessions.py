@@ -3,6 +3,7 @@ each participant's trajectory, all or nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from dataclasses import fields
 from uuid import UUID
 
@@ -20,10 +21,10 @@ from domain.group_session import GroupSession
 from domain.trajectory import Trajectory
 
 
+@dataclass(eq=False)
 class GroupSessions:
-    def __init__(self, writes: Writes, handlers: Handlers) -> None:
-        self.writes = writes
-        self.handlers = handlers
+    writes: Writes
+    handlers: Handlers
 
     def hold(
         self,

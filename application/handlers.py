@@ -8,6 +8,7 @@ at most once per idempotency key.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -31,18 +32,12 @@ from domain.enrolment import Enrolment
 from domain.trajectory import Trajectory
 
 
+@dataclass(eq=False)
 class Handlers:
-    def __init__(
-        self,
-        writes: Writes,
-        programmes: Programmes,
-        participants: Participants,
-        coaches: Coaches,
-    ) -> None:
-        self.writes = writes
-        self.programmes = programmes
-        self.participants = participants
-        self.coaches = coaches
+    writes: Writes
+    programmes: Programmes
+    participants: Participants
+    coaches: Coaches
 
     def refer(
         self,

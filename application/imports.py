@@ -173,25 +173,21 @@ class _Refusal(Exception):
     refusal: DomainError
 
 
+@dataclass(eq=False)
 class Importer:
-    def __init__(
-        self,
-        writes: Writes,
-        handlers: Handlers,
-        participants: Participants,
-        coaches: Coaches,
-        search: Search,
-    ) -> None:
-        self.writes = writes
-        self.handlers = handlers
-        self.participants = participants
-        self.coaches = coaches
-        self.search = search
-        self._registered: dict[tuple[str, ...], UUID] = {}
-        self._created: dict[tuple[UUID, str, date], UUID] = {}
-        self._known: dict[str, list[Participant]] = {}
-        self._claimed: dict[UUID, str] = {}  # a participant -> the file's reference
-        self._known_coaches: set[tuple[str, str]] = set()
+    writes: Writes
+    handlers: Handlers
+    participants: Participants
+    coaches: Coaches
+    search: Search
+    _registered: dict[tuple[str, ...], UUID] = field(default_factory=dict, init=False)
+    _created: dict[tuple[UUID, str, date], UUID] = field(
+        default_factory=dict, init=False
+    )
+    _known: dict[str, list[Participant]] = field(default_factory=dict, init=False)
+    # a participant -> the file's reference
+    _claimed: dict[UUID, str] = field(default_factory=dict, init=False)
+    _known_coaches: set[tuple[str, str]] = field(default_factory=set, init=False)
 
     def run(
         self,

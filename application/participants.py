@@ -5,6 +5,7 @@ finding them, and erasing it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -27,18 +28,12 @@ from domain.participant import Participant
 ATTEMPTS = 5  # erasures racing with other writes about the participant
 
 
+@dataclass(eq=False)
 class Participants:
-    def __init__(
-        self,
-        writes: Writes,
-        keyring: Keyring,
-        programme_codes: Callable[[], list[str]],
-        search: Search,
-    ) -> None:
-        self.writes = writes
-        self.keyring = keyring
-        self.programme_codes = programme_codes
-        self.search = search
+    writes: Writes
+    keyring: Keyring
+    programme_codes: Callable[[], list[str]]
+    search: Search
 
     def register(
         self,

@@ -9,11 +9,10 @@ from uuid import uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application
-from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import register_topic
 
-from application.aggregates import register_in_log
+from application.aggregates import Registry
 from application.errors import ProgrammeAlreadyRegistered
 from application.errors import ProgrammeNotFound
 from application.idempotency import IdempotencyKey
@@ -36,30 +35,14 @@ class ProgrammeLogged(DomainEvent):
 register_topic(ProgrammeLogged.TOPIC, ProgrammeLogged)
 
 
-class Programmes:
+class Programmes(Registry[Programme, RegisterProgramme, ProgrammeLogged]):
     def __init__(self, app: Application[UUID], writes: Writes) -> None:
-        self.app = app
-        self.writes = writes
-        self.log: EventSourcedLog[ProgrammeLogged] = EventSourcedLog(
-            app.events, PROGRAMME_LOG_ID, ProgrammeLogged
-        )
-
-    def register(
-        self,
-        registration: RegisterProgramme,
-        *,
-        recorded_by: str,
-        key: IdempotencyKey | None = None,
-    ) -> Answer:
-        return self.writes.answer(
-            key, lambda: self._register(registration, recorded_by)
-        )
+        super().__init__(app, writes, PROGRAMME_LOG_ID, ProgrammeLogged)
 
     def _register(self, registration: RegisterProgramme, recorded_by: str) -> Programme:
+        """Registers a programme; one of the same code is refused."""
         programme = Programme.register(registration, recorded_by)
-        return register_in_log(
-            self.writes,
-            PROGRAMME_LOG_ID,
+        return self.in_log(
             programme,
             lambda: self.log.trigger_event(programme_id=programme.id),
             lambda: ProgrammeAlreadyRegistered(registration.code),

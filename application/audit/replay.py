@@ -122,18 +122,12 @@ def public_state(trajectory: Trajectory) -> dict[str, Any]:
     }
 
 
+@dataclass(eq=False)
 class Replays:
-    def __init__(
-        self,
-        app: Application[UUID],
-        handlers: Handlers,
-        keyring: Keyring,
-        participant: Callable[[UUID], Participant],
-    ) -> None:
-        self.app = app
-        self.handlers = handlers
-        self.keyring = keyring
-        self.participant = participant
+    app: Application[UUID]
+    handlers: Handlers
+    keyring: Keyring
+    participant: Callable[[UUID], Participant]
 
     def at_version(
         self, trajectory_id: UUID, version: int, within: str | None = None
