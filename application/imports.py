@@ -468,12 +468,19 @@ def batches(
     by_person: dict[tuple[str, ...], list[Incoming]] = {}
     for one in incoming:  # all who may be the same person in one batch
         by_person.setdefault(one.alike_key, []).append(one)
-    batch: list[Incoming] = []
-    for trajectories in by_person.values():
-        trajectories.sort(key=lambda t: (t.referral.on, t.row))
-        batch += trajectories
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    return in_parts(by_person.values(), size)
+
+
+def in_parts(
+    groups: Iterable[list[Incoming]], size: int = BATCH
+) -> Iterator[list[Incoming]]:
+    """Parts of about ``size`` trajectories, each group (a participant's
+    trajectories, in the order they were referred) whole in one."""
+    part: list[Incoming] = []
+    for group in groups:
+        part += sorted(group, key=lambda t: (t.referral.on, t.row))
+        if len(part) >= size:
+            yield part
+            part = []
+    if part:
+        yield part

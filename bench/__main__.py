@@ -767,8 +767,7 @@ def import_lines(
     report.add(
         Line(
             f"import: the history's own export, {imported.trajectories:,} "
-            f"trajectories, {imported.file_bytes / 1e6:,.0f} MB of JSON Lines in "
-            f"{imported.files} file(s) "
+            f"trajectories, {imported.file_bytes / 1e6:,.0f} MB of JSON Lines "
             f"({imported.workers} processes; read, check, store)",
             f"{imported.whole:,.0f} events/s ({imported.events:,} events)",
             f"{raw.rate:,.0f}/s (INSERT + COMMIT, 16 connections)",
@@ -779,7 +778,8 @@ def import_lines(
     )
     report.add(
         Line(
-            "import: storing alone, against the demo generator",
+            "import: checking and storing (its second reading), against the demo "
+            "generator",
             f"{imported.stored:,.0f} events/s",
             f"{report.generated:,.0f} events/s (the generate line)",
             share(imported.stored, report.generated) if report.generated else "—",
@@ -789,7 +789,8 @@ def import_lines(
         Line(
             "import: peak memory of its processes",
             f"{imported.memory / 1024:,.0f} MiB",
-            f"reading and checking the file took {imported.checking:,.1f} s",
+            f"its first reading (where each participant's rows end) took "
+            f"{imported.checking:,.1f} s",
         )
     )
 

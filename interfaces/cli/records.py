@@ -12,6 +12,8 @@ from uuid import UUID
 
 import typer
 
+from application.imports import Report
+from application.settings import Settings
 from interfaces.cli.common import err
 from interfaces.cli.common import fail
 from interfaces.cli.common import load_settings
@@ -24,13 +26,14 @@ from interfaces.records.columns import columns
 from interfaces.records.export import rows_of
 from interfaces.records.files import FileRefused
 from interfaces.records.files import format_of
-from interfaces.records.files import read_table
+from interfaces.records.files import scan_file
 from interfaces.records.files import write_table
 from interfaces.records.parallel import import_in_parallel
+from interfaces.records.parallel import import_in_turn
 from interfaces.records.report import counts
 from interfaces.records.report import file_problem
 from interfaces.records.report import summary
-from interfaces.records.rows import plan
+from interfaces.records.rows import FilePlan
 from interfaces.web.i18n import Language
 
 LanguageOption = Annotated[
@@ -79,39 +82,19 @@ def import_(
     format = format_of(file.name)
     if format is None:
         fail(f"{file.name}: the name must end in .csv, .xlsx or .jsonl")
-    try:
-        table = read_table(file.read_bytes(), format)
-    except FileRefused as refused:
-        fail(f"{file.name}: {file_problem(refused, lang)}")
-    planned = plan(table, organisation)
     settings = load_settings()
     if workers is None:
         workers = (os.cpu_count() or 1) if settings.is_postgres else 1
-    service = open_service(settings)
     try:
-        with progress_bar(transient=as_json) as progress:
-            task = progress.add_task("trajectories", total=len(planned.incoming))
-            if workers == 1:
-                report = service.import_trajectories(
-                    planned.incoming,
-                    recorded_by="import",
-                    dry_run=dry_run,
-                    progress=lambda n: progress.advance(task, n),
-                )
-            else:
-                report = import_in_parallel(
-                    settings,
-                    planned.incoming,
-                    workers=workers,
-                    recorded_by="import",
-                    dry_run=dry_run,
-                    progress=lambda n: progress.advance(task, n),
-                )
-        if not dry_run and report.events:
-            views = open_views(service)
-            views.catch_up()
-    finally:
-        service.close()
+        planned, report = _import(
+            settings,
+            FilePlan(lambda: scan_file(file, format), organisation),
+            workers=workers,
+            dry_run=dry_run,
+            quiet=as_json,
+        )
+    except FileRefused as refused:
+        fail(f"{file.name}: {file_problem(refused, lang)}")
     result = summary(planned, report, lang)
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
@@ -127,6 +110,40 @@ def import_(
             )
     if result.refused:
         raise typer.Exit(code=2)
+
+
+def _import(
+    settings: Settings, planned: FilePlan, *, workers: int, dry_run: bool, quiet: bool
+) -> tuple[FilePlan, Report]:
+    """The file's trajectories imported, each participant's as soon as their rows
+    are read (the file is read twice and never held whole), from ``workers``
+    processes; the views caught up after."""
+    service = open_service(settings)
+    try:
+        with progress_bar(transient=quiet) as progress:
+            task = progress.add_task("trajectories", total=planned.trajectories)
+            if workers == 1:
+                report = import_in_turn(
+                    service,
+                    planned.groups(),
+                    recorded_by="import",
+                    dry_run=dry_run,
+                    progress=lambda n: progress.advance(task, n),
+                )
+            else:
+                report = import_in_parallel(
+                    settings,
+                    planned.groups(),
+                    workers=workers,
+                    recorded_by="import",
+                    dry_run=dry_run,
+                    progress=lambda n: progress.advance(task, n),
+                )
+        if not dry_run and report.events:
+            open_views(service).catch_up()
+    finally:
+        service.close()
+    return planned, report
 
 
 def export(

@@ -14,14 +14,18 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from typing import BinaryIO
 from typing import Literal
 
 from openpyxl import load_workbook
@@ -100,25 +104,60 @@ def sniffed(content: bytes, content_type: str | None) -> Format | None:
 
 
 def read_table(content: bytes, format: Format) -> Table:
+    """The file's rows, held whole: at most ``MAX_ROWS`` (a file sent to the API or
+    the page)."""
     if not content.strip():
         raise FileRefused("The file is empty.")
+    table = Table([])
+    for number, row in _rows(io.BytesIO(content), format, table.columns):
+        if len(table.rows) >= MAX_ROWS:
+            raise FileRefused("The file has more than {rows} rows.", rows=MAX_ROWS)
+        table.rows.append((number, row))
+    return table
+
+
+def scan_file(path: Path, format: Format) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The file's rows one at a time, read from disk as they are asked for: a file
+    of any length in the memory of a few rows (the command line's import). A
+    problem is a ``FileRefused`` when the reading reaches it."""
+    with path.open("rb") as source:
+        if not _has_text(source):
+            raise FileRefused("The file is empty.")
+        source.seek(0)
+        yield from _rows(source, format, [])
+
+
+def _has_text(source: BinaryIO) -> bool:
+    while chunk := source.read(1 << 16):
+        if chunk.strip():
+            return True
+    return False
+
+
+def _rows(
+    source: BinaryIO, format: Format, columns: list[str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows of ``source``; ``columns`` receives the header's columns (and, in
+    JSON Lines, those a later line adds)."""
     if format == "xlsx":
-        return _xlsx(content)
-    text = _text(content)
+        return _xlsx(source, columns)
+    lines = _lines(source)
     if format == "jsonl":
-        return _jsonl(text)
-    return _csv(text)
+        return _jsonl(lines, columns)
+    return _csv(lines, columns)
 
 
-def _text(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        raise FileRefused(
-            "The file is not UTF-8 text (line {line}): save it as CSV UTF-8.",
-            line=line,
-        ) from None
+def _lines(source: BinaryIO) -> Iterator[str]:
+    """The text's lines with their endings, as a file opened with ``newline=""``
+    gives them; refused at the first line that is not UTF-8."""
+    for number, line in enumerate(source, start=1):
+        try:
+            yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise FileRefused(
+                "The file is not UTF-8 text (line {line}): save it as CSV UTF-8.",
+                line=number,
+            ) from None
 
 
 def _header(cells: Sequence[object]) -> list[str]:
@@ -148,40 +187,42 @@ def _header(cells: Sequence[object]) -> list[str]:
     return columns
 
 
-def _csv(text: str) -> Table:
-    first = text.split("\n", 1)[0]
-    separator = max(SEPARATORS, key=first.count)
+def _csv(
+    lines: Iterator[str], columns: list[str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    first = next(lines, "")
+    separator = max(SEPARATORS, key=first.split("\n", 1)[0].count)
     if first.count(separator) == 0:
         raise FileRefused(
             "The first line is not a header of columns separated by ; or , (or tabs)."
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=separator)
     try:
-        columns = _header(next(reader))
-        table = Table(columns)
+        columns += _header(next(reader))
         for cells in reader:
-            _add(table, reader.line_num, cells)
+            if (row := _row(columns, reader.line_num, cells)) is not None:
+                yield reader.line_num, row
     except csv.Error as error:
         raise FileRefused(
             "Line {line} cannot be read as CSV: {error}.",
             line=reader.line_num,
             error=str(error),
         ) from None
-    return table
 
 
-def _add(table: Table, number: int, cells: Sequence[object]) -> None:
+def _row(
+    columns: Sequence[str], number: int, cells: Sequence[object]
+) -> dict[str, Any] | None:
+    """The row's cells by column; None for an empty row."""
     if not any(c not in (None, "") for c in cells):
-        return  # an empty row
-    if len(table.rows) >= MAX_ROWS:
-        raise FileRefused("The file has more than {rows} rows.", rows=MAX_ROWS)
-    extra = [c for c in cells[len(table.columns) :] if c not in (None, "")]
+        return None
+    extra = [c for c in cells[len(columns) :] if c not in (None, "")]
     if extra:
         raise FileRefused(
             "Row {row} has more cells than the header has columns.", row=number
         )
     row: dict[str, Any] = {}
-    for column, cell in zip(table.columns, cells, strict=False):
+    for column, cell in zip(columns, cells, strict=False):
         value = _cell(cell)
         if isinstance(value, str) and value.startswith(FORMULA_START):
             raise FileRefused(
@@ -198,7 +239,7 @@ def _add(table: Table, number: int, cells: Sequence[object]) -> None:
             )
         if value not in ("", None, []):
             row[column] = value
-    table.rows.append((number, row))
+    return row
 
 
 def _cell(cell: object) -> Any:
@@ -224,9 +265,9 @@ def _cell(cell: object) -> Any:
     return text
 
 
-def _xlsx(content: bytes) -> Table:
+def _xlsx(source: BinaryIO, columns: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        book = load_workbook(source, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise FileRefused("The file is not an XLSX workbook.") from None
     try:
@@ -235,25 +276,26 @@ def _xlsx(content: bytes) -> Table:
         header = next(rows, None)
         if header is None:
             raise FileRefused("The file is empty.")
-        table = Table(_header([c.value for c in header]))
+        columns += _header([c.value for c in header])
         for number, cells in enumerate(rows, start=2):
             for index, cell in enumerate(cells):
-                if cell.data_type == "f" and index < len(table.columns):
+                if cell.data_type == "f" and index < len(columns):
                     raise FileRefused(
                         "Row {row}, column {column} holds a formula: type its "
                         "value instead.",
                         row=number,
-                        column=table.columns[index],
+                        column=columns[index],
                     )
-            _add(table, number, [c.value for c in cells])
-        return table
+            if (row := _row(columns, number, [c.value for c in cells])) is not None:
+                yield number, row
     finally:
         book.close()
 
 
-def _jsonl(text: str) -> Table:
-    table: Table | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl(
+    lines: Iterator[str], columns: list[str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -264,8 +306,8 @@ def _jsonl(text: str) -> Table:
             ) from None
         if not isinstance(record, dict):
             raise FileRefused("Line {line} is not a JSON object.", line=number)
-        if table is None:
-            table = Table(_header(list(record)))
+        if not columns:
+            columns += _header(list(record))
         unknown = [k for k in record if column_for(str(k)) is None]
         if unknown:
             raise FileRefused(
@@ -274,12 +316,12 @@ def _jsonl(text: str) -> Table:
             )
         cells = {column_for(str(k)): v for k, v in record.items()}
         for column in cells:
-            if column not in table.columns:
-                table.columns.append(str(column))
-        _add(table, number, [cells.get(c) for c in table.columns])
-    if table is None:
+            if column not in columns:
+                columns.append(str(column))
+        if (row := _row(columns, number, [cells.get(c) for c in columns])) is not None:
+            yield number, row
+    if not columns:
         raise FileRefused("The file is empty.")
-    return table
 
 
 # Writing ------------------------------------------------------------------------------

@@ -2,19 +2,24 @@
 parts of ``PART`` (a participant's trajectories always in the same part), each
 part imported by one of ``workers`` processes with a store of its own. Parts never
 share a participant, so they never meet on one; two that name the same new coach
-register them once (the registration that loses the race finds the winner's)."""
+register them once (the registration that loses the race finds the winner's).
+
+Parts are handed out as they are made, ``workers`` ahead at the most: a file read
+as it is imported (``FilePlan``) is then never held whole."""
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from collections.abc import Sequence
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import Future
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import as_completed
+from concurrent.futures import wait
 
 from application.imports import Incoming
 from application.imports import Report
-from application.imports import batches
+from application.imports import in_parts
 from application.service import Trajectories
 from application.settings import Settings
 
@@ -35,9 +40,35 @@ def _part(incoming: list[Incoming], recorded_by: str, dry_run: bool) -> Report:
     )
 
 
+def import_in_turn(
+    service: Trajectories,
+    groups: Iterable[list[Incoming]],
+    *,
+    recorded_by: str,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+    part: int = PART,
+) -> Report:
+    """The same from this process, a part at a time."""
+    report = Report(dry_run=dry_run)
+    for one in in_parts(groups, part):
+        _merge(
+            report,
+            service.import_trajectories(
+                one, recorded_by=recorded_by, dry_run=dry_run, progress=progress
+            ),
+        )
+    return report
+
+
+def _merge(report: Report, part: Report) -> None:
+    report.outcomes += part.outcomes
+    report.coaches |= part.coaches
+
+
 def import_in_parallel(
     settings: Settings,
-    incoming: Sequence[Incoming],
+    groups: Iterable[list[Incoming]],
     *,
     workers: int,
     recorded_by: str,
@@ -45,20 +76,27 @@ def import_in_parallel(
     progress: Callable[[int], None] | None = None,
     part: int = PART,
 ) -> Report:
-    """What ``Trajectories.import_trajectories`` does, from ``workers`` processes."""
+    """What ``Trajectories.import_trajectories`` does, from ``workers`` processes,
+    given each participant's trajectories together (as ``batches`` or a
+    ``FilePlan`` groups them)."""
     report = Report(dry_run=dry_run)
-    parts = list(batches(incoming, part))
+    sizes: dict[Future[Report], int] = {}
+
+    def ended(done: Future[Report]) -> None:
+        _merge(report, done.result())
+        size = sizes.pop(done)
+        if progress is not None:
+            progress(size)
+
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start, initargs=(settings,)
     ) as pool:
-        sizes = {
-            pool.submit(_part, part, recorded_by, dry_run): len(part) for part in parts
-        }
-        for done in as_completed(sizes):
-            imported = done.result()
-            report.outcomes += imported.outcomes
-            report.coaches |= imported.coaches
-            if progress is not None:
-                progress(sizes[done])
+        for one in in_parts(groups, part):
+            if len(sizes) > workers:  # every worker busy, one part waiting
+                for done in wait(sizes, return_when=FIRST_COMPLETED).done:
+                    ended(done)
+            sizes[pool.submit(_part, one, recorded_by, dry_run)] = len(one)
+        for done in wait(sizes).done:
+            ended(done)
     return report

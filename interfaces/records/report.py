@@ -10,6 +10,7 @@ from application.imports import Report
 from application.imports import Result
 from interfaces.records.columns import column_of
 from interfaces.records.files import FileRefused
+from interfaces.records.rows import FilePlan
 from interfaces.records.rows import Plan
 from interfaces.web.i18n import N_
 from interfaces.web.i18n import Language
@@ -65,7 +66,7 @@ class Summary:
         }
 
 
-def summary(plan: Plan, report: Report, language: Language) -> Summary:
+def summary(plan: Plan | FilePlan, report: Report, language: Language) -> Summary:
     texts = Texts(language)
     lines: list[Line] = []
     for refused in plan.refused:

@@ -20,6 +20,9 @@ import functools
 import re
 import unicodedata
 import uuid
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -110,6 +113,73 @@ def plan(table: Table, organisation: str | None = None) -> Plan:
         else:
             incoming.append(one)
     return Plan(incoming, refused)
+
+
+class FilePlan:
+    """The trajectories of a file too large to hold, read twice: the first reading
+    (on creation) finds each trajectory's participant, as the referral row names
+    them (who may be the same person, as the import compares them), and the row at
+    which all of a participant's trajectories have been read; the second
+    (``groups``) hands out each participant's trajectories as soon as that row is
+    read. A file in the order the export writes it (a trajectory's rows together)
+    is then read in the memory of a few trajectories; rows of a participant spread
+    over the file are held until their last. ``refused`` fills as the second
+    reading goes."""
+
+    def __init__(
+        self,
+        rows: Callable[[], Iterable[tuple[int, dict[str, Any]]]],
+        organisation: str | None = None,
+    ) -> None:
+        self.rows = rows
+        self.organisation = organisation
+        self.refused: list[Refused] = []
+        self._person: dict[str, tuple[str, ...]] = {}  # reference -> who
+        self._last: dict[tuple[str, ...], int] = {}  # who -> their last row
+        for number, row in rows():
+            reference = str(row.get(TRAJECTORY, "")).strip()
+            if not reference:
+                continue
+            who = self._person.get(reference)
+            if who is None:
+                who = self._person[reference] = self._who(reference, number, row)
+            self._last[who] = number
+
+    @property
+    def trajectories(self) -> int:
+        """The references the file names (each a trajectory, stored or refused)."""
+        return len(self._person)
+
+    def _who(self, reference: str, number: int, row: dict[str, Any]) -> tuple[str, ...]:
+        """Whom the trajectory's first row names: by the import's comparison, or the
+        reference alone (a trajectory the checks will refuse)."""
+        one = _trajectory(reference, [(number, row)], self.organisation, [])
+        return ("", reference) if one is None else one.alike_key
+
+    def groups(self) -> Iterator[list[Incoming]]:
+        """Each participant's checked trajectories, as soon as their rows are read."""
+        held: dict[tuple[str, ...], dict[str, list[tuple[int, dict[str, Any]]]]] = {}
+        for number, row in self.rows():
+            reference = str(row.get(TRAJECTORY, "")).strip()
+            if not reference:
+                problem = Problem(number, TRAJECTORY, N_("Fill this in."))
+                self.refused.append(Refused("", [problem]))
+                continue
+            who = self._person[reference]
+            held.setdefault(who, {}).setdefault(reference, []).append((number, row))
+            if number == self._last[who]:
+                group: list[Incoming] = []
+                for its_reference, its_rows in held.pop(who).items():
+                    problems: list[Problem] = []
+                    one = _trajectory(
+                        its_reference, its_rows, self.organisation, problems
+                    )
+                    if problems or one is None:
+                        self.refused.append(Refused(its_reference, problems))
+                    else:
+                        group.append(one)
+                if group:
+                    yield group
 
 
 def _trajectory(

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from application.imports import batches
 from application.service import Trajectories
 from application.views import Views
 from domain.commands import RegisterParticipant
@@ -326,22 +327,22 @@ def test_json_lines_with_typed_values(programme: Trajectories) -> None:
     assert (result.stored, result.refused, result.events) == (2, 0, 5)
 
 
-@pytest.mark.parametrize(
-    ("content", "format", "says"),
-    [
-        ("trajectory;event\nT1;Referral\xe9\n".encode("latin-1"), "csv", "UTF-8"),
-        (b"trajectory event\nT1 x\n", "csv", "separated"),
-        (b"trajectory;event;colour\nT1;x;red\n", "csv", "Unknown columns: colour"),
-        (b"trajectory;trajectory;event\n", "csv", "twice"),
-        (b"event;on\nx;2024-01-01\n", "csv", "column trajectory is missing"),
-        (b"trajectory;event;note\nT1;x;=HYPERLINK(1)\n", "csv", "formula"),
-        (b"trajectory;event\nT1;x;y\n", "csv", "more cells"),
-        (b"", "csv", "empty"),
-        (b"not a workbook", "xlsx", "not an XLSX"),
-        (b'{"trajectory": "T1", "event": "x"}\n[1]\n', "jsonl", "Line 2 is not a"),
-        (b'{"trajectory": "T1", \n', "jsonl", "Line 1 is not JSON"),
-    ],
-)
+UNREADABLE: list[tuple[bytes, Format, str]] = [
+    ("trajectory;event\nT1;Referral\xe9\n".encode("latin-1"), "csv", "UTF-8"),
+    (b"trajectory event\nT1 x\n", "csv", "separated"),
+    (b"trajectory;event;colour\nT1;x;red\n", "csv", "Unknown columns: colour"),
+    (b"trajectory;trajectory;event\n", "csv", "twice"),
+    (b"event;on\nx;2024-01-01\n", "csv", "column trajectory is missing"),
+    (b"trajectory;event;note\nT1;x;=HYPERLINK(1)\n", "csv", "formula"),
+    (b"trajectory;event\nT1;x;y\n", "csv", "more cells"),
+    (b"", "csv", "empty"),
+    (b"not a workbook", "xlsx", "not an XLSX"),
+    (b'{"trajectory": "T1", "event": "x"}\n[1]\n', "jsonl", "Line 2 is not a"),
+    (b'{"trajectory": "T1", \n', "jsonl", "Line 1 is not JSON"),
+]
+
+
+@pytest.mark.parametrize(("content", "format", "says"), UNREADABLE)
 def test_a_file_that_cannot_be_read_is_refused_whole_with_its_reason(
     content: bytes, format: Format, says: str
 ) -> None:
@@ -537,7 +538,7 @@ def test_several_processes_import_what_one_does(
 
     report = import_in_parallel(
         service.settings,
-        planned.incoming,
+        batches(planned.incoming, 2),
         workers=2,
         recorded_by="import",
         dry_run=False,
