@@ -18,7 +18,6 @@ from uuid import UUID
 from uuid import uuid5
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.domain import event
 
 from domain.calendar import today
@@ -27,6 +26,7 @@ from domain.commands import RegisterCoach
 from domain.errors import CoachAlreadyLeft
 from domain.errors import DateInFuture
 from domain.errors import InvalidValue
+from domain.topics import NamedTopics
 
 
 def comparable(name: str) -> str:
@@ -45,15 +45,7 @@ class CoachRef:
     organisation: str
 
 
-class Coach(Aggregate):
-    TOPIC = "trajectory:Coach"
-
-    class Event(Aggregate.Event):
-        TOPIC = "trajectory:Coach.Event"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "trajectory:Coach.Snapshot"
-
+class Coach(NamedTopics, Aggregate):
     @staticmethod
     def id_for(organisation: str, name: str) -> UUID:
         """One coach per organisation and name (compared as ``comparable``)."""

@@ -11,22 +11,14 @@ from uuid import UUID
 from uuid import uuid5
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.domain import event
 
 from domain.errors import NewerTrajectoryExists
 from domain.errors import OpenTrajectoryExists
+from domain.topics import NamedTopics
 
 
-class Enrolment(Aggregate):
-    TOPIC = "trajectory:Enrolment"
-
-    class Event(Aggregate.Event):
-        TOPIC = "trajectory:Enrolment.Event"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "trajectory:Enrolment.Snapshot"
-
+class Enrolment(NamedTopics, Aggregate):
     @staticmethod
     def id_for(participant_id: UUID, programme: str) -> UUID:
         name = f"trajectory:enrolment:{participant_id}:{programme}"

@@ -14,7 +14,6 @@ from datetime import date
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.domain import event
 
 from domain.calendar import today
@@ -27,19 +26,12 @@ from domain.errors import GroupTooLarge
 from domain.errors import GroupTooSmall
 from domain.errors import InvalidValue
 from domain.errors import ParticipantTwiceInGroup
+from domain.topics import NamedTopics
 from domain.vocabulary import SessionMode
 from domain.vocabulary import SessionSetting
 
 
-class GroupSession(Aggregate):
-    TOPIC = "trajectory:GroupSession"
-
-    class Event(Aggregate.Event):
-        TOPIC = "trajectory:GroupSession.Event"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "trajectory:GroupSession.Snapshot"
-
+class GroupSession(NamedTopics, Aggregate):
     class GroupSessionHeld(Aggregate.Created):
         TOPIC = "trajectory:GroupSessionHeld"
 

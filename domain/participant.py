@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.domain import event
 
 from domain.calendar import today
@@ -28,6 +27,7 @@ from domain.errors import LikelyDuplicate
 from domain.errors import NationalNumberRegistered
 from domain.errors import ParticipantErasedError
 from domain.errors import UnknownFields
+from domain.topics import NamedTopics
 from domain.vocabulary import AgeBand
 from domain.vocabulary import Gender
 
@@ -128,15 +128,7 @@ def age_on(birth_date: date, on: date) -> int:
     return on.year - birth_date.year - before_birthday
 
 
-class Participant(Aggregate):
-    TOPIC = "trajectory:Participant"
-
-    class Event(Aggregate.Event):
-        TOPIC = "trajectory:Participant.Event"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "trajectory:Participant.Snapshot"
-
+class Participant(NamedTopics, Aggregate):
     @classmethod
     def register(
         cls,

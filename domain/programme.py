@@ -11,7 +11,6 @@ from uuid import UUID
 from uuid import uuid5
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.domain import event
 
 from domain.calendar import today
@@ -30,17 +29,10 @@ from domain.errors import ProgrammeNotRunning
 from domain.errors import ProgrammeNotStarted
 from domain.errors import ReasonRequired
 from domain.errors import SessionCapBelowOne
+from domain.topics import NamedTopics
 
 
-class Programme(Aggregate):
-    TOPIC = "trajectory:Programme"
-
-    class Event(Aggregate.Event):
-        TOPIC = "trajectory:Programme.Event"
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "trajectory:Programme.Snapshot"
-
+class Programme(NamedTopics, Aggregate):
     @staticmethod
     def id_for(code: str) -> UUID:
         """One programme per code: the id follows from the code."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
 from enum import Enum
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
 from typing import TypeVar
@@ -28,7 +29,6 @@ from uuid import UUID
 from uuid import uuid4
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.domain import Snapshot as BaseSnapshot
 from eventsourcing.domain import event
 
 from domain.calendar import today
@@ -105,6 +105,7 @@ from domain.errors import TrajectorySuspended
 from domain.errors import UnknownMilestone
 from domain.errors import UnknownPlacement
 from domain.errors import UnknownVersion
+from domain.topics import NamedTopics
 from domain.vocabulary import COMPETITIVE_PLACEMENT_TYPES
 from domain.vocabulary import FOLLOW_UP_MILESTONES
 from domain.vocabulary import AgeBand
@@ -200,18 +201,14 @@ def add_months(day: date, months: int) -> date:
 # The aggregate -----------------------------------------------------------------------
 
 
-class Trajectory(Aggregate):
-    TOPIC = "trajectory:Trajectory"
-
+class Trajectory(NamedTopics, Aggregate):
     class Event(Aggregate.Event):
-        TOPIC = "trajectory:Trajectory.Event"
+        if TYPE_CHECKING:  # set by NamedTopics; not a field of the events
+            TOPIC: ClassVar[str]
 
         def apply(self, aggregate: Any) -> None:
             """Runs after each ``@event`` body: remembers the events that count."""
             aggregate._remember(self)
-
-    class Snapshot(BaseSnapshot):
-        TOPIC = "trajectory:Trajectory.Snapshot"
 
     # Version 2 of the state keeps the coach's id, and its journal holds version 2 of
     # IntakeCompleted, CoachAssigned and SessionHeld.
