@@ -1,6 +1,7 @@
 """What every page that records something from a form does alike: the form posted,
-its values, the idempotency key that records a form sent twice once, and the page
-shown again with the refusal (every field's problem, or the domain's reason)."""
+its values, and the page shown again with the refusal (every field's problem, or
+the domain's reason). The page and the key that records a form sent twice once are
+the visit's (``visit.Visit``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from dataclasses import field
 from typing import Annotated
 from typing import Any
 from typing import TypeVar
-from urllib.parse import urlencode
-from uuid import uuid4
 
 from fastapi import Depends
 from fastapi import Request
@@ -21,20 +20,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from application.access import Caller
-from application.idempotency import IdempotencyKey
-from application.service import Trajectories
-from domain.calendar import today
 from domain.errors import DomainError
 from domain.errors import NotFound
-from interfaces.web.forms import Choices
 from interfaces.web.forms import EventForm
 from interfaces.web.forms import FormProblems
 from interfaces.web.forms import adapter_of
 from interfaces.web.forms import read
 from interfaces.web.i18n import Texts
 from interfaces.web.refusals import pointed
-from interfaces.web.render import render
 from interfaces.web.session import CheckedForm
 
 FORM_KEY = re.compile(r"[0-9a-f-]{36}")  # the key a form carries: a UUID
@@ -67,40 +60,6 @@ class Sent:
 FRESH = Sent()
 
 
-def form_page(
-    request: Request,
-    template: str,
-    texts: Texts,
-    caller: Caller,
-    sent: Sent,
-    form: EventForm,
-    choices: Mapping[str, Choices],
-    *,
-    here: str,
-    **context: Any,
-) -> Response:
-    """A page with a form (``templates/fields.html``): its fields and the choices
-    the page gives them, what was sent and why it was refused (answered with the
-    sent status), today for a date field, and a new idempotency key; ``here`` is
-    where the page opens again."""
-    return render(
-        request,
-        template,
-        texts,
-        caller,
-        status_code=sent.status_code,
-        here=here,
-        form=form,
-        choices=choices,
-        entered=sent.entered,
-        problems=sent.problems,
-        refusal=sent.refusal,
-        today=today().isoformat(),
-        idempotency_key=uuid4(),
-        **context,
-    )
-
-
 def values_of(form: FormData) -> dict[str, str]:
     """Each field's (last) value."""
     return {k: str(v) for k, v in form.items()}
@@ -109,31 +68,6 @@ def values_of(form: FormData) -> dict[str, str]:
 def lists_of(form: FormData) -> dict[str, list[str]]:
     """Each field's values, for the fields with many (checked boxes)."""
     return {k: [str(v) for v in form.getlist(k)] for k in form}
-
-
-def form_key(
-    request: Request,
-    caller: Caller,
-    service: Trajectories,
-    form: FormData,
-    carried: re.Pattern[str] = FORM_KEY,
-) -> IdempotencyKey:
-    """The key the form carries (a new one if it carries none of the ``carried``
-    kind), for what it asks: the same form sent twice (a double click, a reload) is
-    recorded once."""
-    entered = sorted(
-        (name, str(value))
-        for name, value in form.multi_items()
-        if name not in ("csrf", "idempotency_key")
-    )
-    given = str(form.get("idempotency_key", ""))
-    return IdempotencyKey(
-        str(caller.token_id),
-        given if carried.fullmatch(given) else str(uuid4()),
-        service.keyring.fingerprint(
-            "POST", request.url.path, "", urlencode(entered).encode()
-        ),
-    )
 
 
 def submitted(

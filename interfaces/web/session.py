@@ -120,13 +120,3 @@ def allow(*roles: Role) -> object:
 
 PageTexts = Annotated[Texts, Depends(page_texts)]
 CheckedForm = Annotated[None, Depends(checked_form)]
-StaffPage = Annotated[Caller, allow(Role.STAFF)]
-TrajectoryReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR)]
-CaseloadReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR)]
-OutcomeReader = Annotated[
-    Caller, allow(Role.EVALUATOR, Role.AUDITOR, Role.ADMIN, Role.STAFF)
-]
-AuditPage = Annotated[Caller, allow(Role.AUDITOR, Role.ADMIN)]
-ProgrammeReader = Annotated[Caller, allow(*Role)]
-AdminPage = Annotated[Caller, allow(Role.ADMIN)]
-CoachReader = Annotated[Caller, allow(Role.STAFF, Role.AUDITOR, Role.ADMIN)]

@@ -10,23 +10,18 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi import Query
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import Response
 
-from application.access import Caller
 from application.access import Role
 from application.audit.findings import Break
 from application.audit.findings import Verification
 from application.errors import VerificationRunning
-from interfaces.http.deps import Service
 from interfaces.web.i18n import N_
-from interfaces.web.i18n import Texts
-from interfaces.web.render import render
 from interfaces.web.session import PAGES
-from interfaces.web.session import AuditPage
 from interfaces.web.session import CheckedForm
-from interfaces.web.session import PageTexts
+from interfaces.web.visit import AuditVisit
+from interfaces.web.visit import Visit
 
 router = APIRouter(prefix=PAGES)
 
@@ -49,26 +44,21 @@ MAX_POSITION = 2**63 - 1
 
 
 def audit(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
+    visit: Visit,
     *,
     participant: UUID | None = None,
     after: int = 0,
     verification: Verification | None = None,
     problem: str | None = None,
 ) -> Response:
-    service = request.app.state.service
+    request, caller = visit.request, visit.caller
     access = None
     if participant is not None and caller.role is Role.AUDITOR:
-        access = service.access_log.entries(
+        access = visit.service.access_log.entries(
             participant=participant, limit=ACCESS_LOG_PAGE, after=after
         )
-    return render(
-        request,
+    return visit.render(
         "audit.html",
-        texts,
-        caller,
         # A verification answers a POST: its page is opened again at /ui/audit.
         here=None if request.method == "GET" else request.app.url_path_for("ui_audit"),
         active="ui_audit",
@@ -84,38 +74,28 @@ def audit(
 
 @router.get("/audit", name="ui_audit", response_class=HTMLResponse)
 def audit_page(
-    request: Request,
-    texts: PageTexts,
-    caller: AuditPage,
+    visit: AuditVisit,
     participant: Annotated[UUID | None, Query()] = None,
     after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
 ) -> Response:
     return audit(
-        request,
-        texts,
-        caller,
+        visit,
         participant=participant,
         after=after,
-        verification=getattr(request.app.state, "verification", None),
+        verification=getattr(visit.request.app.state, "verification", None),
     )
 
 
 @router.post("/audit/verify", name="ui_verify", response_class=HTMLResponse)
-def verify(
-    request: Request,
-    texts: PageTexts,
-    caller: AuditPage,
-    service: Service,
-    _: CheckedForm,
-) -> Response:
+def verify(visit: AuditVisit, _: CheckedForm) -> Response:
     """Recomputes every hash chain now; the page shows the report until the next."""
     try:
-        result = service.verify()
+        result = visit.service.verify()
     except VerificationRunning:
-        problem = texts.gettext(
+        problem = visit.texts.gettext(
             "A verification is running already; open this page again in a minute."
         )
-        return audit(request, texts, caller, problem=problem)
-    request.app.state.verification = result
-    request.app.state.verified_at = datetime.now(UTC)
-    return audit(request, texts, caller, verification=result)
+        return audit(visit, problem=problem)
+    visit.request.app.state.verification = result
+    visit.request.app.state.verified_at = datetime.now(UTC)
+    return audit(visit, verification=result)

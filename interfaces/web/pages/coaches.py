@@ -14,29 +14,24 @@ from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
 from fastapi.responses import Response
 
-from application.access import Caller
 from application.access import Role
 from application.service import Trajectories
 from domain.commands import CoachLeaves
 from domain.commands import RegisterCoach
-from interfaces.http.deps import Service
 from interfaces.http.schemas.commands import CoachIn
 from interfaces.http.schemas.commands import LeavingIn
 from interfaces.web.forms import Choices
 from interfaces.web.forms import form_of
-from interfaces.web.i18n import Texts
 from interfaces.web.pages.lists import organisations_of
 from interfaces.web.posting import FRESH
 from interfaces.web.posting import PostedForm
 from interfaces.web.posting import Sent
-from interfaces.web.posting import form_key
-from interfaces.web.posting import form_page
 from interfaces.web.posting import read_form
 from interfaces.web.posting import submitted
 from interfaces.web.session import PAGES
-from interfaces.web.session import AdminPage
-from interfaces.web.session import CoachReader
-from interfaces.web.session import PageTexts
+from interfaces.web.visit import AdminVisit
+from interfaces.web.visit import CoachVisit
+from interfaces.web.visit import Visit
 
 router = APIRouter(prefix=PAGES)
 COACH_FORM = form_of(RegisterCoach, "RegisterCoach")
@@ -48,31 +43,20 @@ def organisations(service: Trajectories) -> Choices:
     return Choices.of(organisations_of(service.programmes()))
 
 
-def coaches(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
-    service: Trajectories,
-    sent: Sent = FRESH,
-    *,
-    done: str | None = None,
-) -> Response:
-    listed = service.coaches_of(caller.within)
+def coaches(visit: Visit, sent: Sent = FRESH, *, done: str | None = None) -> Response:
+    listed = visit.service.coaches_of(visit.caller.within)
     by_organisation: dict[str, list[object]] = {}
     for coach in listed:
         by_organisation.setdefault(coach.organisation, []).append(coach)
-    return form_page(
-        request,
+    return visit.form_page(
         "coaches.html",
-        texts,
-        caller,
         sent,
         COACH_FORM,
-        {"organisation": organisations(service)},
-        here=request.app.url_path_for("ui_coaches"),
+        {"organisation": organisations(visit.service)},
+        here=visit.path_for("ui_coaches"),
         active="ui_coaches",
         by_organisation=by_organisation,
-        may_change=caller.role is Role.ADMIN,
+        may_change=visit.caller.role is Role.ADMIN,
         leaving_form=LEAVING_FORM,
         done=done,
     )
@@ -80,62 +64,42 @@ def coaches(
 
 @router.get("/coaches", name="ui_coaches", response_class=HTMLResponse)
 def coaches_page(
-    request: Request,
-    texts: PageTexts,
-    caller: CoachReader,
-    service: Service,
-    done: Annotated[str | None, Query(max_length=200)] = None,
+    visit: CoachVisit, done: Annotated[str | None, Query(max_length=200)] = None
 ) -> Response:
-    return coaches(request, texts, caller, service, done=done)
+    return coaches(visit, done=done)
 
 
 @router.post("/coaches", name="ui_register_coach", response_class=HTMLResponse)
-def register_coach(
-    request: Request,
-    texts: PageTexts,
-    caller: AdminPage,
-    service: Service,
-    form: PostedForm,
-) -> Response:
+def register_coach(visit: AdminVisit, form: PostedForm) -> Response:
+    service = visit.service
+
     def attempt() -> Response:
         body = read_form(
             COACH_FORM, CoachIn, form, offered={"organisation": organisations(service)}
         )
         answer = service.register_coach(
-            body.command(),
-            recorded_by=caller.name,
-            key=form_key(request, caller, service, form),
+            body.command(), recorded_by=visit.caller.name, key=visit.key(form)
         )
-        return done_with(request, answer.id)
+        return done_with(visit.request, answer.id)
 
-    again = functools.partial(coaches, request, texts, caller, service)
-    return submitted(texts, attempt, again, entered=form)
+    again = functools.partial(coaches, visit)
+    return submitted(visit.texts, attempt, again, entered=form)
 
 
 @router.post(
     "/coaches/{coach_id}/leave", name="ui_coach_leaves", response_class=HTMLResponse
 )
-def coach_leaves(
-    request: Request,
-    coach_id: UUID,
-    texts: PageTexts,
-    caller: AdminPage,
-    service: Service,
-    form: PostedForm,
-) -> Response:
+def coach_leaves(coach_id: UUID, visit: AdminVisit, form: PostedForm) -> Response:
     def attempt() -> Response:
         body = read_form(LEAVING_FORM, LeavingIn, form)
-        service.coach_leaves(
-            coach_id,
-            body.command(),
-            recorded_by=caller.name,
-            key=form_key(request, caller, service, form),
+        visit.service.coach_leaves(
+            coach_id, body.command(), recorded_by=visit.caller.name, key=visit.key(form)
         )
-        return done_with(request, coach_id)
+        return done_with(visit.request, coach_id)
 
     # What was entered in one coach's row is not the register form's.
-    again = functools.partial(coaches, request, texts, caller, service)
-    return submitted(texts, attempt, again, entered=None)
+    again = functools.partial(coaches, visit)
+    return submitted(visit.texts, attempt, again, entered=None)
 
 
 def done_with(request: Request, coach_id: UUID) -> Response:

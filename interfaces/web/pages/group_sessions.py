@@ -7,7 +7,6 @@ import functools
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
 from fastapi.responses import Response
@@ -19,8 +18,6 @@ from domain.commands import GROUP_MODES
 from domain.commands import HoldGroupSession
 from domain.errors import GroupMemberRefused
 from domain.errors import NotFound
-from interfaces.http.deps import Service
-from interfaces.http.deps import ViewsDep
 from interfaces.http.schemas.commands import GroupSessionIn
 from interfaces.web.forms import Choices
 from interfaces.web.forms import form_of
@@ -28,15 +25,12 @@ from interfaces.web.i18n import Texts
 from interfaces.web.posting import FRESH
 from interfaces.web.posting import PostedForm
 from interfaces.web.posting import Sent
-from interfaces.web.posting import form_key
-from interfaces.web.posting import form_page
 from interfaces.web.posting import read_form
 from interfaces.web.posting import submitted
-from interfaces.web.render import render
 from interfaces.web.session import PAGES
-from interfaces.web.session import PageTexts
-from interfaces.web.session import StaffPage
-from interfaces.web.session import TrajectoryReader
+from interfaces.web.visit import StaffVisit
+from interfaces.web.visit import TrajectoryVisit
+from interfaces.web.visit import Visit
 
 router = APIRouter(prefix=PAGES)
 GROUP_FORM = form_of(HoldGroupSession, "HoldGroupSession")
@@ -64,18 +58,13 @@ def offered(views: Views, caller: Caller, texts: Texts) -> dict[str, Choices]:
     }
 
 
-def group_form(
-    request: Request, texts: Texts, caller: Caller, views: Views, sent: Sent = FRESH
-) -> Response:
-    return form_page(
-        request,
+def group_form(visit: Visit, sent: Sent = FRESH) -> Response:
+    return visit.form_page(
         "group_session_new.html",
-        texts,
-        caller,
         sent,
         GROUP_FORM,
-        offered(views, caller, texts),
-        here=request.app.url_path_for("ui_new_group_session"),
+        offered(visit.views, visit.caller, visit.texts),
+        here=visit.path_for("ui_new_group_session"),
         active="ui_caseload",
     )
 
@@ -83,24 +72,17 @@ def group_form(
 @router.get(
     "/group-sessions/new", name="ui_new_group_session", response_class=HTMLResponse
 )
-def new_group_session(
-    request: Request, texts: PageTexts, caller: StaffPage, views: ViewsDep
-) -> Response:
-    return group_form(request, texts, caller, views)
+def new_group_session(visit: StaffVisit) -> Response:
+    return group_form(visit)
 
 
 @router.post(
     "/group-sessions", name="ui_hold_group_session", response_class=HTMLResponse
 )
-def hold_group_session(
-    request: Request,
-    texts: PageTexts,
-    caller: StaffPage,
-    service: Service,
-    views: ViewsDep,
-    form: PostedForm,
-) -> Response:
-    again = functools.partial(group_form, request, texts, caller, views)
+def hold_group_session(visit: StaffVisit, form: PostedForm) -> Response:
+    texts, caller, service = visit.texts, visit.caller, visit.service
+    views = visit.views
+    again = functools.partial(group_form, visit)
 
     def attempt() -> Response:
         body = read_form(
@@ -111,7 +93,7 @@ def hold_group_session(
                 body.command(),
                 recorded_by=caller.name,
                 within=caller.within,
-                key=form_key(request, caller, service, form),
+                key=visit.key(form),
             )
         except GroupMemberRefused as refused:
             # The person by name, with their own reason.
@@ -129,9 +111,7 @@ def hold_group_session(
                 "reason": reason,
             }
             return again(Sent(form, refusal=message, status_code=422))
-        target = request.app.url_path_for(
-            "ui_group_session", group_session_id=answer.id
-        )
+        target = visit.path_for("ui_group_session", group_session_id=answer.id)
         return RedirectResponse(f"{target}?recorded=1", status_code=303)
 
     return submitted(texts, attempt, again, entered=form)
@@ -142,31 +122,21 @@ def hold_group_session(
     name="ui_group_session",
     response_class=HTMLResponse,
 )
-def group_session_page(
-    request: Request,
-    group_session_id: UUID,
-    texts: PageTexts,
-    caller: TrajectoryReader,
-    service: Service,
-    views: ViewsDep,
-) -> Response:
+def group_session_page(group_session_id: UUID, visit: TrajectoryVisit) -> Response:
+    caller, service = visit.caller, visit.service
     group = service.group_session(group_session_id, caller.within)
     members = [
-        (t, views.participant_name(service.trajectory(t).participant_id))
+        (t, visit.views.participant_name(service.trajectory(t).participant_id))
         for t in group.trajectory_ids
     ]
-    service.access_log.record(
-        caller,
+    visit.record_read(
         (service.trajectory(t).participant_id for t in group.trajectory_ids),
-        route=f"GET {PAGES}/group-sessions/{{id}}",
+        "/group-sessions/{id}",
     )
-    return render(
-        request,
+    return visit.render(
         "group_session.html",
-        texts,
-        caller,
         active="ui_caseload",
         group=group,
         members=members,
-        recorded="recorded" in request.query_params,
+        recorded="recorded" in visit.request.query_params,
     )

@@ -9,15 +9,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi import Path
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from application.access import Caller
-from interfaces.http.deps import Service
 from interfaces.http.routes.imports import jobs
 from interfaces.http.routes.imports import template_file
 from interfaces.records.files import IMPORT_MAX_BYTES
@@ -28,13 +25,11 @@ from interfaces.records.report import counts
 from interfaces.records.report import file_problem
 from interfaces.web.forms import PROBLEMS
 from interfaces.web.i18n import N_
-from interfaces.web.i18n import Texts
 from interfaces.web.pages.lists import organisations_of
 from interfaces.web.posting import PostedForm
-from interfaces.web.render import render
 from interfaces.web.session import PAGES
-from interfaces.web.session import AdminPage
-from interfaces.web.session import PageTexts
+from interfaces.web.visit import AdminVisit
+from interfaces.web.visit import Visit
 
 router = APIRouter(prefix=PAGES)
 STATES = {
@@ -50,63 +45,41 @@ TOO_LARGE = N_(
 
 
 def page(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
-    service: Service,
-    *,
-    problem: str | None = None,
-    status_code: int = 200,
+    visit: Visit, *, problem: str | None = None, status_code: int = 200
 ) -> Response:
-    return render(
-        request,
+    return visit.render(
         "import.html",
-        texts,
-        caller,
         status_code=status_code,
-        here=request.app.url_path_for("ui_import"),
+        here=visit.path_for("ui_import"),
         active="ui_import",
-        organisations=organisations_of(service.programmes()),
+        organisations=organisations_of(visit.service.programmes()),
         problem=problem,
-        recent=list(reversed(jobs(request).jobs.values())),
+        recent=list(reversed(jobs(visit.request).jobs.values())),
         STATES=STATES,
     )
 
 
 @router.get("/import/template.{format}", name="ui_import_template")
 def import_template(
-    format: Annotated[Literal["csv", "xlsx", "jsonl"], Path()], _: AdminPage
+    format: Annotated[Literal["csv", "xlsx", "jsonl"], Path()], _: AdminVisit
 ) -> Response:
     return template_file(format)
 
 
 @router.get("/import", name="ui_import", response_class=HTMLResponse)
-def import_page(
-    request: Request, texts: PageTexts, caller: AdminPage, service: Service
-) -> Response:
-    return page(request, texts, caller, service)
+def import_page(visit: AdminVisit) -> Response:
+    return page(visit)
 
 
 @router.post("/import", name="ui_start_import", response_class=HTMLResponse)
-async def start_import(
-    request: Request,
-    texts: PageTexts,
-    caller: AdminPage,
-    service: Service,
-    form: PostedForm,
-) -> Response:
+async def start_import(visit: AdminVisit, form: PostedForm) -> Response:
+    request, texts, caller = visit.request, visit.texts, visit.caller
+
     def refused(problem: str, status_code: int) -> Response:
-        return page(
-            request,
-            texts,
-            caller,
-            service,
-            problem=texts.gettext(problem),
-            status_code=status_code,
-        )
+        return page(visit, problem=texts.gettext(problem), status_code=status_code)
 
     upload = form.get("file")
-    known = [value for value, _ in organisations_of(service.programmes())]
+    known = [value for value, _ in organisations_of(visit.service.programmes())]
     organisation = str(form.get("organisation") or "").strip() or None
     if organisation is not None and organisation not in known:
         return refused(PROBLEMS["enum"], 422)
@@ -131,28 +104,20 @@ async def start_import(
         )
     except FileRefused as unreadable:
         problem = file_problem(unreadable, texts.language)
-        return page(request, texts, caller, service, problem=problem, status_code=422)
+        return page(visit, problem=problem, status_code=422)
     return RedirectResponse(
         request.app.url_path_for("ui_import_job", import_id=str(job.id)), 303
     )
 
 
 @router.get("/import/{import_id}", name="ui_import_job", response_class=HTMLResponse)
-def import_job(
-    request: Request,
-    import_id: Annotated[UUID, Path()],
-    texts: PageTexts,
-    caller: AdminPage,
-) -> Response:
-    job = jobs(request).get(import_id)
-    return render(
-        request,
+def import_job(import_id: Annotated[UUID, Path()], visit: AdminVisit) -> Response:
+    job = jobs(visit.request).get(import_id)
+    return visit.render(
         "import_job.html",
-        texts,
-        caller,
         active="ui_import",
         job=job,
-        lines=counts(job.summary, texts.language) if job.summary else [],
+        lines=counts(job.summary, visit.texts.language) if job.summary else [],
     )
 
 
@@ -160,22 +125,19 @@ def import_job(
     "/import/{import_id}/real", name="ui_import_for_real", response_class=HTMLResponse
 )
 def import_for_real(
-    request: Request,
-    import_id: Annotated[UUID, Path()],
-    caller: AdminPage,
-    texts: PageTexts,
-    form: PostedForm,
+    import_id: Annotated[UUID, Path()], visit: AdminVisit, form: PostedForm
 ) -> Response:
     """The file of a dry run, imported for real."""
+    request = visit.request
     checked = jobs(request).get(import_id)
     job = jobs(request).start(
         checked.content,
         checked.format,
         file_name=checked.file_name,
-        by=caller.name,
+        by=visit.caller.name,
         dry_run=False,
         organisation=checked.organisation,
-        language=texts.language,
+        language=visit.texts.language,
     )
     return RedirectResponse(
         request.app.url_path_for("ui_import_job", import_id=str(job.id)), 303

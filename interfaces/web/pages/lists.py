@@ -7,12 +7,14 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Annotated
 from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import Query
 from fastapi import Request
 
 from application.access import Caller
 from application.service import Trajectories
+from domain.errors import InvalidValue
 from domain.programme import Programme
 from interfaces.http.deps import NO_NUL
 
@@ -22,6 +24,14 @@ Filter = Annotated[str | None, Query(max_length=200, pattern=NO_NUL)]
 def blank_is_none(value: str | None) -> str | None:
     """A filter left empty in the form means no filter."""
     return value.strip() or None if value is not None else None
+
+
+def coach_id_of(chosen: str | None) -> UUID | None:
+    """The coach a filter chose by id; empty: none."""
+    try:
+        return UUID(chosen) if chosen else None
+    except ValueError:
+        raise InvalidValue(f"coach_id {chosen!r} is not a coach's id") from None
 
 
 def pages_of(total: int, size: int) -> int:

@@ -13,16 +13,13 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi import Query
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
 from fastapi.responses import Response
 
-from application.access import Caller
 from application.access import Role
 from application.search import MAX_CANDIDATES
 from application.search import ParticipantQuery
-from application.service import Trajectories
 from domain.commands import RegisterParticipant
 from domain.errors import AlreadyRegistered
 from domain.errors import DomainError
@@ -31,26 +28,20 @@ from domain.errors import LikelyDuplicate
 from domain.participant import national_number_digits
 from domain.vocabulary import Stage
 from interfaces.http.deps import NO_NUL
-from interfaces.http.deps import Service
-from interfaces.http.deps import ViewsDep
 from interfaces.http.schemas.commands import ParticipantIn
 from interfaces.web.forms import form_of
 from interfaces.web.i18n import N_
-from interfaces.web.i18n import Texts
 from interfaces.web.pages.lists import pages_of
 from interfaces.web.posting import FRESH
 from interfaces.web.posting import PostedForm
 from interfaces.web.posting import Sent
-from interfaces.web.posting import form_key
-from interfaces.web.posting import form_page
 from interfaces.web.posting import read_form
 from interfaces.web.posting import submitted
 from interfaces.web.posting import without
-from interfaces.web.render import render
 from interfaces.web.session import PAGES
-from interfaces.web.session import PageTexts
-from interfaces.web.session import StaffPage
-from interfaces.web.session import TrajectoryReader
+from interfaces.web.visit import StaffVisit
+from interfaces.web.visit import TrajectoryVisit
+from interfaces.web.visit import Visit
 
 router = APIRouter(prefix=PAGES)
 PAGE_SIZE = 20
@@ -114,14 +105,11 @@ def _date(year: int, month: int, day: int) -> date:
 
 @router.get("/participants", name="ui_find", response_class=HTMLResponse)
 def find_page(
-    request: Request,
-    texts: PageTexts,
-    caller: TrajectoryReader,
-    service: Service,
-    views: ViewsDep,
+    visit: TrajectoryVisit,
     q: Annotated[str, Query(max_length=200, pattern=NO_NUL)] = "",
     page: Annotated[int, Query(ge=1, le=MAX_CANDIDATES // PAGE_SIZE)] = 1,
 ) -> Response:
+    texts, caller, service = visit.texts, visit.caller, visit.service
     found, refusal, trajectories = None, None, {}
     if q.strip():
         try:
@@ -130,14 +118,11 @@ def find_page(
             refusal = texts.refusal(refused)
     if found is not None:
         ids = [participant.id for participant in found.participants]
-        service.access_log.record(caller, ids, route=f"GET {PAGES}/participants")
-        trajectories = views.trajectories_of(ids)
+        visit.record_read(ids, "/participants")
+        trajectories = visit.views.trajectories_of(ids)
     pages = 1 if found is None else pages_of(found.total, PAGE_SIZE)
-    return render(
-        request,
+    return visit.render(
         "find.html",
-        texts,
-        caller,
         status_code=422 if refusal else 200,
         active="ui_find",
         q=q,
@@ -155,34 +140,24 @@ def find_page(
 
 
 def registration(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
-    service: Trajectories,
-    sent: Sent = FRESH,
-    *,
-    known: AlreadyRegistered | None = None,
+    visit: Visit, sent: Sent = FRESH, *, known: AlreadyRegistered | None = None
 ) -> Response:
     """The form; after a refusal for someone registered already, who they are (each
     a link to their page) and, for a likely duplicate, the box that confirms that
     this is another person."""
+    caller, service = visit.caller, visit.service
     candidates = []
     if known is not None:
         candidates = [
             service.participant(i, caller.within) for i in known.participant_ids
         ]
-        service.access_log.record(
-            caller, known.participant_ids, route=f"POST {PAGES}/participants"
-        )
-    return form_page(
-        request,
+        visit.record_read(known.participant_ids, "/participants", method="POST")
+    return visit.form_page(
         "register.html",
-        texts,
-        caller,
         sent,
         REGISTER_FORM,
         {},
-        here=request.app.url_path_for("ui_new_participant"),
+        here=visit.path_for("ui_new_participant"),
         active="ui_find",
         candidates=candidates,
         may_confirm=isinstance(known, LikelyDuplicate),
@@ -191,23 +166,15 @@ def registration(
 
 
 @router.get("/participants/new", name="ui_new_participant", response_class=HTMLResponse)
-def new_participant_page(
-    request: Request, texts: PageTexts, caller: StaffPage, service: Service
-) -> Response:
-    return registration(request, texts, caller, service)
+def new_participant_page(visit: StaffVisit) -> Response:
+    return registration(visit)
 
 
 @router.post(
     "/participants", name="ui_register_participant", response_class=HTMLResponse
 )
-def register_participant(
-    request: Request,
-    texts: PageTexts,
-    caller: StaffPage,
-    service: Service,
-    form: PostedForm,
-) -> Response:
-    again = functools.partial(registration, request, texts, caller, service)
+def register_participant(visit: StaffVisit, form: PostedForm) -> Response:
+    again = functools.partial(registration, visit)
 
     def attempt() -> Response:
         body = read_form(
@@ -217,20 +184,20 @@ def register_participant(
             confirmed_new_person=form.get(CONFIRM) == "true",
         )
         try:
-            answer = service.register_participant(
+            answer = visit.service.register_participant(
                 body.command(),
-                organisation=caller.within,
-                recorded_by=caller.name,
-                key=form_key(request, caller, service, form),
+                organisation=visit.caller.within,
+                recorded_by=visit.caller.name,
+                key=visit.key(form),
             )
         except AlreadyRegistered as known:
             words = SAME_PERSON if isinstance(known, LikelyDuplicate) else SAME_NUMBER
-            refused = Sent(form, refusal=texts.gettext(words), status_code=422)
+            refused = Sent(form, refusal=visit.texts.gettext(words), status_code=422)
             return again(refused, known=known)
-        target = request.app.url_path_for("ui_participant", participant_id=answer.id)
+        target = visit.path_for("ui_participant", participant_id=answer.id)
         return RedirectResponse(f"{target}?registered=1", status_code=303)
 
-    return submitted(texts, attempt, again, entered=form)
+    return submitted(visit.texts, attempt, again, entered=form)
 
 
 # A participant ------------------------------------------------------------------------
@@ -242,29 +209,21 @@ def register_participant(
     response_class=HTMLResponse,
 )
 def participant_page(
-    request: Request,
     participant_id: UUID,
-    texts: PageTexts,
-    caller: TrajectoryReader,
-    service: Service,
-    views: ViewsDep,
+    visit: TrajectoryVisit,
     registered: Annotated[bool, Query()] = False,
 ) -> Response:
+    caller, service = visit.caller, visit.service
     participant = service.participant(participant_id, caller.within)
     if not participant.erased:
-        service.access_log.record(
-            caller, [participant_id], route=f"GET {PAGES}/participants/{{id}}"
-        )
+        visit.record_read([participant_id], "/participants/{id}")
     trajectories = [
         t
-        for t in views.trajectories_of([participant_id])[participant_id]
+        for t in visit.views.trajectories_of([participant_id])[participant_id]
         if caller.within is None or t.organisation == caller.within
     ]
-    return render(
-        request,
+    return visit.render(
         "participant.html",
-        texts,
-        caller,
         active="ui_find",
         participant=participant,
         trajectories=trajectories,

@@ -7,7 +7,6 @@ import functools
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
 from fastapi.responses import Response
@@ -18,22 +17,18 @@ from domain.calendar import today
 from domain.commands import Refer
 from domain.errors import ParticipantErasedError
 from domain.programme import Programme
-from interfaces.http.deps import Service
 from interfaces.http.schemas.commands import ReferralIn
 from interfaces.web.forms import Choices
 from interfaces.web.forms import form_of
-from interfaces.web.i18n import Texts
 from interfaces.web.posting import FRESH
 from interfaces.web.posting import PostedForm
 from interfaces.web.posting import Sent
-from interfaces.web.posting import form_key
-from interfaces.web.posting import form_page
 from interfaces.web.posting import read_form
 from interfaces.web.posting import submitted
 from interfaces.web.posting import without
 from interfaces.web.session import PAGES
-from interfaces.web.session import PageTexts
-from interfaces.web.session import StaffPage
+from interfaces.web.visit import StaffVisit
+from interfaces.web.visit import Visit
 
 router = APIRouter(prefix=PAGES)
 # The participant is the page's, the organisation the coach's own.
@@ -60,29 +55,18 @@ def programme_choices(service: Trajectories, caller: Caller) -> Choices:
     )
 
 
-def referral(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
-    service: Trajectories,
-    participant_id: UUID,
-    sent: Sent = FRESH,
-) -> Response:
+def referral(visit: Visit, participant_id: UUID, sent: Sent = FRESH) -> Response:
+    caller, service = visit.caller, visit.service
     participant = service.participant(participant_id, caller.within)
     if participant.erased:
         raise ParticipantErasedError()
-    service.access_log.record(
-        caller, [participant_id], route=f"GET {PAGES}/participants/{{id}}/refer"
-    )
-    return form_page(
-        request,
+    visit.record_read([participant_id], "/participants/{id}/refer")
+    return visit.form_page(
         "referral.html",
-        texts,
-        caller,
         sent,
         REFERRAL_FORM,
         {"programme": programme_choices(service, caller)},
-        here=request.app.url_path_for("ui_refer", participant_id=participant_id),
+        here=visit.path_for("ui_refer", participant_id=participant_id),
         participant=participant,
     )
 
@@ -92,14 +76,8 @@ def referral(
     name="ui_refer",
     response_class=HTMLResponse,
 )
-def referral_page(
-    request: Request,
-    participant_id: UUID,
-    texts: PageTexts,
-    caller: StaffPage,
-    service: Service,
-) -> Response:
-    return referral(request, texts, caller, service, participant_id)
+def referral_page(participant_id: UUID, visit: StaffVisit) -> Response:
+    return referral(visit, participant_id)
 
 
 @router.post(
@@ -108,13 +86,10 @@ def referral_page(
     response_class=HTMLResponse,
 )
 def record_referral(
-    request: Request,
-    participant_id: UUID,
-    texts: PageTexts,
-    caller: StaffPage,
-    service: Service,
-    form: PostedForm,
+    participant_id: UUID, visit: StaffVisit, form: PostedForm
 ) -> Response:
+    caller, service = visit.caller, visit.service
+
     def attempt() -> Response:
         body = read_form(
             REFERRAL_FORM,
@@ -128,13 +103,13 @@ def record_referral(
             body.command(),
             recorded_by=caller.name,
             within=caller.within,
-            key=form_key(request, caller, service, form),
+            key=visit.key(form),
         )
         # Straight on to the intake.
-        target = request.app.url_path_for("ui_trajectory", trajectory_id=answer.id)
+        target = visit.path_for("ui_trajectory", trajectory_id=answer.id)
         return RedirectResponse(
             f"{target}?record=IntakeCompleted&recorded=1#record", status_code=303
         )
 
-    again = functools.partial(referral, request, texts, caller, service, participant_id)
-    return submitted(texts, attempt, again, entered=form)
+    again = functools.partial(referral, visit, participant_id)
+    return submitted(visit.texts, attempt, again, entered=form)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi import Query
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import Response
 
@@ -19,18 +17,14 @@ from application.projections.caseload.todo import KINDS
 from application.projections.caseload.todo import TodoQuery
 from application.service import Trajectories
 from domain.coach import Coach
-from domain.errors import InvalidValue
-from interfaces.http.deps import Service
-from interfaces.http.deps import ViewsDep
 from interfaces.http.routes.todo import RECORDS
 from interfaces.web.i18n import N_
 from interfaces.web.pages.lists import Filter
 from interfaces.web.pages.lists import blank_is_none
+from interfaces.web.pages.lists import coach_id_of
 from interfaces.web.pages.lists import coaches_to_choose
-from interfaces.web.render import render
 from interfaces.web.session import PAGES
-from interfaces.web.session import CaseloadReader
-from interfaces.web.session import PageTexts
+from interfaces.web.visit import TrajectoryVisit
 
 router = APIRouter(prefix=PAGES)
 
@@ -63,33 +57,22 @@ def own_coach(service: Trajectories, caller: Caller) -> str | None:
 
 @router.get("/todo", name="ui_todo", response_class=HTMLResponse)
 def todo_page(
-    request: Request,
-    texts: PageTexts,
-    caller: CaseloadReader,
-    views: ViewsDep,
-    service: Service,
+    visit: TrajectoryVisit,
     on: Annotated[date | None, Query()] = None,
     coach_id: Filter = None,
     kind: Filter = None,
 ) -> Response:
     """The caller's own items by default (a coach's), or every coach's."""
+    texts, caller, service = visit.texts, visit.caller, visit.service
     chosen = blank_is_none(coach_id) or own_coach(service, caller) or EVERYONE
-    try:
-        coach = None if chosen == EVERYONE else UUID(chosen)
-    except ValueError:
-        raise InvalidValue(f"coach_id {chosen!r} is not a coach's id") from None
+    coach = None if chosen == EVERYONE else coach_id_of(chosen)
     query = TodoQuery(
         on=on, organisation=caller.within, coach_id=coach, kind=blank_is_none(kind)
     )
-    listed = views.todo(query)
-    service.access_log.record(
-        caller, (i.participant_id for i in listed.items), route=f"GET {PAGES}/todo"
-    )
-    return render(
-        request,
+    listed = visit.views.todo(query)
+    visit.record_read((i.participant_id for i in listed.items), "/todo")
+    return visit.render(
         "todo.html",
-        texts,
-        caller,
         active="ui_todo",
         listed=listed,
         chosen=chosen,

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi import Query
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import Response
 
@@ -18,18 +17,14 @@ from application.projections.caseload.queries import TrajectoryListQuery
 from application.service import Trajectories
 from domain.errors import InvalidValue
 from domain.vocabulary import Stage
-from interfaces.http.deps import Service
-from interfaces.http.deps import ViewsDep
 from interfaces.http.routes.trajectories import scoped
 from interfaces.web.pages.lists import Filter
 from interfaces.web.pages.lists import blank_is_none
 from interfaces.web.pages.lists import organisations_of
 from interfaces.web.pages.lists import page_links
 from interfaces.web.pages.lists import pages_of
-from interfaces.web.render import render
 from interfaces.web.session import PAGES
-from interfaces.web.session import PageTexts
-from interfaces.web.session import TrajectoryReader
+from interfaces.web.visit import TrajectoryVisit
 
 router = APIRouter(prefix=PAGES)
 PAGE_SIZE = 50
@@ -66,11 +61,7 @@ def names_of(service: Trajectories, ids: list[UUID]) -> dict[UUID, str]:
 
 @router.get("/trajectories", name="ui_trajectories", response_class=HTMLResponse)
 def trajectories_page(
-    request: Request,
-    texts: PageTexts,
-    caller: TrajectoryReader,
-    views: ViewsDep,
-    service: Service,
+    visit: TrajectoryVisit,
     stage: Filter = None,
     programme: Filter = None,
     organisation: Filter = None,
@@ -78,6 +69,7 @@ def trajectories_page(
     referred_to: Filter = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
+    texts, caller, service = visit.texts, visit.caller, visit.service
     query = TrajectoryListQuery(
         stage=blank_is_none(stage),
         programme=blank_is_none(programme),
@@ -87,17 +79,12 @@ def trajectories_page(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    total, rows = views.trajectory_page(query)
-    service.access_log.record(
-        caller, (row.participant_id for row in rows), route=f"GET {PAGES}/trajectories"
-    )
+    total, rows = visit.views.trajectory_page(query)
+    visit.record_read((row.participant_id for row in rows), "/trajectories")
     names = names_of(service, [row.participant_id for row in rows])
     programmes = service.programmes()
-    return render(
-        request,
+    return visit.render(
         "trajectories.html",
-        texts,
-        caller,
         active="ui_trajectories",
         rows=rows,
         names=names,
@@ -109,5 +96,5 @@ def trajectories_page(
         programmes=[(p.code, p.code) for p in programmes],
         organisations=organisations_of(programmes),
         all_organisations=caller.within is None,
-        page_link=page_links(request),
+        page_link=page_links(visit.request),
     )

@@ -12,12 +12,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi import Query
-from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
 from fastapi.responses import Response
 
-from application.access import Caller
 from application.access import Role
 from application.audit.replay import HistoryEntry
 from application.errors import VersionConflict
@@ -27,7 +25,6 @@ from domain.trajectory import Placement
 from domain.trajectory import Trajectory
 from domain.vocabulary import FOLLOW_UP_MILESTONES
 from domain.vocabulary import Stage
-from interfaces.http.deps import Service
 from interfaces.http.errors import InvalidParameter
 from interfaces.http.routes.trajectories import trajectory_out
 from interfaces.http.schemas.trajectories import TrajectoryOut
@@ -41,15 +38,13 @@ from interfaces.web.posting import ANY_KEY
 from interfaces.web.posting import FRESH
 from interfaces.web.posting import PostedForm
 from interfaces.web.posting import Sent
-from interfaces.web.posting import form_key
-from interfaces.web.posting import form_page
 from interfaces.web.posting import lists_of
 from interfaces.web.posting import submitted
 from interfaces.web.posting import values_of
 from interfaces.web.session import PAGES
-from interfaces.web.session import PageTexts
-from interfaces.web.session import StaffPage
-from interfaces.web.session import TrajectoryReader
+from interfaces.web.visit import StaffVisit
+from interfaces.web.visit import TrajectoryVisit
+from interfaces.web.visit import Visit
 
 router = APIRouter(prefix=PAGES)
 
@@ -150,10 +145,7 @@ def state_fields(trajectory: Trajectory, texts: Texts) -> list[tuple[str, str]]:
 
 
 def page(
-    request: Request,
-    texts: Texts,
-    caller: Caller,
-    service: Trajectories,
+    visit: Visit,
     trajectory_id: UUID,
     sent: Sent = FRESH,
     *,
@@ -162,6 +154,7 @@ def page(
     record: str | None = None,
     recorded: int | None = None,
 ) -> Response:
+    texts, caller, service = visit.texts, visit.caller, visit.service
     current = service.trajectory(trajectory_id, caller.within)
     history = service.history(trajectory_id, caller.within)
     if as_of is not None:
@@ -170,21 +163,16 @@ def page(
         shown = service.trajectory_at_version(trajectory_id, version, caller.within)
     else:
         shown = current
-    name = request.app.state.views.participant_name(current.participant_id)
-    service.access_log.record(
-        caller, [current.participant_id], route=f"GET {PAGES}/trajectories/{{id}}"
-    )
+    name = visit.views.participant_name(current.participant_id)
+    visit.record_read([current.participant_id], "/trajectories/{id}")
     forms = event_forms()
     form = forms[record if record in forms else default_event(current)]
-    return form_page(
-        request,
+    return visit.form_page(
         "trajectory.html",
-        texts,
-        caller,
         sent,
         form,
         choices(form, current, history, texts, coaches=coaches_of(service, current)),
-        here=request.app.url_path_for("ui_trajectory", trajectory_id=trajectory_id),
+        here=visit.path_for("ui_trajectory", trajectory_id=trajectory_id),
         active="ui_caseload",
         trajectory=current,
         name=name,
@@ -299,11 +287,8 @@ def detail(entry: HistoryEntry, trajectory: Trajectory, texts: Texts) -> str:
     "/trajectories/{trajectory_id}", name="ui_trajectory", response_class=HTMLResponse
 )
 def trajectory_page(
-    request: Request,
     trajectory_id: UUID,
-    texts: PageTexts,
-    caller: TrajectoryReader,
-    service: Service,
+    visit: TrajectoryVisit,
     version: Annotated[int | None, Query(ge=1)] = None,
     as_of: Annotated[date | None, Query()] = None,
     record: Annotated[str | None, Query(max_length=50)] = None,
@@ -312,10 +297,7 @@ def trajectory_page(
     if version is not None and as_of is not None:
         raise InvalidParameter("query.as_of", "give a version or a date, not both")
     return page(
-        request,
-        texts,
-        caller,
-        service,
+        visit,
         trajectory_id,
         version=version,
         as_of=as_of,
@@ -329,19 +311,11 @@ def trajectory_page(
     name="ui_record_event",
     response_class=HTMLResponse,
 )
-def record_event(
-    request: Request,
-    trajectory_id: UUID,
-    texts: PageTexts,
-    caller: StaffPage,
-    service: Service,
-    form: PostedForm,
-) -> Response:
+def record_event(trajectory_id: UUID, visit: StaffVisit, form: PostedForm) -> Response:
+    texts, caller, service = visit.texts, visit.caller, visit.service
     event_type = str(form.get("type", ""))
     # The page again, with what was entered and why it was refused.
-    again = functools.partial(
-        page, request, texts, caller, service, trajectory_id, record=event_type
-    )
+    again = functools.partial(page, visit, trajectory_id, record=event_type)
     expected = str(form.get("expected_version", ""))
     if not EXPECTED_VERSION.fullmatch(expected):
         refusal = texts.gettext("The form is incomplete: open the page again.")
@@ -368,7 +342,7 @@ def record_event(
                 recorded_by=caller.name,
                 within=caller.within,
                 expected_version=int(expected),
-                key=form_key(request, caller, service, form, ANY_KEY),
+                key=visit.key(form, ANY_KEY),
             )
         except VersionConflict:
             refusal = texts.gettext(
@@ -376,7 +350,7 @@ def record_event(
                 "now shows it; check your entry and send it again."
             )
             return again(Sent(form, refusal=refusal, status_code=409))
-        target = request.app.url_path_for("ui_trajectory", trajectory_id=trajectory_id)
+        target = visit.path_for("ui_trajectory", trajectory_id=trajectory_id)
         return RedirectResponse(
             f"{target}?recorded={answer.version}#v{answer.version}", status_code=303
         )

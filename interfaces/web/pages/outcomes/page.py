@@ -45,12 +45,10 @@ from interfaces.web.pages.outcomes.words import cell
 from interfaces.web.pages.outcomes.words import cohort_words
 from interfaces.web.pages.outcomes.words import explained
 from interfaces.web.pages.outcomes.words import group_of
-from interfaces.web.render import render
 from interfaces.web.session import PAGES
 from interfaces.web.session import CheckedForm
-from interfaces.web.session import OutcomeReader
-from interfaces.web.session import PageTexts
 from interfaces.web.session import allow
+from interfaces.web.visit import OutcomeVisit
 
 router = APIRouter(prefix=PAGES)
 
@@ -185,15 +183,13 @@ def report_periods(
 
 @router.get("/outcomes", name="ui_outcomes", response_class=HTMLResponse)
 def outcomes_page(
-    request: Request,
-    texts: PageTexts,
-    caller: OutcomeReader,
-    views: ViewsDep,
+    visit: OutcomeVisit,
     asked: Annotated[TableAsked, Depends()],
     period: Period = "quarter",
     last: Last = DEFAULT_LAST,
     rebuild: Annotated[Literal["busy"] | None, Query()] = None,
 ) -> Response:
+    texts, caller, views = visit.texts, visit.caller, visit.views
     group_by, as_of, cohort_by = asked.group_by, asked.as_of, asked.cohort_by
 
     def table(dimensions: list[str]) -> OutcomeTable:
@@ -254,11 +250,8 @@ def outcomes_page(
                 reasons.append((texts.label(reason), shown))
     evaluated_on = query.as_of or query.evaluated_on
     latest = last_month_end(today())
-    return render(
-        request,
+    return visit.render(
         "outcomes.html",
-        texts,
-        caller,
         active="ui_outcomes",
         query=query,
         evaluated_on=evaluated_on,
