@@ -113,11 +113,17 @@ async def start_import(visit: AdminVisit, form: PostedForm) -> Response:
 @router.get("/import/{import_id}", name="ui_import_job", response_class=HTMLResponse)
 def import_job(import_id: Annotated[UUID, Path()], visit: AdminVisit) -> Response:
     job = jobs(visit.request).get(import_id)
+    # The state first: the job's thread puts the summary in before it says "done",
+    # so a page that reads "done" has the summary whole.
+    state = job.state
+    summary = job.summary
     return visit.render(
         "import_job.html",
         active="ui_import",
         job=job,
-        lines=counts(job.summary, visit.texts.language) if job.summary else [],
+        state=state,
+        summary=summary,
+        lines=counts(summary, visit.texts.language) if summary else [],
     )
 
 

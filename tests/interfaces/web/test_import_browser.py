@@ -8,6 +8,8 @@ from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 from application.access import Role
 from tests.interfaces.web.conftest import ORGANISATION
@@ -85,7 +87,9 @@ def test_an_admin_checks_a_file_then_imports_it_for_real(
     screenshot(browser, site, "import-checked")
 
     # When they import the same file for real
+    checked = browser.find_element(By.CSS_SELECTOR, RESULT)
     browser.find_element(By.CSS_SELECTOR, f"{RESULT} form button").click()
+    WebDriverWait(browser, 30).until(staleness_of(checked))  # the check's page gone
     wait_for(browser, RESULT, timeout=30)
 
     # Then the good trajectory is stored, and the refused one not at all
