@@ -49,6 +49,7 @@ MAX_ROWS = 2_000_000
 IMPORT_MAX_BYTES = 64 * 1024 * 1024  # a file sent to the API or the page
 MAX_CELL = 10_000  # characters: the longest field (a note) takes as many
 SEPARATORS = (";", ",", "\t")
+CHUNK = 1 << 16  # bytes read from a file at a time
 FORMULA_START = "="
 
 
@@ -148,9 +149,11 @@ def _rows(
 
 
 def _lines(source: BinaryIO) -> Iterator[str]:
-    """The text's lines with their endings, as a file opened with ``newline=""``
-    gives them; refused at the first line that is not UTF-8."""
-    for number, line in enumerate(source, start=1):
+    """The text's lines with their endings (``\n``, ``\r\n``, or ``\r`` as an old
+    Mac saves a CSV), as a file opened with ``newline=""`` gives them; refused at the
+    first line that is not UTF-8. A line is decoded alone: no byte of a character
+    written in UTF-8 is a line's end."""
+    for number, line in enumerate(_raw_lines(source), start=1):
         try:
             yield line.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -158,6 +161,17 @@ def _lines(source: BinaryIO) -> Iterator[str]:
                 "The file is not UTF-8 text (line {line}): save it as CSV UTF-8.",
                 line=number,
             ) from None
+
+
+def _raw_lines(source: BinaryIO) -> Iterator[bytes]:
+    held = b""
+    while chunk := source.read(CHUNK):
+        lines = (held + chunk).splitlines(keepends=True)
+        # The last piece may go on in the next chunk (a ``\r`` its ``\n``).
+        held = lines.pop()
+        yield from lines
+    if held:
+        yield held
 
 
 def _header(cells: Sequence[object]) -> list[str]:

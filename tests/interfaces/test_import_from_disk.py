@@ -13,6 +13,7 @@ import pytest
 
 from application.imports import Incoming
 from application.service import Trajectories
+from interfaces.records import files
 from interfaces.records.files import FileRefused
 from interfaces.records.files import Format
 from interfaces.records.files import read_table
@@ -162,3 +163,28 @@ def test_a_file_imported_from_disk_is_stored_as_when_read_whole(
     histories = list(service.histories_of(ORGANISATION, personal_data=True))
     assert sorted(len(h.events) for h in histories) == [2, 4]
     assert {h.participant_id for h in histories} == {histories[0].participant_id}
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r\n", b"\r"])
+def test_any_usual_line_end_reads_the_same(tmp_path: Path, line_end: bytes) -> None:
+    content = csv_of(MIXED).replace(b"\r\n", line_end)
+    file = on_disk(tmp_path, content)
+
+    rows = list(scan_file(file, "csv"))
+
+    assert rows == read_table(csv_of(MIXED), "csv").rows
+    assert rows == read_table(content, "csv").rows
+    assert [number for number, _ in rows] == list(range(2, len(MIXED) + 2))
+
+
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\r"])
+def test_a_line_end_split_between_two_reads_is_one(
+    tmp_path: Path, line_end: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = csv_of(MIXED).replace(b"\r\n", line_end)
+    file = on_disk(tmp_path, content)
+    monkeypatch.setattr(files, "CHUNK", 7)  # every few bytes, a line end cut in two
+
+    rows = list(scan_file(file, "csv"))
+
+    assert rows == read_table(csv_of(MIXED), "csv").rows
