@@ -164,14 +164,25 @@ def _lines(source: BinaryIO) -> Iterator[str]:
 
 
 def _raw_lines(source: BinaryIO) -> Iterator[bytes]:
-    held = b""
+    held: list[bytes] = []  # the pieces of a line that goes on in the next read
     while chunk := source.read(CHUNK):
-        lines = (held + chunk).splitlines(keepends=True)
-        # The last piece may go on in the next chunk (a ``\r`` its ``\n``).
-        held = lines.pop()
-        yield from lines
-    if held:
-        yield held
+        if held and held[-1].endswith(b"\r"):  # its end, or the \r of a \r\n
+            if chunk.startswith(b"\n"):
+                held.append(b"\n")
+                chunk = chunk[1:]
+            yield b"".join(held)
+            held = []
+        *lines, last = chunk.splitlines(keepends=True) or [b""]
+        if lines:
+            yield b"".join([*held, lines[0]])
+            held = []
+            yield from lines[1:]
+        held.append(last)
+        if last.endswith(b"\n"):
+            yield b"".join(held)
+            held = []
+    if any(held):
+        yield b"".join(held)
 
 
 def _header(cells: Sequence[object]) -> list[str]:
