@@ -139,6 +139,13 @@ def _import(
                     dry_run=dry_run,
                     progress=lambda n: progress.advance(task, n),
                 )
+            # The trajectories the checks refused were never handed on.
+            progress.update(task, completed=planned.trajectories)
+    except FileRefused:  # the file changed while it was read
+        if not dry_run:  # what was imported before is whole: the views take it in
+            open_views(service).catch_up()
+        raise
+    else:
         if not dry_run and report.events:
             open_views(service).catch_up()
     finally:

@@ -43,6 +43,7 @@ from interfaces.records.columns import PARTICIPANT
 from interfaces.records.columns import REFERRAL
 from interfaces.records.columns import TRAJECTORY
 from interfaces.records.columns import column_of
+from interfaces.records.files import FileRefused
 from interfaces.records.files import Table
 from interfaces.web import labels
 from interfaces.web.forms import EventForm
@@ -59,6 +60,10 @@ from interfaces.web.i18n import catalogue
 # organisation, the trajectory and that reference (an id as a reference is kept).
 PLACEMENTS = uuid.UUID("6f1d3c0e-5a8b-4c1e-9a57-2f3e1b7c9d40")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+CHANGED = (
+    "The file changed while it was read: what was imported before the change is "
+    "whole; import the file again."
+)
 LAST_EXCEL_SERIAL = 2_958_465  # 9999-12-31
 DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
 YES = {"true", "ja", "yes", "j", "y", "1", "waar", "x"}
@@ -165,7 +170,9 @@ class FilePlan:
                 problem = Problem(number, TRAJECTORY, N_("Fill this in."))
                 self.refused.append(Refused("", [problem]))
                 continue
-            who = self._person[reference]
+            who = self._person.get(reference)
+            if who is None:  # a reference the first reading did not see
+                raise FileRefused(CHANGED)
             held.setdefault(who, {}).setdefault(reference, []).append((number, row))
             if number == self._last[who]:
                 group: list[Incoming] = []
@@ -180,6 +187,8 @@ class FilePlan:
                         group.append(one)
                 if group:
                     yield group
+        if held:  # rows the first reading saw and the second did not
+            raise FileRefused(CHANGED)
 
 
 def _trajectory(

@@ -20,6 +20,7 @@ from interfaces.records.files import read_table
 from interfaces.records.files import scan_file
 from interfaces.records.parallel import import_in_parallel
 from interfaces.records.parallel import import_in_turn
+from interfaces.records.report import file_problem
 from interfaces.records.report import summary
 from interfaces.records.rows import FilePlan
 from interfaces.records.rows import plan
@@ -188,3 +189,28 @@ def test_a_line_end_split_between_two_reads_is_one(
     rows = list(scan_file(file, "csv"))
 
     assert rows == read_table(csv_of(MIXED), "csv").rows
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        [*GOOD, referral("T9", JAN, "2024-06-01")],  # a trajectory the first missed
+        GOOD[:-1],  # cut short: Jan's last row gone
+    ],
+)
+def test_a_file_that_changes_between_its_readings_is_refused(
+    second: list[dict[str, str]],
+) -> None:
+    readings = [
+        read_table(csv_of(GOOD), "csv").rows,
+        read_table(csv_of(second), "csv").rows,
+    ]
+    planned = FilePlan(lambda: readings.pop(0))
+
+    with pytest.raises(FileRefused) as refused:
+        list(planned.groups())
+
+    assert file_problem(refused.value, "nl") == (
+        "Het bestand veranderde terwijl het gelezen werd: wat ervoor geïmporteerd "
+        "werd, is volledig; importeer het bestand opnieuw."
+    )
