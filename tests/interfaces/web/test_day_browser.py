@@ -59,7 +59,12 @@ def choose_event(driver: WebDriver, label: str) -> WebElement:
         By.XPATH, "ancestor::form"
     )
     submit(driver, chooser)
-    wait_for(driver, "form.event-form")
+    # The page that sent the choice may hold an event form too, going while read.
+    WebDriverWait(
+        driver, 10, ignored_exceptions=(NoSuchElementException, StaleElement)
+    ).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "form.event-form h3").text == label
+    )
     assert text(driver, "form.event-form h3") == label
     return the_form(driver)
 
