@@ -17,8 +17,9 @@ Where a trajectory already is
     them, and a stored event that is not the row's event refuses the trajectory.
 
 Batches
-    Trajectories are recorded in batches of ``BATCH`` (one transaction each, as the
-    demo loads), all of one participant in the same batch. When one is refused, the
+    Trajectories are recorded in batches of ``import_parts.BATCH`` (one transaction
+    each, as the demo loads), all of whom the import may take for one person in the
+    same batch (``import_parts``). When one is refused, the
     batch is abandoned, the trajectories before it are recorded again without it, and
     the rest go on: a refusal costs one batch at most. A dry run does all of this and
     then abandons every batch.
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterable
-from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -38,6 +38,7 @@ from uuid import UUID
 
 from application.coaches import Coaches
 from application.handlers import Handlers
+from application.import_parts import batches
 from application.participants import Participants
 from application.privacy.index import Term
 from application.privacy.index import birth_term
@@ -55,11 +56,10 @@ from domain.errors import DomainError
 from domain.errors import NotFound
 from domain.participant import ELEVEN_DIGITS
 from domain.participant import Participant
+from domain.participant import comparable
 from domain.participant import national_number_digits
 from domain.participant import same_name
 from domain.trajectory import Trajectory
-
-BATCH = 50  # trajectories a transaction, as the demo loads them
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,19 @@ class Incoming:
             n.casefold() for n in (self.person.given_name, self.person.family_name)
         )
         return (self.referral.organisation, *names, self.person.birth_date.isoformat())
+
+    @property
+    def may_be(self) -> list[tuple[str, ...]]:
+        """Every key by which the import may take this participant and another for
+        one person: the number, and (as ``same_name`` compares them) the names with
+        the birth date, which a participant without a number is matched by."""
+        person, organisation = self.person, self.referral.organisation
+        names = sorted(comparable(n) for n in (person.given_name, person.family_name))
+        keys = [(organisation, "born", *names, person.birth_date.isoformat())]
+        number = person.national_register_number
+        if number:
+            keys.append((organisation, "number", national_number_digits(number)))
+        return keys
 
     @property
     def person_key(self) -> tuple[str, ...]:
@@ -458,29 +471,3 @@ def _with_participant(referral: Refer, participant_id: UUID) -> Refer:
         referral_source=referral.referral_source,
         on=referral.on,
     )
-
-
-def batches(
-    incoming: Iterable[Incoming], size: int = BATCH
-) -> Iterator[list[Incoming]]:
-    """Batches of about ``size`` trajectories; a participant's trajectories
-    (adjacent in the file or not) in the same batch."""
-    by_person: dict[tuple[str, ...], list[Incoming]] = {}
-    for one in incoming:  # all who may be the same person in one batch
-        by_person.setdefault(one.alike_key, []).append(one)
-    return in_parts(by_person.values(), size)
-
-
-def in_parts(
-    groups: Iterable[list[Incoming]], size: int = BATCH
-) -> Iterator[list[Incoming]]:
-    """Parts of about ``size`` trajectories, each group (a participant's
-    trajectories, in the order they were referred) whole in one."""
-    part: list[Incoming] = []
-    for group in groups:
-        part += sorted(group, key=lambda t: (t.referral.on, t.row))
-        if len(part) >= size:
-            yield part
-            part = []
-    if part:
-        yield part

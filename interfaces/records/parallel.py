@@ -17,9 +17,9 @@ from concurrent.futures import Future
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import wait
 
+from application.import_parts import in_parts
 from application.imports import Incoming
 from application.imports import Report
-from application.imports import in_parts
 from application.service import Trajectories
 from application.settings import Settings
 

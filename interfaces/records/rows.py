@@ -29,6 +29,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from application.import_parts import Alike
 from application.imports import Incoming
 from application.imports import Step
 from application.imports import coach_id
@@ -123,8 +124,9 @@ def plan(table: Table, organisation: str | None = None) -> Plan:
 class FilePlan:
     """The trajectories of a file too large to hold, read twice: the first reading
     (on creation) finds each trajectory's participant, as the referral row names
-    them (who may be the same person, as the import compares them), and the row at
-    which all of a participant's trajectories have been read; the second
+    them, joined with all whom the import may take for the same person (by number,
+    or by names and birth date: ``Incoming.may_be``), and the row at which all of
+    their trajectories have been read; the second
     (``groups``) hands out each participant's trajectories as soon as that row is
     read. A file in the order the export writes it (a trajectory's rows together)
     is then read in the memory of a few trajectories; rows of a participant spread
@@ -139,27 +141,35 @@ class FilePlan:
         self.rows = rows
         self.organisation = organisation
         self.refused: list[Refused] = []
-        self._person: dict[str, tuple[str, ...]] = {}  # reference -> who
-        self._last: dict[tuple[str, ...], int] = {}  # who -> their last row
+        alike = Alike()
+        first: dict[str, tuple[str, ...]] = {}  # reference -> a key of whom it names
+        last: dict[str, int] = {}  # reference -> its last row
         for number, row in rows():
             reference = str(row.get(TRAJECTORY, "")).strip()
             if not reference:
                 continue
-            who = self._person.get(reference)
-            if who is None:
-                who = self._person[reference] = self._who(reference, number, row)
-            self._last[who] = number
+            if reference not in first:
+                first[reference] = alike.join(self._may_be(reference, number, row))
+            last[reference] = number
+        # Each reference's person (all whom the import may take for one), and the row
+        # at which all of that person's trajectories have been read.
+        self._person = {reference: alike.find(key) for reference, key in first.items()}
+        self._last: dict[tuple[str, ...], int] = {}
+        for reference, who in self._person.items():
+            self._last[who] = max(self._last.get(who, 0), last[reference])
 
     @property
     def trajectories(self) -> int:
         """The references the file names (each a trajectory, stored or refused)."""
         return len(self._person)
 
-    def _who(self, reference: str, number: int, row: dict[str, Any]) -> tuple[str, ...]:
-        """Whom the trajectory's first row names: by the import's comparison, or the
-        reference alone (a trajectory the checks will refuse)."""
+    def _may_be(
+        self, reference: str, number: int, row: dict[str, Any]
+    ) -> list[tuple[str, ...]]:
+        """Whom the trajectory's first row names, as the import compares people; the
+        reference alone for a trajectory the checks will refuse."""
         one = _trajectory(reference, [(number, row)], self.organisation, [])
-        return ("", reference) if one is None else one.alike_key
+        return [("", reference)] if one is None else one.may_be
 
     def groups(self) -> Iterator[list[Incoming]]:
         """Each participant's checked trajectories, as soon as their rows are read."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from application.imports import batches
+from application.import_parts import batches
 from application.service import Trajectories
 from application.views import Views
 from domain.commands import RegisterParticipant

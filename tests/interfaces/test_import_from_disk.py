@@ -214,3 +214,40 @@ def test_a_file_that_changes_between_its_readings_is_refused(
         "Het bestand veranderde terwijl het gelezen werd: wat ervoor geïmporteerd "
         "werd, is volledig; importeer het bestand opnieuw."
     )
+
+
+def test_whom_the_import_may_take_for_one_person_travel_together(
+    service: Trajectories, tmp_path: Path
+) -> None:
+    # José and Jose, born the same day; Lotte with her number, then without it
+    register_buso_programme(service)
+    unnumbered = {k: v for k, v in LOTTE.items() if k != "national_register_number"}
+    rows = [
+        referral("J1", {**JAN, "given_name": "José"}, "2024-01-01"),
+        referral("L1", LOTTE, "2024-01-01"),
+        referral("X", JAN, "2024-03-01"),  # Jan, someone else, between them
+        intake("X", "2024-03-12"),
+        referral("J2", {**JAN, "given_name": "Jose"}, "2024-02-01"),
+        referral("L2", unnumbered, "2024-02-01"),
+    ]
+    file = on_disk(tmp_path, csv_of(rows))
+    planned = FilePlan(lambda: scan_file(file, "csv"))
+
+    groups = [[i.reference for i in g] for g in planned.groups()]
+    whole = service.import_trajectories(
+        plan(read_table(csv_of(rows), "csv")).incoming,
+        recorded_by="import",
+        dry_run=True,
+    )
+    a_part_each = import_in_turn(  # stored: a later part finds what an earlier stored
+        service,
+        FilePlan(lambda: scan_file(file, "csv")).groups(),
+        recorded_by="import",
+        dry_run=False,
+        part=1,
+    )
+
+    assert groups == [["X"], ["J1", "J2"], ["L1", "L2"]]
+    assert sorted((o.reference, o.registered) for o in a_part_each.outcomes) == sorted(
+        (o.reference, o.registered) for o in whole.outcomes
+    )
