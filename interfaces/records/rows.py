@@ -122,16 +122,15 @@ def plan(table: Table, organisation: str | None = None) -> Plan:
 
 
 class FilePlan:
-    """The trajectories of a file too large to hold, read twice: the first reading
+    """The trajectories of a file too large to hold, read twice. The first reading
     (on creation) finds each trajectory's participant, as the referral row names
     them, joined with all whom the import may take for the same person (by number,
     or by names and birth date: ``Incoming.may_be``), and the row at which all of
-    their trajectories have been read; the second
-    (``groups``) hands out each participant's trajectories as soon as that row is
-    read. A file in the order the export writes it (a trajectory's rows together)
-    is then read in the memory of a few trajectories; rows of a participant spread
-    over the file are held until their last. ``refused`` fills as the second
-    reading goes."""
+    their trajectories have been read. The second (``groups``) hands out each such
+    person's trajectories as soon as that row is read. A file in the order the
+    export writes it (a trajectory's rows together) is then read in the memory of a
+    few trajectories; rows of a participant spread over the file are held until
+    their last. ``refused`` fills as the second reading goes."""
 
     def __init__(
         self,
