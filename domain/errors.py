@@ -122,6 +122,24 @@ class InvalidValue(DomainError):
     code = "invalid_value"
 
 
+class NotAChoice(InvalidValue):
+    """A value that is none of those a list or a filter takes (a stage, an alert, a
+    kind of item): answered as an invalid value, worded in the page's language."""
+
+    template = "{what} {value!r} is none of {choices}"
+    what: str
+    value: str
+    choices: list[str]
+
+
+class StageNotOnCaseload(InvalidValue):
+    """A stage the caseload does not list: only open trajectories are on it."""
+
+    template = "stage {value!r} is not on a caseload: the stages are {choices}"
+    value: str
+    choices: list[str]
+
+
 class InvalidNationalNumber(InvalidValue):
     """A national register number that is not one, or not of this birth date (an
     invalid value, answered as one; a form marks its field)."""

@@ -83,6 +83,7 @@ from domain.errors import LikelyDuplicate
 from domain.errors import NationalNumberRegistered
 from domain.errors import NegativeBudget
 from domain.errors import NewerTrajectoryExists
+from domain.errors import NotAChoice
 from domain.errors import NotFound
 from domain.errors import NotSuspended
 from domain.errors import ObservationOutsideWindow
@@ -106,6 +107,7 @@ from domain.errors import RungOutOfRange
 from domain.errors import SessionCapBelowOne
 from domain.errors import SessionCapReached
 from domain.errors import SessionMinutesOutOfRange
+from domain.errors import StageNotOnCaseload
 from domain.errors import TrajectoryNotOpen
 from domain.errors import TrajectorySuspended
 from domain.errors import UnknownFields
@@ -139,6 +141,15 @@ EXAMPLES: list[tuple[DomainError, str]] = [
     (
         InvalidNationalNumber("a national register number has 11 digits"),
         "a national register number has 11 digits",
+    ),
+    (
+        NotAChoice("stage", "foo", ["referred", "active"]),
+        "stage 'foo' is none of referred, active",
+    ),
+    (
+        StageNotOnCaseload("declined", ["referred", "active", "suspended"]),
+        "stage 'declined' is not on a caseload: the stages are referred, active, "
+        "suspended",
     ),
     (
         DateInFuture("the session", date(2030, 1, 2), date(2024, 6, 1)),

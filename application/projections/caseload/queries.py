@@ -19,6 +19,8 @@ from application.projections.view import ProjectionView
 from domain.calendar import today
 from domain.coach import comparable
 from domain.errors import InvalidValue
+from domain.errors import NotAChoice
+from domain.errors import StageNotOnCaseload
 from domain.vocabulary import Stage
 
 if TYPE_CHECKING:
@@ -69,12 +71,9 @@ class CaseloadQuery:
 
     def __post_init__(self) -> None:
         if self.stage is not None and self.stage not in CASELOAD_STAGES:
-            raise InvalidValue(
-                f"stage {self.stage!r} is not on a caseload: "
-                f"the stages are {', '.join(CASELOAD_STAGES)}"
-            )
+            raise StageNotOnCaseload(self.stage, list(CASELOAD_STAGES))
         if self.alert is not None and self.alert not in ALERTS:
-            raise InvalidValue(f"alert {self.alert!r} is none of {', '.join(ALERTS)}")
+            raise NotAChoice("alert", self.alert, list(ALERTS))
         _check_page(self.limit, self.offset)
 
     def where(self, on: date) -> tuple[str, list[Any]]:
@@ -273,9 +272,7 @@ class TrajectoryListQuery:
 
     def __post_init__(self) -> None:
         if self.stage is not None and self.stage not in ALL_STAGES:
-            raise InvalidValue(
-                f"stage {self.stage!r} is none of {', '.join(ALL_STAGES)}"
-            )
+            raise NotAChoice("stage", self.stage, list(ALL_STAGES))
         if (
             self.referred_from is not None
             and self.referred_to is not None

@@ -37,6 +37,7 @@ from domain.calendar import today
 from domain.errors import EXIT_RESULT_WINDOW_DAYS
 from domain.errors import FOLLOW_UP_WINDOW_DAYS
 from domain.errors import InvalidValue
+from domain.errors import NotAChoice
 from domain.trajectory import add_months
 from domain.vocabulary import FOLLOW_UP_MILESTONES
 from domain.vocabulary import Stage
@@ -61,7 +62,7 @@ class TodoQuery:
         if self.on is not None and self.on.year < 1900:
             raise InvalidValue("the day of a to-do list is before 1900")
         if self.kind is not None and self.kind not in KINDS:
-            raise InvalidValue(f"kind {self.kind!r} is none of {', '.join(KINDS)}")
+            raise NotAChoice("kind", self.kind, list(KINDS))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterator
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from uuid import UUID
@@ -154,6 +155,26 @@ def test_the_caseload_s_contact_filter_names_the_band_each_choice_picks(
     assert ("amber", "31 tot 60 dagen geen contact") in choices
     assert ("red", "61 tot 89 dagen geen contact") in choices
     assert "Meer dan 30 dagen" not in page.split('id="alert"')[1].split("</select>")[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("/ui/trajectories?stage=foo", "Fase 'foo' bestaat niet: kies uit referred"),
+        ("/ui/caseload?alert=orange", "Signaal 'orange' bestaat niet: kies uit amber"),
+        ("/ui/todo?kind=x", "Soort 'x' bestaat niet: kies uit exit_result"),
+        ("/ui/caseload?stage=declined", "Fase 'declined' staat niet in een caseload"),
+    ],
+)
+def test_a_filter_s_unknown_value_is_refused_in_the_page_s_language(
+    pages: Pages, path: str, says: str
+) -> None:
+    pages.sign_in(Role.STAFF)
+
+    answer = pages.get(path)
+
+    assert answer.status_code == 422
+    assert says in unescape(answer.text)
 
 
 def test_only_auditors_see_the_access_log(pages: Pages) -> None:
