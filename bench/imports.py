@@ -44,7 +44,7 @@ from interfaces.records.columns import columns
 from interfaces.records.export import rows_of
 from interfaces.records.files import scan_file
 from interfaces.records.files import write_table
-from interfaces.records.parallel import import_in_parallel
+from interfaces.records.parallel import import_groups
 from interfaces.records.rows import FilePlan
 
 HORIZON = date(2026, 12, 6)  # the demo's load date: the same data every run
@@ -129,12 +129,8 @@ def import_file(settings: Settings, file: Path, workers: int) -> Imported:
     started = time.perf_counter()
     planned = FilePlan(lambda: scan_file(file, "jsonl"))
     checked = time.perf_counter()
-    report = import_in_parallel(
-        settings,
-        planned.groups(),
-        workers=workers,
-        recorded_by="import",
-        dry_run=False,
+    report = import_groups(
+        settings, planned.groups(), workers=workers, recorded_by="import", dry_run=False
     )
     finished = time.perf_counter()
     unexpected = [

@@ -28,8 +28,7 @@ from interfaces.records.files import FileRefused
 from interfaces.records.files import format_of
 from interfaces.records.files import scan_file
 from interfaces.records.files import write_table
-from interfaces.records.parallel import import_in_parallel
-from interfaces.records.parallel import import_in_turn
+from interfaces.records.parallel import import_groups
 from interfaces.records.report import counts
 from interfaces.records.report import file_problem
 from interfaces.records.report import summary
@@ -122,23 +121,15 @@ def _import(
     try:
         with progress_bar(transient=quiet) as progress:
             task = progress.add_task("trajectories", total=planned.trajectories)
-            if workers == 1:
-                report = import_in_turn(
-                    service,
-                    planned.groups(),
-                    recorded_by="import",
-                    dry_run=dry_run,
-                    progress=lambda n: progress.advance(task, n),
-                )
-            else:
-                report = import_in_parallel(
-                    settings,
-                    planned.groups(),
-                    workers=workers,
-                    recorded_by="import",
-                    dry_run=dry_run,
-                    progress=lambda n: progress.advance(task, n),
-                )
+            report = import_groups(
+                settings,
+                planned.groups(),
+                workers=workers,
+                recorded_by="import",
+                dry_run=dry_run,
+                progress=lambda n: progress.advance(task, n),
+                service=service,
+            )
             # The trajectories the checks refused were never handed on.
             progress.update(task, completed=planned.trajectories)
     except FileRefused:  # the file changed while it was read

@@ -66,7 +66,7 @@ def _merge(report: Report, part: Report) -> None:
     report.coaches |= part.coaches
 
 
-def import_in_parallel(
+def import_groups(
     settings: Settings,
     groups: Iterable[list[Incoming]],
     *,
@@ -75,10 +75,20 @@ def import_in_parallel(
     dry_run: bool,
     progress: Callable[[int], None] | None = None,
     part: int = PART,
+    service: Trajectories | None = None,
 ) -> Report:
-    """What ``Trajectories.import_trajectories`` does, from ``workers`` processes,
-    given each participant's trajectories together (as ``batches`` or a
-    ``FilePlan`` groups them)."""
+    """What ``Trajectories.import_trajectories`` does, given each participant's
+    trajectories together (as ``batches`` or a ``FilePlan`` groups them): in
+    ``service``, this process's, for one worker; else from ``workers`` processes."""
+    if workers == 1 and service is not None:
+        return import_in_turn(
+            service,
+            groups,
+            recorded_by=recorded_by,
+            dry_run=dry_run,
+            progress=progress,
+            part=part,
+        )
     report = Report(dry_run=dry_run)
     sizes: dict[Future[Report], int] = {}
 

@@ -23,7 +23,7 @@ from interfaces.records.files import FileRefused
 from interfaces.records.files import Format
 from interfaces.records.files import read_table
 from interfaces.records.files import write_table
-from interfaces.records.parallel import import_in_parallel
+from interfaces.records.parallel import import_groups
 from interfaces.records.report import Summary
 from interfaces.records.report import summary
 from interfaces.records.rows import plan
@@ -536,7 +536,7 @@ def test_several_processes_import_what_one_does(
         rows += [intake(f"T{number}", "2024-03-12", coach=f"Coach {number % 2}")]
     planned = plan(read_table(csv_of(rows), "csv"))
 
-    report = import_in_parallel(
+    report = import_groups(
         service.settings,
         batches(planned.incoming, 2),
         workers=2,

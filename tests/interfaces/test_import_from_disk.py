@@ -18,7 +18,7 @@ from interfaces.records.files import FileRefused
 from interfaces.records.files import Format
 from interfaces.records.files import read_table
 from interfaces.records.files import scan_file
-from interfaces.records.parallel import import_in_parallel
+from interfaces.records.parallel import import_groups
 from interfaces.records.parallel import import_in_turn
 from interfaces.records.report import file_problem
 from interfaces.records.report import summary
@@ -145,7 +145,7 @@ def test_a_file_imported_from_disk_is_stored_as_when_read_whole(
             service, planned.groups(), recorded_by="import", dry_run=False, part=1
         )
     else:
-        report = import_in_parallel(
+        report = import_groups(
             service.settings,
             planned.groups(),
             workers=2,
