@@ -26,6 +26,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 from application.access import Role
 from domain.commands import HoldGroupSession
@@ -235,7 +237,10 @@ def stale(driver: WebDriver, a: A11ySite) -> None:
 
 def verified(driver: WebDriver, a: A11ySite) -> None:
     visit("/ui/audit")(driver, a)
+    before = driver.find_element(By.TAG_NAME, "main")
     driver.find_element(By.CSS_SELECTOR, "#verify-now button").click()
+    # The audit page may show an earlier verdict: wait for the answer's page first.
+    WebDriverWait(driver, 30).until(staleness_of(before))
     wait_for(driver, "#verdict")
 
 
