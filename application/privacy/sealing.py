@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import MapperDeserialisationError
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.persistence import Transcoder
 from eventsourcing.persistence import Transcoding
@@ -196,55 +197,58 @@ class SealingMapper(Mapper[UUID]):
         return participant_id, key
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        topic = stored_event.topic
-        if topic in PERSONAL:
-            return self._participant_event(stored_event)
-        if b'"class_version":' in stored_event.state:  # only versions after 1 say
-            stored = self.transcoder.decode(stored_event.state).get("class_version", 1)
-            code = getattr(resolve_topic(topic), "class_version", 1)
-            if stored > code:
-                raise StoredByNewerCode(topic, stored, code)
-        domain_event = super().to_domain_event(stored_event)
-        if topic not in FREE_TEXT:
-            return domain_event
-        state = vars(domain_event)
-        bound_to = bound(domain_event.originator_id, domain_event.originator_version)
-        for name in FREE_TEXT[topic]:  # opened where shown: see ``open_text``
-            if isinstance(state.get(name), Sealed):
-                state[name] = replace(state[name], bound_to=bound_to + name.encode())
-        return domain_event
-
-    def _participant_event(
-        self, stored_event: StoredEvent
-    ) -> DomainEventProtocol[UUID]:
-        """A participant's event, its personal fields opened (or, once erased, read
-        as absent) before it is upcast: an upcaster sees the event whole, as it
-        was recorded."""
+        """The stored event as a domain event, its state decoded once: a
+        participant's personal fields opened (or, once erased, read as absent)
+        before it is upcast, so that an upcaster sees the event whole, as it was
+        recorded; a trajectory's free text bound to its event, to be opened where
+        it is shown."""
         assert self.cipher is None and self.compressor is None
-        cls = resolve_topic(stored_event.topic)
-        state: dict[str, Any] = self.transcoder.decode(stored_event.state)
-        originator_id = UUID(str(stored_event.originator_id))
+        topic = stored_event.topic
+        cls = resolve_topic(topic)
+        try:
+            state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+        except Exception as error:
+            raise MapperDeserialisationError(
+                f"the state of the stored event {stored_event.originator_id} "
+                f"v{stored_event.originator_version} ({topic}) does not decode: {error}"
+            ) from error
+        stored_id = stored_event.originator_id
+        originator_id = stored_id if isinstance(stored_id, UUID) else UUID(stored_id)
         version = stored_event.originator_version
-        sealed = state.pop("personal", None)
-        if isinstance(sealed, Sealed):  # else stored in clear, before sealing was
-            key = self.keys([sealed.participant_id]).get(sealed.participant_id)
-            if key is None:  # erased
-                state.update(PERSONAL[stored_event.topic])
-            else:
-                bound_to = bound(originator_id, version)
-                plain = open_sealed(replace(sealed, bound_to=bound_to), key)
-                state.update(self.transcoder.decode(plain))
+        if topic in PERSONAL:
+            self._open_personal(topic, state, bound(originator_id, version))
         state["originator_id"], state["originator_version"] = originator_id, version
         stored_version = state.pop("class_version", 1)
-        if stored_version > getattr(cls, "class_version", 1):
-            raise StoredByNewerCode(
-                stored_event.topic, stored_version, cls.class_version
-            )
-        for old in range(stored_version, getattr(cls, "class_version", 1)):
+        code_version = getattr(cls, "class_version", 1)
+        if stored_version > code_version:
+            raise StoredByNewerCode(topic, stored_version, code_version)
+        for old in range(stored_version, code_version):
             getattr(cls, f"upcast_v{old}_v{old + 1}")(state)
+        if topic in FREE_TEXT:  # opened where shown: see ``open_text``
+            bound_to = bound(originator_id, version)
+            for name in FREE_TEXT[topic]:
+                if isinstance(state.get(name), Sealed):
+                    state[name] = replace(
+                        state[name], bound_to=bound_to + name.encode()
+                    )
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return cast(DomainEventProtocol[UUID], domain_event)
+
+    def _open_personal(
+        self, topic: str, state: dict[str, Any], bound_to: bytes
+    ) -> None:
+        """Replaces a participant event's sealed ``personal`` value with the fields
+        it holds, or with what they read as once the participant is erased."""
+        sealed = state.pop("personal", None)
+        if not isinstance(sealed, Sealed):  # stored in clear, before sealing was
+            return
+        key = self.keys([sealed.participant_id]).get(sealed.participant_id)
+        if key is None:  # erased
+            state.update(PERSONAL[topic])
+        else:
+            plain = open_sealed(replace(sealed, bound_to=bound_to), key)
+            state.update(self.transcoder.decode(plain))
 
     def open_text(self, value: Any, key: bytes | None, erased: bool) -> Any:
         """Free text as it reads: opened with its participant's ``key``, or
