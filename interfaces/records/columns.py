@@ -73,5 +73,6 @@ def headers() -> dict[str, str]:
     return known
 
 
+@functools.lru_cache(maxsize=1024)  # a file's few headers, read on every row
 def column_for(header: str) -> str | None:
     return headers().get(_folded(header))

@@ -248,6 +248,8 @@ def _row(
         )
     row: dict[str, Any] = {}
     for column, cell in zip(columns, cells, strict=False):
+        if cell is None or cell == "":
+            continue
         value = _cell(cell)
         if isinstance(value, str) and value.startswith(FORMULA_START):
             raise FileRefused(
@@ -270,21 +272,24 @@ def _row(
 def _cell(cell: object) -> Any:
     """A cell as text (a list stays a list), stripped; a text that a spreadsheet
     export marked as text (``'=...``) without its mark."""
-    if cell is None:
+    if type(cell) is str:  # most cells
+        text = cell.strip()
+    elif cell is None:
         return ""
-    if isinstance(cell, bool):
+    elif isinstance(cell, bool):
         return "true" if cell else "false"
-    if isinstance(cell, dt.datetime):
+    elif isinstance(cell, dt.datetime):
         return cell.date().isoformat()
-    if isinstance(cell, dt.date):
+    elif isinstance(cell, dt.date):
         return cell.isoformat()
-    if isinstance(cell, float) and cell.is_integer():
+    elif isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
-    if isinstance(cell, int | float | Decimal):
+    elif isinstance(cell, int | float | Decimal):
         return str(cell)
-    if isinstance(cell, list):
+    elif isinstance(cell, list):
         return [str(_cell(item)) for item in cell]
-    text = str(cell).strip()
+    else:
+        text = str(cell).strip()
     if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
         return text[1:]
     return text
@@ -343,7 +348,8 @@ def _jsonl(
         for column in cells:
             if column not in columns:
                 columns.append(str(column))
-        if (row := _row(columns, number, [cells.get(c) for c in columns])) is not None:
+        given = [c for c in columns if c in cells]  # in the columns' order
+        if (row := _row(given, number, [cells[c] for c in given])) is not None:
             yield number, row
     if not columns:
         raise FileRefused("The file is empty.")

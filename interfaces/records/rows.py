@@ -395,6 +395,7 @@ def _codes_of(enum: type[Enum]) -> dict[str, str]:
     return known
 
 
+@functools.lru_cache(maxsize=4096)  # codes and event names: the same on many rows
 def _folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if c.isalnum())

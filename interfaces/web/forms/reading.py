@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from decimal import InvalidOperation
+from enum import Enum
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -108,9 +109,7 @@ def _problem(
     """What is wrong with one field's posted value, if anything (the checks the
     browser makes, made again, and those of a typed field's own type)."""
     if isinstance(raw, list):
-        if field.enum is not None and any(
-            v not in {m.value for m in field.enum} for v in raw
-        ):
+        if field.enum is not None and any(v not in _values(field.enum) for v in raw):
             return PROBLEMS["enum"]
         if offered is not None and any(v not in offered for v in raw):
             return PROBLEMS["enum"]
@@ -136,7 +135,7 @@ def _problem(
     if field.kind == "yes_no" and raw not in ("true", "false"):
         return PROBLEMS["bool_parsing"]
     if field.kind == "choice" and field.enum is not None:
-        return None if raw in {m.value for m in field.enum} else PROBLEMS["enum"]
+        return None if raw in _values(field.enum) else PROBLEMS["enum"]
     if field.kind == "integer":
         if not ASCII_INTEGER.fullmatch(raw):
             return PROBLEMS["int_parsing"]
@@ -148,6 +147,12 @@ def _problem(
             return PROBLEMS["float_parsing"]
         return _out_of_bounds(field, Decimal(raw.replace(",", ".")))
     return None
+
+
+@functools.cache
+def _values(enum: type[Enum]) -> frozenset[Any]:
+    """The values an enum's members have (kept: read for every posted choice)."""
+    return frozenset(member.value for member in enum)
 
 
 def _out_of_bounds(field: FormField, number: Decimal) -> str | None:
