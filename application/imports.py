@@ -369,15 +369,17 @@ class Importer:
 
     def _known_like(self, batch: list[Incoming]) -> dict[str, list[Participant]]:
         """By organisation, the participants registered before whom the batch's
-        participants could be (the same birth date or number): one look-up."""
+        participants could be (as ``_candidates`` compares them: the same number,
+        or for one without a number the same birth date): one look-up."""
         terms: dict[str, set[Term]] = {}
         for incoming in batch:
             person = incoming.person
             wanted = terms.setdefault(incoming.referral.organisation, set())
-            wanted.add(birth_term(person.birth_date))
             number = person.national_register_number
             digits = national_number_digits(number) if number else ""
-            if ELEVEN_DIGITS.fullmatch(digits):
+            if not digits:  # matched by name and birth date
+                wanted.add(birth_term(person.birth_date))
+            elif ELEVEN_DIGITS.fullmatch(digits):  # by the number alone
                 wanted.add(number_term(digits))
         known: dict[str, list[Participant]] = {}
         for organisation, wanted in terms.items():
