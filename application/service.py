@@ -268,24 +268,24 @@ class Trajectories(Application[UUID]):
             listener(types)
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """As the library's, but a snapshot due at the version a save brought an
-        aggregate to is taken of the aggregate the save had in hand (its state as
-        saved, which is its history replayed: tested), not of a replay of its
-        events since the last snapshot, which decoded each of them once more. One
-        due at a version the save went past (a batch of many events) is still
-        taken of a replay to that version."""
+        """As the library's, but of the aggregate the save had in hand (its state
+        as saved, which is its history replayed: tested), not of a replay of its
+        events since the last snapshot, which decoded each of them once more. A
+        save that went past the version a snapshot was due at (a batch of many
+        events) takes one snapshot, at the version it brought the aggregate to: as
+        good a start for a load, without a replay."""
         if not self.snapshots or not self.snapshotting_intervals:
             return
+        taken: set[UUID] = set()
         for domain_event in processing_event.events:
             aggregate: Any = processing_event.aggregates.get(domain_event.originator_id)
             interval = self.snapshotting_intervals.get(type(aggregate))
             version = domain_event.originator_version
             if aggregate is None or not interval or version % interval:
                 continue
-            if aggregate.version == version:
+            if aggregate.id not in taken:
                 self.snapshots.put([type(aggregate).Snapshot.take(aggregate)])
-            else:
-                self.take_snapshot(domain_event.originator_id, version=version)
+                taken.add(aggregate.id)
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         """Records the events, each participant's personal data and free text sealed

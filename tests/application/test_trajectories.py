@@ -211,6 +211,38 @@ def test_long_histories_load_from_snapshots_and_equal_a_full_replay(
     assert loaded.version == version == 14
 
 
+def test_a_batch_past_snapshot_versions_takes_one_snapshot_where_it_ends(
+    catalogue: Trajectories,
+) -> None:
+    # Given a batch that takes a trajectory past versions 5 and 10 (the interval 5)
+    with catalogue.batch():
+        trajectory = referred(catalogue)
+        take_in(catalogue, trajectory.id, date(2024, 2, 12))
+        for day in range(1, 13):
+            catalogue.record(
+                trajectory.id,
+                AssessLadder(on=date(2024, 4, day), rung=1 + day % 6),
+                recorded_by=COACH,
+            )
+    # When one more event brings it to 15
+    catalogue.record(
+        trajectory.id, AssessLadder(on=date(2024, 5, 1), rung=3), recorded_by=COACH
+    )
+
+    # Then the batch took one snapshot, at 14 where it ended, and the save at 15 one
+    snapshots = (
+        list(catalogue.snapshots.get(trajectory.id)) if catalogue.snapshots else []
+    )
+    assert [s.originator_version for s in snapshots] == [14, 15]
+    replayed: Any = None
+    stored_event: Any
+    for stored_event in catalogue.repository.event_store.get(trajectory.id, lte=14):
+        replayed = stored_event.mutate(replayed)
+    first: Any = snapshots[0]
+    assert first.mutate(None) == replayed
+    assert catalogue.trajectory_at_version(trajectory.id, 14) == replayed
+
+
 def test_the_trajectory_a_write_leaves_in_the_cache_is_its_stored_history_replayed(
     catalogue: Trajectories,
 ) -> None:
