@@ -240,8 +240,12 @@ def cpu_per_event(
 
 
 def create_raw_table(database: Database) -> None:
-    """The events table's shape: uuid, bigint, text, bytea, a sequence, two indexes."""
+    """The events table's shape: uuid, bigint, text, bytea, a sequence, two indexes;
+    empty, for each figure that measures raw INSERTs (one before may have filled it)."""
     with database.connect(autocommit=True) as connection:
+        connection.execute(
+            f'DROP TABLE IF EXISTS "{database.schema}".{RAW_TABLE}'.encode()
+        )
         connection.execute(
             f"""
             CREATE TABLE "{database.schema}".{RAW_TABLE} (
