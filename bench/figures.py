@@ -118,10 +118,19 @@ def long_trajectory(app: Trajectories, events: int = REPLAY_EVENTS) -> UUID:
         dossiers=REPLAY_ORGANISATION,
     )
     first_session = referred_on + timedelta(days=8)
-    sessions = events - 2
-    for start in range(0, sessions, 100):
+    sessions = events - 2  # session n is version n + 3
+    # Batches that end where a snapshot is due (a batch snapshots where it ends), so
+    # the snapshots lie where a trajectory recorded an event at a time has them.
+    interval = (
+        app.snapshotting_intervals.get(Trajectory, 50)
+        if app.snapshotting_intervals
+        else 50
+    )
+    start = 0
+    while start < sessions:
+        end = min(sessions, ((start + 2) // interval + 1) * interval - 2)
         with app.batch():
-            for n in range(start, min(start + 100, sessions)):
+            for n in range(start, end):
                 app.record(
                     trajectory_id,
                     HoldSession(
@@ -133,6 +142,7 @@ def long_trajectory(app: Trajectories, events: int = REPLAY_EVENTS) -> UUID:
                     ),
                     recorded_by="bench",
                 )
+        start = end
     return trajectory_id
 
 
