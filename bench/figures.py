@@ -121,11 +121,7 @@ def long_trajectory(app: Trajectories, events: int = REPLAY_EVENTS) -> UUID:
     sessions = events - 2  # session n is version n + 3
     # Batches that end where a snapshot is due (a batch snapshots where it ends), so
     # the snapshots lie where a trajectory recorded an event at a time has them.
-    interval = (
-        app.snapshotting_intervals.get(Trajectory, 50)
-        if app.snapshotting_intervals
-        else 50
-    )
+    interval = app.settings.snapshot_interval
     start = 0
     while start < sessions:
         end = min(sessions, ((start + 2) // interval + 1) * interval - 2)
