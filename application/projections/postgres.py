@@ -142,8 +142,16 @@ class PostgresView(ProjectionView[R]):
     def temporary_name(self, table: str) -> str:
         return f'"pg_temp"."{table}"'
 
-    def median_aggregate(self, column: str) -> str | None:
-        return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {column})"
+    def values_aggregate(self, column: str) -> str | None:
+        # Not percentile_cont: an ordered-set aggregate makes PostgreSQL sort every
+        # row by its group before aggregating, where a list lets it hash the groups.
+        return f"array_agg({column}) FILTER (WHERE {column} IS NOT NULL)"
+
+    def analyze(self, cursor: Cursor, table: str) -> None:
+        # Without statistics (a table just filled, before autovacuum's analyze; a
+        # temporary table, which it never analyzes) the planner guesses the rows
+        # and the groups, and sorts where it would hash.
+        cursor.execute(f"ANALYZE {table}")
 
     def median(self, column: str, dims: Sequence[str], table: str, where: str) -> str:
         condition = where_also(where, f"{column} IS NOT NULL")

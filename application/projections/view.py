@@ -147,11 +147,16 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
         """A query of ``dims`` and the median of ``column`` per group (the mean of
         the middle two for an even count), over rows where ``column`` is set."""
 
-    def median_aggregate(self, column: str) -> str | None:
-        """An aggregate for the median of ``column`` over the rows where it is set,
-        to go in a query with others; None when the database has none (then
-        ``median`` makes a query of its own)."""
+    def values_aggregate(self, column: str) -> str | None:
+        """An aggregate that gathers the values of ``column`` where it is set into
+        one list per group, to go in a query with others (the median is worked out
+        from the list); None when the database has none (then ``median`` makes a
+        query of its own)."""
         return None
+
+    def analyze(self, cursor: Cursor, table: str) -> None:
+        """Gathers the statistics the database plans its queries of ``table`` by,
+        once the table is filled (nothing, for a database that plans without)."""
 
     @contextmanager
     def temporary(self, rows: Iterable[R]) -> Iterator[tuple[Cursor, str]]:
@@ -164,6 +169,7 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
             cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
             for chunk in chunks((self._values(row) for row in rows), COPY_CHUNK):
                 self.append_rows(cursor, table, chunk)
+            self.analyze(cursor, table)
             try:
                 yield cursor, table
             finally:
@@ -448,6 +454,7 @@ class ProjectionView(TrackingRecorder, ABC, Generic[R]):
                 if chunk:
                     self.append_rows(cursor, self.name(table), chunk)
                 if following is None:
+                    self.analyze(cursor, self.name(table))
                     self._track(cursor, generation, tracking)
             if progress is not None:
                 progress(len(chunk))

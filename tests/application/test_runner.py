@@ -675,3 +675,38 @@ def test_two_processes_starting_with_a_stale_view_both_start_and_rebuild_it_once
         assert not views.outcomes.view.is_stale()
         assert views.outcomes.view.active() == 2
         assert_views_hold_the_store(views, service, staff.trajectory_ids)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_rebuilt_generation_has_statistics_before_it_is_read(
+    postgres_url: str,
+) -> None:
+    """The machine's own analysis of a table comes a while after it is filled (or
+    never, with autovacuum off): without statistics the planner guesses the rows and
+    groups of a freshly built generation, and sorts where it would hash."""
+    service = Trajectories(Settings(database_url=postgres_url))
+    try:
+        # Given a history
+        register_programmes(service)
+        staff = record(service, seed=23, trajectories=12, commands=30)
+        views = Views(service)
+
+        # When the outcome view is rebuilt into a new generation
+        views.rebuild("outcomes")
+
+        # Then the generation that queries read was analysed, as it was filled
+        view = views.outcomes.view
+        assert isinstance(view, PostgresView)
+        with view.reading() as cursor:
+            cursor.execute(
+                "SELECT c.reltuples, s.last_analyze IS NOT NULL "
+                "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                "WHERE n.nspname = %s AND c.relname = %s",
+                (view.datastore.schema, view.rows_table(view.active())),
+            )
+            estimated, analysed = cursor.fetchall()[0]
+        assert analysed
+        assert estimated == len(staff.trajectory_ids)
+    finally:
+        service.close()

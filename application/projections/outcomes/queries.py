@@ -17,6 +17,7 @@ its CSV, are in ``table.py``.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -214,8 +215,9 @@ def _figures(
     view: ProjectionView[Any], cursor: Cursor, table: str, query: OutcomeQuery
 ) -> list[OutcomeRow]:
     """Every figure per group, in one scan of the table: the counts, the dropouts
-    per reason, and the medians where the database has a median aggregate
-    (PostgreSQL); else each median in a query of its own (SQLite)."""
+    per reason, and the medians, from each group's values where the database
+    gathers them in a list (PostgreSQL); else each median in a query of its own
+    (SQLite)."""
     dims = [query.column(d) for d in query.group_by]
     conditions = [f"{query.column(d)} = %s" for d in query.filters]
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
@@ -224,7 +226,7 @@ def _figures(
     group = f"GROUP BY {', '.join(dims)}" if dims else ""
     selected = ", ".join([*dims, ""])
     reasons = [reason.value for reason in DropoutReason]
-    inline = [view.median_aggregate(median.column) for median in MEDIANS]
+    inline = [view.values_aggregate(median.column) for median in MEDIANS]
     medians = [sql for sql in inline if sql is not None]
     separate = [m for m, sql in zip(MEDIANS, inline, strict=True) if sql is None]
     aggregates = [c.sql for c in COUNTS] + [LADDER_CHANGE_SQL]
@@ -255,8 +257,8 @@ def _figures(
             reason: int(next(values) or 0) for reason in reasons
         }
         for median, sql in zip(MEDIANS, inline, strict=True):
-            value = next(values) if sql is not None else None
-            figures[median.name] = None if value is None else float(value)
+            listed = next(values) if sql is not None else None
+            figures[median.name] = float(statistics.median(listed)) if listed else None
         rows[key] = OutcomeRow(
             dict(zip(query.group_by, key, strict=True)), figures=figures
         )
