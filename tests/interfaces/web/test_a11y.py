@@ -780,3 +780,38 @@ def test_screenshots_at_a_phone_s_width_show_no_sideways_scroll(a11y: A11ySite) 
             assert width == 320, f"{name} is {width} px wide"
             shot = phone_screenshot(driver, site, name)
             assert shot.stat().st_size > 10_000
+
+
+def test_the_caseload_s_tables_fit_a_phone_without_scrolling_sideways(
+    a11y: A11ySite,
+) -> None:
+    site = a11y.site
+    with chromium_driver(site.downloads) as driver:
+        sign_in(driver, site, Role.STAFF)
+        set_width(driver, 320)
+
+        # When a coach opens their caseload on a 320 px wide phone
+        driver.get(site.url + "/ui/caseload")
+        wait_for(driver, "table.caseload tbody td")
+
+        # Then no table in it scrolls sideways: each row is a block of its own
+        wider = driver.execute_script(
+            "return [...document.querySelectorAll('.scroll')]"
+            ".filter(e => e.scrollWidth > e.clientWidth)"
+            ".map(e => e.getAttribute('aria-labelledby'))"
+        )
+        assert wider == []
+
+        # And each figure in a row says which column it is
+        unnamed = driver.execute_script(
+            "return [...document.querySelectorAll("
+            "'table.caseload tbody td, table.totals tbody td')]"
+            ".filter(td => !td.dataset.label || "
+            "getComputedStyle(td, '::before').content !== "
+            "JSON.stringify(td.dataset.label)).length"
+        )
+        cells = driver.execute_script(
+            "return document.querySelectorAll('table.caseload tbody td').length"
+        )
+        assert cells > 0
+        assert unnamed == 0
