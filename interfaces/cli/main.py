@@ -17,6 +17,9 @@ app = typer.Typer(
     help="Record and replay trajectories to work.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # The help's paragraphs rewrapped to the terminal, as Markdown does: "rich"
+    # keeps the docstrings' line breaks, which then break lines mid-sentence.
+    rich_markup_mode="markdown",
 )
 app.command()(serving.serve)
 app.command()(serving.project)

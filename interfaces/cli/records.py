@@ -72,7 +72,7 @@ def import_(
         ),
     ] = None,
 ) -> None:
-    """Import trajectories from a file, one row per event (see docs/staff/import.md).
+    """Import trajectories from a file, one row per event (see docs/import.md).
     Each trajectory is stored whole or not at all; a file imported again records
     nothing twice."""
     lang: Language = "nl" if language == "nl" else "en"

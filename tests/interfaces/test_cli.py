@@ -233,3 +233,19 @@ def test_demo_refuses_no_workers(store: str) -> None:
 
     assert result.exit_code == 2
     assert "--workers" in result.output
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_the_help_rewraps_each_paragraph_to_the_width_it_is_given(columns: str) -> None:
+    # When the command's help is printed (a pipe, as wide as COLUMNS says)
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": columns})
+
+    # Then a description longer than a line fills the line before it goes on to
+    # the next: it is not broken where the source's line ended, far short of it
+    assert result.exit_code == 0, result.output
+    output = result.output.splitlines()
+    lines = [line.strip("│ ").rstrip() for line in output]
+    serve = next(i for i, line in enumerate(lines) if line.startswith("serve "))
+    described = " ".join(line.removeprefix("serve").strip() for line in lines[serve:])
+    assert "feeding the views in-process unless told not to" in described
+    assert len(output[serve].rstrip(" │")) >= int(columns) - 25
