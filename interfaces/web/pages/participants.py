@@ -229,5 +229,6 @@ def participant_page(
         trajectories=trajectories,
         registered=registered,
         may_refer=caller.role is Role.STAFF and not participant.erased,
+        reads_access_log=caller.role is Role.AUDITOR,
         ended=ENDED,
     )

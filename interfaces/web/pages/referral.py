@@ -68,6 +68,7 @@ def referral(visit: Visit, participant_id: UUID, sent: Sent = FRESH) -> Response
         {"programme": programme_choices(service, caller)},
         here=visit.path_for("ui_refer", participant_id=participant_id),
         participant=participant,
+        active="ui_find",
     )
 
 

@@ -173,7 +173,7 @@ def page(
         form,
         choices(form, current, history, texts, coaches=coaches_of(service, current)),
         here=visit.path_for("ui_trajectory", trajectory_id=trajectory_id),
-        active="ui_caseload",
+        active="ui_trajectories",
         trajectory=current,
         name=name,
         history=history,
