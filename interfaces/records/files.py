@@ -250,8 +250,16 @@ def _row(
     for column, cell in zip(columns, cells, strict=False):
         if cell is None or cell == "":
             continue
+        if isinstance(cell, list) and any(isinstance(i, list | dict) for i in cell):
+            raise FileRefused(
+                "Row {row}, column {column} holds a list within a list: give its "
+                "values one by one.",
+                row=number,
+                column=column,
+            )
         value = _cell(cell)
-        if isinstance(value, str) and value.startswith(FORMULA_START):
+        # A formula as the file holds it: text marked as text ('=...) is none.
+        if isinstance(cell, str) and cell.lstrip().startswith(FORMULA_START):
             raise FileRefused(
                 "Row {row}, column {column} holds a formula: type its value instead.",
                 row=number,
@@ -333,6 +341,10 @@ def _jsonl(
         except json.JSONDecodeError as error:
             raise FileRefused(
                 "Line {line} is not JSON: {error}.", line=number, error=error.msg
+            ) from None
+        except RecursionError:
+            raise FileRefused(
+                "Line {line} nests its values too deeply to be a row.", line=number
             ) from None
         if not isinstance(record, dict):
             raise FileRefused("Line {line} is not a JSON object.", line=number)

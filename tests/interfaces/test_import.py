@@ -339,6 +339,16 @@ UNREADABLE: list[tuple[bytes, Format, str]] = [
     (b"not a workbook", "xlsx", "not an XLSX"),
     (b'{"trajectory": "T1", "event": "x"}\n[1]\n', "jsonl", "Line 2 is not a"),
     (b'{"trajectory": "T1", \n', "jsonl", "Line 1 is not JSON"),
+    (
+        b'{"trajectory": "T1", "event": "x", "note": [["a"], "b"]}',
+        "jsonl",
+        "Row 1, column note holds a list within a list",
+    ),
+    (
+        b'{"trajectory": "T1", "note": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "jsonl",
+        "Line 1 nests its values too deeply",
+    ),
 ]
 
 
@@ -550,3 +560,16 @@ def test_several_processes_import_what_one_does(
     histories = list(service.histories_of(ORGANISATION, personal_data=False))
     assert sorted(len(h.events) for h in histories) == [2] * 6 + [3]
     assert len(service.coaches_of(ORGANISATION)) == 3
+
+
+def test_text_marked_as_text_is_read_as_its_text_not_refused_as_a_formula() -> None:
+    # Given a note that a spreadsheet export kept as text with a leading '
+    content = b"trajectory;event;note\nT1;SessionHeld;'=HYPERLINK(1)\n"
+
+    # When the file is read
+    table = read_table(content, "csv")
+
+    # Then the note is the text without its mark
+    assert table.rows == [
+        (2, {"trajectory": "T1", "event": "SessionHeld", "note": "=HYPERLINK(1)"})
+    ]
