@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -43,6 +44,7 @@ TEXT = "@"
 MAX_WIDTH = 60
 SHEET_NAME_LIMIT = 31  # what a spreadsheet allows
 NOT_IN_SHEET_NAMES = str.maketrans({c: " " for c in "[]:*?/\\"})
+NOT_A_CHARACTER = "\ufffd"  # in place of a control character a workbook cannot hold
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,16 @@ class _Dated(zipfile.ZipFile):
             self.writestr(str(arcname or filename), written.read())
 
 
+def _legible(value: Any) -> Any:
+    """A text without the control characters a workbook cannot hold (each shown as
+    U+FFFD): stored text may have them, and a download must not fail on them."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(NOT_A_CHARACTER, value)
+    return value
+
+
 def _unique(title: str, taken: set[str]) -> str:
+    title = _legible(title)
     name = title.translate(NOT_IN_SHEET_NAMES).strip()[:SHEET_NAME_LIMIT] or "Sheet"
     candidate, number = name, 2
     while candidate.lower() in taken:
@@ -128,12 +139,12 @@ def _add(book: Workbook, sheet: Sheet, name: str) -> None:
     page = book.create_sheet(name)
     bold = Font(bold=True)
     wrapped = Alignment(wrap_text=True, vertical="top")
-    page.append([column.header for column in sheet.columns])
+    page.append([_legible(column.header) for column in sheet.columns])
     for cell in page[1]:
         cell.font = bold
         cell.alignment = wrapped
     for row in sheet.rows:
-        page.append(list(row))
+        page.append([_legible(value) for value in row])
     for cells in page.iter_rows():
         for cell in cells:
             if cell.data_type == "f":  # text that begins with "=" stays text

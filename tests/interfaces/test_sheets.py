@@ -46,3 +46,21 @@ def test_a_workbook_is_dated_by_its_figures_not_by_the_clock() -> None:
     assert {entry.date_time for entry in entries} == {(2025, 1, 31, 0, 0, 0)}
     properties = load_workbook(io.BytesIO(content)).properties
     assert (properties.created, properties.modified) == (datetime(2025, 1, 31),) * 2
+
+
+def test_a_control_character_in_stored_text_is_shown_as_a_mark_not_a_failure() -> None:
+    # Given a programme's name stored with control characters pasted into it
+    name = "Bad\x01Name\x1b"
+    sheet = Sheet(f"Project {name}", [Column(f"Project{name}")], [[name], ["Fine"]])
+
+    # When it is written to a workbook
+    book = load_workbook(io.BytesIO(workbook([sheet], date(2025, 1, 31))))
+
+    # Then each control character reads as U+FFFD, the rest as stored
+    page = book.worksheets[0]
+    assert page.title == "Project Bad\ufffdName\ufffd"
+    assert [c.value for c in page["A"]] == [
+        "ProjectBad\ufffdName\ufffd",
+        "Bad\ufffdName\ufffd",
+        "Fine",
+    ]
