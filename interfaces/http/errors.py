@@ -37,6 +37,9 @@ from domain.errors import DomainError
 from domain.errors import GroupMemberRefused
 from domain.errors import NotFound
 from domain.errors import ParticipantErasedError
+from interfaces.http.schemas.base import CONTROL_CHARACTER
+from interfaces.http.schemas.base import LINES
+from interfaces.http.schemas.base import ONE_LINE
 
 log = logging.getLogger("trajectory.http")
 
@@ -205,13 +208,21 @@ def _field(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in location)
 
 
+def _problem(error: Any) -> str:
+    """Pydantic's words for what is wrong, but a stored text's pattern in words."""
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if error["type"] == "string_pattern_mismatch" and pattern in (ONE_LINE, LINES):
+        return CONTROL_CHARACTER
+    return str(error["msg"])
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(
         _: Request, error: RequestValidationError
     ) -> JSONResponse:
         errors = [
-            {"field": _field(e["loc"]), "problem": e["msg"], "type": e["type"]}
+            {"field": _field(e["loc"]), "problem": _problem(e), "type": e["type"]}
             for e in error.errors()
         ]
         message = "; ".join(f"{e['field']}: {e['problem']}" for e in errors)

@@ -572,6 +572,63 @@ def test_a_nul_in_any_text_is_refused_naming_the_field(world: World) -> None:
     assert event.json()["detail"]["errors"][0]["field"].endswith("reason")
 
 
+def test_a_control_character_in_a_stored_text_is_refused_in_words(
+    world: World,
+) -> None:
+    # When a name and a reason arrive with control characters pasted into them
+    token = world.call(
+        Role.ADMIN, "POST", "/tokens", {"role": "auditor", "name": "Ctrl\u001b[2J"}
+    )
+    event = world.call(
+        Role.STAFF,
+        "POST",
+        f"/trajectories/{world.trajectory_id}/events",
+        {
+            "type": "EntryProfileCorrected",
+            "on": "2024-03-01",
+            "field": "postcode",
+            "value": "9300",
+            "reason": "line\nbreak",
+        },
+    )
+    note = world.call(
+        Role.STAFF,
+        "POST",
+        f"/trajectories/{world.trajectory_id}/events",
+        {
+            "type": "SessionHeld",
+            "on": "2024-03-01",
+            "minutes": 30,
+            "mode": "individual",
+            "setting": "office",
+            "note": "first line\n\tsecond\u0007",
+        },
+    )
+
+    # Then each is refused, naming the field and saying why in words
+    assert (token.status_code, event.status_code, note.status_code) == (422,) * 3
+    for answer, field in ((token, "body.name"), (event, "reason"), (note, "note")):
+        (error,) = answer.json()["detail"]["errors"]
+        assert error["field"].endswith(field)
+        assert error["problem"] == "holds a control character: text only"
+
+    # And a note's line breaks and tabs are its own
+    kept = world.call(
+        Role.STAFF,
+        "POST",
+        f"/trajectories/{world.trajectory_id}/events",
+        {
+            "type": "SessionHeld",
+            "on": "2024-03-01",
+            "minutes": 30,
+            "mode": "individual",
+            "setting": "office",
+            "note": "first line\n\tsecond",
+        },
+    )
+    assert kept.status_code == 201, kept.text
+
+
 def test_a_lookup_overlapping_a_revocation_is_not_cached(world: World) -> None:
     tokens = world.client.app.state.service.tokens  # type: ignore[attr-defined]
     info, secret = tokens.create(role=Role.AUDITOR, name="overlap")

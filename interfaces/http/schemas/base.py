@@ -14,7 +14,13 @@ from pydantic import model_validator
 # No NUL in any text: PostgreSQL's text columns (views, tokens) cannot hold one, and a
 # view must never meet an event it cannot store.
 NO_NUL = r"^[^\x00]*$"
-Text = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+# No control character in a text that is stored: it shows as nothing or as garbage,
+# and a workbook cannot hold it. A text of one line (a name) takes none; a text of
+# several lines (a note) its line breaks and tabs.
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+CONTROL_CHARACTER = "holds a control character: text only"
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=ONE_LINE)]
 
 
 # No request body is nested deeper than this (an object in a list in an object is

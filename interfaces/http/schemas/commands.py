@@ -45,7 +45,8 @@ from domain.commands import RegisterProgramme
 from domain.commands import Text
 from domain.commands import TrajectoryCommand
 from interfaces.http.schemas.base import COACH_ID
-from interfaces.http.schemas.base import NO_NUL
+from interfaces.http.schemas.base import LINES
+from interfaces.http.schemas.base import ONE_LINE
 from interfaces.http.schemas.base import OTHER_COACH_ID
 from interfaces.http.schemas.base import PARTICIPANT_ID
 from interfaces.http.schemas.base import PLACEMENT_ID
@@ -87,7 +88,7 @@ def _constraints(metadata: object) -> Iterator[FieldInfo]:
             yield Field(
                 min_length=metadata.min_length or None,
                 max_length=metadata.max_length,
-                pattern=metadata.pattern or NO_NUL,
+                pattern=metadata.pattern or (LINES if metadata.long else ONE_LINE),
             )
         case Items():
             yield Field(
