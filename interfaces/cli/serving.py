@@ -14,6 +14,7 @@ import typer
 
 from application.migrations import latest
 from application.service import Trajectories
+from application.settings import SettingsProblems
 from application.storage import SideTables
 from application.versions import StoredVersions
 from application.versions import stored_versions
@@ -67,7 +68,11 @@ def serve(
         )
     if settings.workers > 1 and settings.demo:
         fail("TRAJECTORY_DEMO loads demo data from one server process: set workers 1")
-    # The port first: a second server on a busy port must touch nothing (the
+    try:  # what production refuses, named before anything is touched
+        settings.check()
+    except SettingsProblems as problems:
+        fail(str(problems))
+    # Then the port: a second server on a busy port must touch nothing (the
     # schema, the demo data, the running server's development tokens).
     listening = listen(settings.host, settings.port)
     open_service(settings).close()  # fail fast, with a clear message; migrates
