@@ -233,5 +233,5 @@ class OtherOrganisation(Forbidden):
 
     def __init__(self, own: str, other: str) -> None:
         super().__init__(
-            f"staff of {own} record trajectories of {own} only, not of {other}"
+            f"staff of {own} work with the trajectories of {own} only, not of {other}"
         )
