@@ -84,9 +84,9 @@ class Texts:
             return ""
         if isinstance(day, str):
             day = date.fromisoformat(day)
-        if self.language == "nl":
-            return day.strftime("%d/%m/%Y")  # the Belgian way, always with 4 digits
-        return format_date(day, "d MMM y", locale=self.locale)
+        if self.language == "nl":  # the Belgian way, the year always in 4 digits
+            return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+        return format_date(day, "d MMM yyyy", locale=self.locale)
 
     def moment(self, at: datetime | None) -> str:
         if at is None:

@@ -67,6 +67,8 @@ def test_dutch_pages_write_belgian_dates_and_numbers() -> None:
 
     assert dutch.date(date(2024, 2, 1)) == "01/02/2024"
     assert english.date(date(2024, 2, 1)) == "1 Feb 2024"
+    assert dutch.date(date(1, 1, 1)) == "01/01/0001"  # not 01/01/1
+    assert english.date(date(999, 3, 4)) == "4 Mar 0999"
     assert dutch.percent(0.4523) == "45,2%"
     assert english.percent(0.4523) == "45.2%"
     assert dutch.number(12345) == "12.345"
