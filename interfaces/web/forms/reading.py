@@ -209,6 +209,7 @@ PROBLEMS = {
     "bool_parsing": N_("Choose yes or no."),
     "uuid_parsing": N_("Choose one of the list."),
     "too_long": N_("Too many are chosen."),
+    "too_short": N_("Too few are chosen."),
     "greater_than_equal": N_("This number is too small."),
     "less_than_equal": N_("This number is too large."),
 }

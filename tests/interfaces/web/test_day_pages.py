@@ -205,6 +205,19 @@ def test_a_group_session_one_cannot_join_is_refused_naming_them(pages: Pages) ->
     assert [e["type"] for e in history][-1] == "IntakeCompleted"
 
 
+def test_a_group_session_of_one_participant_is_refused_in_the_page_s_words(
+    pages: Pages,
+) -> None:
+    ids = [taken_in(pages) for _ in range(3)]
+    pages.sign_in(Role.STAFF)
+
+    answer = hold(pages, ids[:1])
+
+    assert answer.status_code == 422
+    assert "Er zijn er te weinig gekozen." in answer.text
+    assert "List should have" not in answer.text
+
+
 # Coaches ----------------------------------------------------------------------------
 
 
