@@ -1164,11 +1164,17 @@ class Trajectory(NamedTopics, Aggregate):
 def parse_profile_value(field: ProfileField, value: Any) -> Any:
     """Turns a raw value (as sent over HTTP, or already typed) into the field's type."""
     if field is ProfileField.RUNG:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidValue("a rung is a whole number from 1 to 6")
         check_rung(value)
         return value
     if field is ProfileField.LABOUR_STATUS:
+        if not isinstance(value, str | LabourStatus):
+            raise InvalidValue("a labour status is one of its codes, as text")
         return _member(LabourStatus, value, field, value)
     if field is ProfileField.EDUCATION_LEVEL:
+        if not isinstance(value, str | EducationLevel):
+            raise InvalidValue("an education level is one of its codes, as text")
         return _member(EducationLevel, value, field, value)
     if field is ProfileField.BARRIERS:
         if not isinstance(value, list):
@@ -1178,6 +1184,8 @@ def parse_profile_value(field: ProfileField, value: Any) -> Any:
         if not isinstance(value, bool):
             raise InvalidValue("disability must be true or false")
         return value
+    if not isinstance(value, str):
+        raise InvalidValue('a postcode is text of 4 digits, such as "9300"')
     check_postcode(value)
     return value
 
