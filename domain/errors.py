@@ -372,7 +372,10 @@ class PlacementEndBeforeStart(DomainError):
 
 class HoursOutOfRange(InvalidValue):
     code = "hours_out_of_range"
-    template = f"{{hours}} hours per week is not between 0 and {MAX_HOURS_PER_WEEK:g}"
+    template = (
+        f"{{hours}} hours per week is not more than 0 and at most "
+        f"{MAX_HOURS_PER_WEEK:g}"
+    )
 
     hours: float
 

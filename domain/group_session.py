@@ -20,12 +20,14 @@ from domain.calendar import today
 from domain.commands import GROUP_MODES
 from domain.commands import MAX_GROUP_SIZE
 from domain.commands import HoldGroupSession
+from domain.errors import MAX_SESSION_MINUTES
 from domain.errors import DateInFuture
 from domain.errors import GroupSessionNotInGroup
 from domain.errors import GroupTooLarge
 from domain.errors import GroupTooSmall
 from domain.errors import InvalidValue
 from domain.errors import ParticipantTwiceInGroup
+from domain.errors import SessionMinutesOutOfRange
 from domain.topics import NamedTopics
 from domain.vocabulary import SessionMode
 from domain.vocabulary import SessionSetting
@@ -63,6 +65,8 @@ class GroupSession(NamedTopics, Aggregate):
             raise GroupSessionNotInGroup(session.mode)
         if session.on > today():
             raise DateInFuture("the group session", session.on, today())
+        if not 1 <= session.minutes <= MAX_SESSION_MINUTES:  # the group's, not one's
+            raise SessionMinutesOutOfRange(session.minutes)
         if not organisation.strip():
             raise InvalidValue("a group session is held by an organisation")
         return cls(

@@ -262,7 +262,7 @@ EXAMPLES: list[tuple[DomainError, str]] = [
         PlacementEndBeforeStart(date(2024, 4, 1), date(2024, 4, 15)),
         "placement end on 2024-04-01 is before the placement start on 2024-04-15",
     ),
-    (HoursOutOfRange(61.5), "61.5 hours per week is not between 0 and 60"),
+    (HoursOutOfRange(61.5), "61.5 hours per week is not more than 0 and at most 60"),
     (EmployerRequired(), "a placement needs the name of its employer or host"),
     (
         DateBeforeLastEvent("completion", date(2024, 5, 1), date(2024, 5, 3)),

@@ -15,6 +15,7 @@ from domain.errors import GroupSessionNotInGroup
 from domain.errors import GroupTooLarge
 from domain.errors import GroupTooSmall
 from domain.errors import ParticipantTwiceInGroup
+from domain.errors import SessionMinutesOutOfRange
 from domain.group_session import GroupSession
 from domain.vocabulary import SessionMode
 from domain.vocabulary import SessionSetting
@@ -86,3 +87,15 @@ def test_a_participant_is_in_the_group_once() -> None:
 def test_a_group_session_is_not_in_the_future() -> None:
     with pytest.raises(DateInFuture):
         held(on=date(2099, 1, 1))
+
+
+@pytest.mark.parametrize("minutes", [0, 24 * 60 + 1])
+def test_a_group_session_s_length_is_the_group_s_to_get_right(minutes: int) -> None:
+    # When a group session of no length (or longer than a day) is held
+    with pytest.raises(SessionMinutesOutOfRange) as refused:
+        held(minutes=minutes)
+
+    # Then the group is refused for its length, before any participant is looked at
+    assert refused.value.message == (
+        f"a session of {minutes} minutes is not between 1 and 1440"
+    )
