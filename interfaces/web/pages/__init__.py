@@ -56,6 +56,8 @@ TITLES = {
     500: N_("Something went wrong"),
     503: N_("Busy: try again in a moment"),
 }
+# A form refused for its token is no matter of role: its page says so from the top.
+FORM_OUT_OF_DATE = N_("The form is out of date")
 # The query parameters a refusal may name that are not fields of a form.
 PARAMETERS = {"page": N_("Page number"), "q": N_("Search")}
 # What the page says where the API's answer has no words of ours (the framework's
@@ -125,7 +127,11 @@ def _as_page(api_handler: Handler) -> Handler:
             message = texts.gettext(MESSAGES[answer.status_code])
         else:
             message = texts.gettext(_detail(answer))
-        title = texts.gettext(TITLES.get(answer.status_code, TITLES[500]))
+        title = texts.gettext(
+            FORM_OUT_OF_DATE
+            if isinstance(error, FormRefused)
+            else TITLES.get(answer.status_code, TITLES[500])
+        )
         page = render(
             request,
             "error.html",

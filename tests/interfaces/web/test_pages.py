@@ -305,6 +305,8 @@ def test_a_form_without_its_token_or_from_another_site_is_refused(
 
     assert without.status_code == forged.status_code == elsewhere.status_code == 403
     assert "Dit formulier is verouderd of komt niet van deze site" in forged.text
+    assert "<h1>Het formulier is verouderd</h1>" in forged.text  # not a matter of role
+    assert "Niet voor uw rol" not in forged.text
     assert pages.post(path, data={**form, "csrf": "é"}).status_code == 403
     assert history_length(pages) == 1
 
