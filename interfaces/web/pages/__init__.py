@@ -117,6 +117,10 @@ def _as_page(api_handler: Handler) -> Handler:
             message = texts.gettext("Your role may not see or do this.")
         elif isinstance(error, DomainError):
             message = texts.refusal(error)
+        elif isinstance(error, RequestValidationError) and _in_path(error):
+            # A page's address with a malformed id: no such page, as for any other.
+            answer.status_code = 404
+            message = texts.gettext(MESSAGES[404])
         elif isinstance(error, RequestValidationError):
             message = " ".join(
                 f"{_parameter(texts, str(p['loc'][-1]))}: "
@@ -147,6 +151,10 @@ def _as_page(api_handler: Handler) -> Handler:
         return page
 
     return handle
+
+
+def _in_path(error: RequestValidationError) -> bool:
+    return all(p["loc"][:1] == ("path",) for p in error.errors())
 
 
 def _parameter(texts: Texts, name: str) -> str:

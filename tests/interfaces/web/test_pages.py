@@ -532,3 +532,14 @@ def test_the_audit_page_names_the_first_broken_link(pages: Pages) -> None:
     broken = answer.text.split("<tbody>")[1].split("</tbody>")[0]
     assert pages.trajectory_id in broken
     assert '<td class="number">1</td>' in broken
+
+
+def test_a_page_address_with_a_malformed_id_is_not_found(pages: Pages) -> None:
+    pages.sign_in(Role.STAFF)
+
+    for path in ("/ui/trajectories/not-a-uuid", "/ui/participants/abc"):
+        answer = pages.get(path)
+
+        assert answer.status_code == 404, path
+        assert "<h1>Niet gevonden</h1>" in answer.text
+        assert "Kies er een uit de lijst" not in answer.text
