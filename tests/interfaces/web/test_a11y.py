@@ -31,6 +31,8 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from application.access import Role
 from domain.commands import HoldGroupSession
+from domain.commands import RegisterParticipant
+from domain.vocabulary import Gender
 from domain.vocabulary import SessionMode
 from domain.vocabulary import SessionSetting
 from domain.vocabulary import Stage
@@ -815,3 +817,35 @@ def test_the_caseload_s_tables_fit_a_phone_without_scrolling_sideways(
         )
         assert cells > 0
         assert unnamed == 0
+
+
+def test_a_name_of_one_long_word_breaks_rather_than_widen_the_page(
+    a11y: A11ySite,
+) -> None:
+    # Given a participant whose given name is one word of 190 letters
+    site = a11y.site
+    person = site.service.register_participant(
+        RegisterParticipant(
+            given_name="W" * 190,
+            family_name="Langenaam",
+            birth_date=date(1990, 1, 1),
+            gender=Gender.F,
+        ),
+        organisation=ORGANISATION,
+        recorded_by=COACHES[0],
+    )
+    with chromium_driver(site.downloads) as driver:
+        sign_in(driver, site, Role.STAFF)
+        set_width(driver, 1280)
+        for path in (
+            f"/ui/participants/{person.id}",
+            "/ui/participants?q=Langenaam",
+            f"/ui/participants/{person.id}/refer",
+        ):
+            # When a coach opens their page, finds them, or refers them
+            driver.get(site.url + path)
+            wait_for(driver, "main h1")
+
+            # Then the page is no wider than the window: the name breaks
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            assert width == 1280, f"{path} is {width} px wide"
