@@ -283,6 +283,14 @@ class InvalidPostcode(InvalidValue):
     postcode: object
 
 
+class PostcodeNotText(InvalidValue):
+    """A postcode sent as a number or a list: it is text (a leading zero, none in
+    Belgium, would be lost as a number)."""
+
+    code = "invalid_postcode"
+    template = 'a postcode is text of 4 digits, such as "9300"'
+
+
 class InvalidProfileValue(InvalidValue):
     """A value that is not one of the field's codes (``code`` is the one that is
     not: the value itself, or one item of a list)."""

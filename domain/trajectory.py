@@ -92,6 +92,7 @@ from domain.errors import ObservationOutsideWindow
 from domain.errors import PlacementAlreadyEnded
 from domain.errors import PlacementEndBeforeStart
 from domain.errors import PlacementIdInUse
+from domain.errors import PostcodeNotText
 from domain.errors import ReasonRequired
 from domain.errors import ReopenWindowPassed
 from domain.errors import ResolutionBeforeIdentification
@@ -1185,7 +1186,7 @@ def parse_profile_value(field: ProfileField, value: Any) -> Any:
             raise InvalidValue("disability must be true or false")
         return value
     if not isinstance(value, str):
-        raise InvalidValue('a postcode is text of 4 digits, such as "9300"')
+        raise PostcodeNotText()
     check_postcode(value)
     return value
 

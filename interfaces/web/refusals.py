@@ -48,6 +48,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "ProgrammeEndsBeforeStart": ("ends_on",),
     "RungOutOfRange": ("rung",),
     "InvalidPostcode": ("postcode",),
+    "PostcodeNotText": ("postcode",),
     "SessionMinutesOutOfRange": ("minutes",),
     "HoursOutOfRange": ("hours_per_week",),
     "EmployerRequired": ("employer",),

@@ -95,6 +95,7 @@ from domain.errors import PeriodChangeChangesNothing
 from domain.errors import PlacementAlreadyEnded
 from domain.errors import PlacementEndBeforeStart
 from domain.errors import PlacementIdInUse
+from domain.errors import PostcodeNotText
 from domain.errors import ProgrammeEndsBeforeStart
 from domain.errors import ProgrammeNotRunning
 from domain.errors import ProgrammeNotStarted
@@ -222,6 +223,7 @@ EXAMPLES: list[tuple[DomainError, str]] = [
         InvalidPostcode("99999"),
         "postcode '99999' is not a Belgian postcode (1000-9999)",
     ),
+    (PostcodeNotText(), 'a postcode is text of 4 digits, such as "9300"'),
     (
         InvalidProfileValue(
             ProfileField.BARRIERS, ["housing", "luck"], "luck", "Barrier"

@@ -680,7 +680,7 @@ def test_an_entry_profile_correction_that_changes_nothing_is_refused() -> None:
         (ProfileField.DISABILITY, "yes", "invalid_value", "true or false"),
         (ProfileField.RUNG, "3", "invalid_value", "a rung is a whole number"),
         (ProfileField.RUNG, True, "invalid_value", "a rung is a whole number"),
-        (ProfileField.POSTCODE, 9300, "invalid_value", "text of 4 digits"),
+        (ProfileField.POSTCODE, 9300, "invalid_postcode", "text of 4 digits"),
         (ProfileField.LABOUR_STATUS, None, "invalid_value", "codes, as text"),
         (ProfileField.EDUCATION_LEVEL, {"a": 1}, "invalid_value", "codes, as text"),
     ],
