@@ -550,22 +550,41 @@ def test_the_history_names_the_token_holder(world: World) -> None:
     assert {e["recorded_by"] for e in entries} == {"Hilde"}
 
 
+def recorded(world: World, **event: Any) -> Any:
+    """An event of the world's trajectory, posted by its staff."""
+    return world.call(
+        Role.STAFF, "POST", f"/trajectories/{world.trajectory_id}/events", event
+    )
+
+
+def corrected(world: World, reason: str) -> Any:
+    return recorded(
+        world,
+        type="EntryProfileCorrected",
+        on="2024-03-01",
+        field="postcode",
+        value="9300",
+        reason=reason,
+    )
+
+
+def noted(world: World, note: str) -> Any:
+    return recorded(
+        world,
+        type="SessionHeld",
+        on="2024-03-01",
+        minutes=30,
+        mode="individual",
+        setting="office",
+        note=note,
+    )
+
+
 def test_a_nul_in_any_text_is_refused_naming_the_field(world: World) -> None:
     token = world.call(
         Role.ADMIN, "POST", "/tokens", {"role": "auditor", "name": "a\u0000b"}
     )
-    event = world.call(
-        Role.STAFF,
-        "POST",
-        f"/trajectories/{world.trajectory_id}/events",
-        {
-            "type": "EntryProfileCorrected",
-            "on": "2024-03-01",
-            "field": "postcode",
-            "value": "9300",
-            "reason": "Je\u0000f",
-        },
-    )
+    event = corrected(world, "Je\u0000f")
 
     assert (token.status_code, event.status_code) == (422, 422)
     assert token.json()["detail"]["errors"][0]["field"] == "body.name"
@@ -575,35 +594,12 @@ def test_a_nul_in_any_text_is_refused_naming_the_field(world: World) -> None:
 def test_a_control_character_in_a_stored_text_is_refused_in_words(
     world: World,
 ) -> None:
-    # When a name and a reason arrive with control characters pasted into them
+    # When a name, a reason and a note arrive with control characters pasted in
     token = world.call(
         Role.ADMIN, "POST", "/tokens", {"role": "auditor", "name": "Ctrl\u001b[2J"}
     )
-    event = world.call(
-        Role.STAFF,
-        "POST",
-        f"/trajectories/{world.trajectory_id}/events",
-        {
-            "type": "EntryProfileCorrected",
-            "on": "2024-03-01",
-            "field": "postcode",
-            "value": "9300",
-            "reason": "line\nbreak",
-        },
-    )
-    note = world.call(
-        Role.STAFF,
-        "POST",
-        f"/trajectories/{world.trajectory_id}/events",
-        {
-            "type": "SessionHeld",
-            "on": "2024-03-01",
-            "minutes": 30,
-            "mode": "individual",
-            "setting": "office",
-            "note": "first line\n\tsecond\u0007",
-        },
-    )
+    event = corrected(world, "line\nbreak")
+    note = noted(world, "first line\n\tsecond\u0007")
 
     # Then each is refused, naming the field and saying why in words
     assert (token.status_code, event.status_code, note.status_code) == (422,) * 3
@@ -613,19 +609,7 @@ def test_a_control_character_in_a_stored_text_is_refused_in_words(
         assert error["problem"] == "holds a control character: text only"
 
     # And a note's line breaks and tabs are its own
-    kept = world.call(
-        Role.STAFF,
-        "POST",
-        f"/trajectories/{world.trajectory_id}/events",
-        {
-            "type": "SessionHeld",
-            "on": "2024-03-01",
-            "minutes": 30,
-            "mode": "individual",
-            "setting": "office",
-            "note": "first line\n\tsecond",
-        },
-    )
+    kept = noted(world, "first line\n\tsecond")
     assert kept.status_code == 201, kept.text
 
 

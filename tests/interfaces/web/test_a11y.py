@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -784,16 +785,21 @@ def test_screenshots_at_a_phone_s_width_show_no_sideways_scroll(a11y: A11ySite) 
             assert shot.stat().st_size > 10_000
 
 
+@contextmanager
+def as_staff(a11y: A11ySite, width: int) -> Iterator[WebDriver]:
+    """A coach's browser, signed in, ``width`` px wide."""
+    with chromium_driver(a11y.site.downloads) as driver:
+        sign_in(driver, a11y.site, Role.STAFF)
+        set_width(driver, width)
+        yield driver
+
+
 def test_the_caseload_s_tables_fit_a_phone_without_scrolling_sideways(
     a11y: A11ySite,
 ) -> None:
-    site = a11y.site
-    with chromium_driver(site.downloads) as driver:
-        sign_in(driver, site, Role.STAFF)
-        set_width(driver, 320)
-
+    with as_staff(a11y, 320) as driver:
         # When a coach opens their caseload on a 320 px wide phone
-        driver.get(site.url + "/ui/caseload")
+        driver.get(a11y.site.url + "/ui/caseload")
         wait_for(driver, "table.caseload tbody td")
 
         # Then no table in it scrolls sideways: each row is a block of its own
@@ -834,9 +840,7 @@ def test_a_name_of_one_long_word_breaks_rather_than_widen_the_page(
         organisation=ORGANISATION,
         recorded_by=COACHES[0],
     )
-    with chromium_driver(site.downloads) as driver:
-        sign_in(driver, site, Role.STAFF)
-        set_width(driver, 1280)
+    with as_staff(a11y, 1280) as driver:
         for path in (
             f"/ui/participants/{person.id}",
             "/ui/participants?q=Langenaam",
