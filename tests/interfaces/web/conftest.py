@@ -25,10 +25,12 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -358,6 +360,22 @@ def wait_for(driver: WebDriver, css: str, timeout: float = 10) -> None:
     WebDriverWait(driver, timeout).until(
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
     )
+
+
+def wait_until_replaced(driver: WebDriver, element: WebElement, timeout: float) -> None:
+    """Waits for the page that held ``element`` to be replaced. Asked about an
+    element of a page being replaced, ChromeDriver answers either "stale element" or,
+    in the middle of the navigation, that the node no longer belongs to the
+    document: both mean the old page is gone."""
+
+    def gone(_: WebDriver) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException among them
+            return True
+        return False
+
+    WebDriverWait(driver, timeout).until(gone)
 
 
 def sign_in(driver: WebDriver, site: Site, role: Role) -> None:

@@ -27,8 +27,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
 from application.access import Role
 from domain.commands import HoldGroupSession
@@ -52,6 +50,7 @@ from tests.interfaces.web.conftest import chromium_driver
 from tests.interfaces.web.conftest import serving
 from tests.interfaces.web.conftest import sign_in
 from tests.interfaces.web.conftest import wait_for
+from tests.interfaces.web.conftest import wait_until_replaced
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser]
 
@@ -243,7 +242,7 @@ def verified(driver: WebDriver, a: A11ySite) -> None:
     before = driver.find_element(By.TAG_NAME, "main")
     driver.find_element(By.CSS_SELECTOR, "#verify-now button").click()
     # The audit page may show an earlier verdict: wait for the answer's page first.
-    WebDriverWait(driver, 30).until(staleness_of(before))
+    wait_until_replaced(driver, before, 30)
     wait_for(driver, "#verdict")
 
 

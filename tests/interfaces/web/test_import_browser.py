@@ -8,8 +8,6 @@ from pathlib import Path
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
-from selenium.webdriver.support.wait import WebDriverWait
 
 from application.access import Role
 from tests.interfaces.web.conftest import ORGANISATION
@@ -18,6 +16,7 @@ from tests.interfaces.web.conftest import Site
 from tests.interfaces.web.conftest import screenshot
 from tests.interfaces.web.conftest import sign_in
 from tests.interfaces.web.conftest import wait_for
+from tests.interfaces.web.conftest import wait_until_replaced
 
 RESULT = "section[aria-labelledby=result]"
 HEADER = (
@@ -89,7 +88,7 @@ def test_an_admin_checks_a_file_then_imports_it_for_real(
     # When they import the same file for real
     checked = browser.find_element(By.CSS_SELECTOR, RESULT)
     browser.find_element(By.CSS_SELECTOR, f"{RESULT} form button").click()
-    WebDriverWait(browser, 30).until(staleness_of(checked))  # the check's page gone
+    wait_until_replaced(browser, checked, 30)  # the check's page gone
     wait_for(browser, RESULT, timeout=30)
 
     # Then the good trajectory is stored, and the refused one not at all
