@@ -56,7 +56,7 @@ TITLES = {
     500: N_("Something went wrong"),
     503: N_("Busy: try again in a moment"),
 }
-# A form refused for its token is no matter of role: its page says so from the top.
+# The title of a form refused for its token (not the 403's "Not for your role").
 FORM_OUT_OF_DATE = N_("The form is out of date")
 # The query parameters a refusal may name that are not fields of a form.
 PARAMETERS = {"page": N_("Page number"), "q": N_("Search")}
@@ -109,17 +109,19 @@ def _as_page(api_handler: Handler) -> Handler:
         texts = await page_texts(request)
         # The header of a signed-in reader's pages and the way back stay.
         caller = await signed_in(request)
+        status, title = answer.status_code, None
         if isinstance(error, FormRefused):
+            title = FORM_OUT_OF_DATE  # no matter of role
             message = texts.gettext(
                 "This form is out of date or not from this site: open the page again."
             )
-        elif answer.status_code == 403:
+        elif status == 403:
             message = texts.gettext("Your role may not see or do this.")
         elif isinstance(error, DomainError):
             message = texts.refusal(error)
         elif isinstance(error, RequestValidationError) and _in_path(error):
             # A page's address with a malformed id: no such page, as for any other.
-            answer.status_code = 404
+            status = 404
             message = texts.gettext(MESSAGES[404])
         elif isinstance(error, RequestValidationError):
             message = " ".join(
@@ -127,22 +129,17 @@ def _as_page(api_handler: Handler) -> Handler:
                 f"{texts.gettext(PROBLEMS.get(p['type'], p['msg']))}"
                 for p in error.errors()
             )
-        elif isinstance(error, HTTPException) and answer.status_code in MESSAGES:
-            message = texts.gettext(MESSAGES[answer.status_code])
+        elif isinstance(error, HTTPException) and status in MESSAGES:
+            message = texts.gettext(MESSAGES[status])
         else:
             message = texts.gettext(_detail(answer))
-        title = texts.gettext(
-            FORM_OUT_OF_DATE
-            if isinstance(error, FormRefused)
-            else TITLES.get(answer.status_code, TITLES[500])
-        )
         page = render(
             request,
             "error.html",
             texts,
             caller,
-            status_code=answer.status_code,
-            title=title,
+            status_code=status,
+            title=texts.gettext(title or TITLES.get(status, TITLES[500])),
             message=message,
         )
         for name in ("Retry-After", "Allow"):

@@ -536,7 +536,10 @@ def test_a_broken_chain_on_the_audit_page_meets_wcag_2_1_aa_in_both_languages(
                 # When they verify every history
                 driver.get(f"{site.url}/ui/audit")
                 wait_for(driver, "#verify-now")
+                before = driver.find_element(By.TAG_NAME, "main")
                 driver.find_element(By.CSS_SELECTOR, "#verify-now button").click()
+                # The page may show the first language's verdict until it is replaced.
+                wait_until_replaced(driver, before, 30)
                 wait_for(driver, "#verdict.broken")
 
                 # Then the verdict has the focus, in view, and the page passes
