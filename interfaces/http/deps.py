@@ -24,6 +24,7 @@ from application.access import Role
 from application.access import Tokens
 from application.audit.access_log import AccessLog
 from application.idempotency import IdempotencyKey
+from application.idempotency import request_fingerprints
 from application.service import Trajectories
 from application.views import Views
 from application.writes import Answer
@@ -130,7 +131,8 @@ IdempotencyHeader = Annotated[
         description="A key of your choice (a UUID, say) that makes a retry safe: "
         "a request repeated with the same key gets the first answer and records "
         "nothing twice, also after a restart (kept 7 days). The same key with a "
-        "different request is a 422.",
+        "different request is a 422; a JSON body counts by its value, whatever the "
+        "order of its keys or its whitespace.",
         examples=["5f1c2a4e-8d0b-4c3e-9a57-1b2f3c4d5e6f"],
     ),
 ]
@@ -152,14 +154,17 @@ async def key_of(
         return None
     service: Trajectories = request.app.state.service
     # Keyed by the master key: the record does not hold a hash of the body (its
-    # personal data) that anyone could recompute from a guess.
-    fingerprint = service.keyring.fingerprint(
+    # personal data) that anyone could recompute from a guess. A JSON body counts by
+    # its value, and the bytes' fingerprint that earlier code stored is accepted too
+    # (see ``request_fingerprints``).
+    fingerprint, earlier = request_fingerprints(
+        service.keyring.fingerprint,
         request.method,
         request.url.path,
         request.headers.get("if-match", ""),
         await request.body(),
     )
-    return IdempotencyKey(str(caller.token_id), idempotency_key, fingerprint)
+    return IdempotencyKey(str(caller.token_id), idempotency_key, fingerprint, earlier)
 
 
 async def expected_version(

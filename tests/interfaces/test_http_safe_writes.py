@@ -11,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.access import Role
+from application.idempotency import canonical_body
+from application.idempotency import request_fingerprints
 from application.settings import Settings
 from interfaces.http.app import create_app
 from tests.conftest import ThrowawayPostgres
@@ -21,6 +23,7 @@ from tests.interfaces.helpers import bearer
 from tests.interfaces.helpers import created
 from tests.interfaces.helpers import history
 from tests.interfaces.helpers import participant_body
+from tests.interfaces.helpers import placement
 from tests.interfaces.helpers import record
 from tests.interfaces.helpers import referral_body
 from tests.interfaces.helpers import register_programme
@@ -92,6 +95,177 @@ def test_a_key_reused_for_a_different_request_is_422_and_records_nothing(
     assert response.json()["detail"]["code"] == "idempotency_key_reused"
     assert KEY["Idempotency-Key"] in response.json()["detail"]["message"]
     assert len(history(catalogued, trajectory_id)) == 3
+
+
+def reserialised(body: dict[str, Any]) -> bytes:
+    """The JSON value that ``json=body`` sends, as another client writes it: keys in
+    the reverse order, indented, spaces around the separators, non-ASCII escaped, and
+    a line break at the end."""
+    reordered = dict(reversed(body.items()))
+    return (json.dumps(reordered, indent=4, separators=(" , ", " : ")) + "\n").encode()
+
+
+def post_json(
+    client: TestClient, path: str, content: bytes, headers: dict[str, str]
+) -> httpx.Response:
+    response: httpx.Response = client.post(
+        path, content=content, headers={**headers, "Content-Type": "application/json"}
+    )
+    return response
+
+
+def stored_events(client: TestClient) -> int:
+    """How many events the store holds, of every aggregate."""
+    service = client.app.state.service  # type: ignore[attr-defined]
+    return int(service.recorder.max_notification_id() or 0)
+
+
+def test_a_retry_of_the_same_json_written_otherwise_gets_the_first_answer(
+    catalogued: TestClient,
+) -> None:
+    trajectory_id = taken_in(catalogued)
+    event = session(note="visited the bakery in Liège together")
+    first = record(catalogued, trajectory_id, event, headers=KEY)
+    events = stored_events(catalogued)
+    path = f"/trajectories/{trajectory_id}/events"
+
+    retry = post_json(catalogued, path, reserialised(event), KEY)
+
+    assert reserialised(event) != first.request.content
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert retry.headers["ETag"] == first.headers["ETag"]
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert stored_events(catalogued) == events
+    assert len(history(catalogued, trajectory_id)) == 3
+
+
+def test_a_registration_retried_as_other_json_registers_once(
+    catalogued: TestClient,
+) -> None:
+    first = catalogued.post("/participants", json=participant_body(), headers=KEY)
+    events = stored_events(catalogued)
+
+    again = reserialised(participant_body())
+    retry = post_json(catalogued, "/participants", again, KEY)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert created(retry) == created(first)
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert stored_events(catalogued) == events
+
+
+WITHOUT_NOTE = {name: value for name, value in session().items() if name != "note"}
+
+
+@pytest.mark.parametrize(
+    ("first", "retry"),
+    [
+        pytest.param(session(), session(minutes=45), id="another value"),
+        pytest.param(placement(), placement(hours_per_week=19.5), id="19 then 19.5"),
+        pytest.param(placement(), placement(hours_per_week="19"), id="19 then '19'"),
+        pytest.param(session(), WITHOUT_NOTE, id="a field left out"),
+        pytest.param(WITHOUT_NOTE, session(), id="a field added"),
+    ],
+)
+def test_a_key_reused_for_another_json_value_is_422_however_it_is_written(
+    catalogued: TestClient, first: dict[str, Any], retry: dict[str, Any]
+) -> None:
+    trajectory_id = taken_in(catalogued)
+    path = f"/trajectories/{trajectory_id}/events"
+    assert record(catalogued, trajectory_id, first, headers=KEY).status_code == 201
+    events = stored_events(catalogued)
+
+    response = post_json(catalogued, path, reserialised(retry), KEY)
+
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == "idempotency_key_reused"
+    assert stored_events(catalogued) == events
+    assert len(history(catalogued, trajectory_id)) == 3
+
+
+def test_a_key_stored_before_json_counted_by_value_answers_a_retry_of_its_bytes(
+    catalogued: TestClient,
+) -> None:
+    """A record stored by the earlier code, within the 7 days records are kept,
+    holds the fingerprint of the body's bytes: a retry with the same bytes after
+    the upgrade gets the first answer."""
+    trajectory_id = taken_in(catalogued)
+    path = f"/trajectories/{trajectory_id}/events"
+    sent = reserialised(session())
+    first = post_json(catalogued, path, sent, KEY)
+    service = catalogued.app.state.service  # type: ignore[attr-defined]
+    records = service.idempotency
+    key = KEY["Idempotency-Key"]
+    select = f"SELECT fingerprint FROM {records.table} WHERE key = %s"
+    by_bytes = service.keyring.fingerprint("POST", path, "", sent)  # the earlier one
+    assert records.tables.run((select, (key,))) != [(by_bytes,)]
+    update = f"UPDATE {records.table} SET fingerprint = %s WHERE key = %s"
+    records.tables.run((update, (by_bytes, key)))
+    events = stored_events(catalogued)
+
+    retry = post_json(catalogued, path, sent, KEY)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert stored_events(catalogued) == events
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (b'{"a": 1, "b": [true, null]}', b'{"b":[true,null],"a":1}'),
+        (b'{"note": "Li\\u00e8ge"}', '{"note":"Liège"}'.encode()),
+        (b'{"a": 1, "a": 2}', b'{"a":2}'),  # as the service reads it: the last
+        (b"[1, 2]\r\n", b"[1,2]"),
+    ],
+)
+def test_json_bodies_with_one_value_are_one_request(one: bytes, other: bytes) -> None:
+    assert canonical_body(one) == canonical_body(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (b'{"hours": 1}', b'{"hours": 1.5}'),
+        (b'{"hours": 1}', b'{"hours": 1.0}'),  # a whole number is strict
+        (b'{"postcode": "38"}', b'{"postcode": 38}'),
+        (b'{"paid": true}', b'{"paid": 1}'),
+        (b'{"a": 1}', b'{"a": 1, "b": null}'),
+        (b"[1, 2]", b"[2, 1]"),
+    ],
+)
+def test_json_bodies_with_other_values_are_other_requests(
+    one: bytes, other: bytes
+) -> None:
+    assert canonical_body(one) != canonical_body(other)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"--boundary\r\nContent-Disposition: form-data; name=file\r\n\r\na;b\r\n",
+        b"given_name=Lotte&family_name=Claes",
+        b'{"a": 1',
+        b"\xff\xfe{}",
+        b"[" * 100_000,
+    ],
+    ids=["empty", "multipart", "form", "cut short", "not UTF-8", "deep"],
+)
+def test_a_body_that_is_not_json_keeps_the_fingerprint_of_its_bytes(
+    body: bytes,
+) -> None:
+    def fingerprint(*parts: str | bytes) -> str:
+        return repr(parts)
+
+    assert request_fingerprints(fingerprint, "POST", "/imports", "", body) == (
+        fingerprint("POST", "/imports", "", body),
+        (),
+    )
 
 
 def test_a_key_belongs_to_the_token_that_sent_it(catalogued: TestClient) -> None:
