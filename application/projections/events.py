@@ -99,20 +99,15 @@ def rereads(name: str, data: dict[str, Any]) -> bool:
     )
 
 
-def versioned() -> frozenset[str]:
-    """The trajectory events whose class is past version 1."""
-    return frozenset(name for name, version in CODE_VERSIONS.items() if version > 1)
-
-
 def in_codes_shape(record: EventRecord) -> EventRecord:
     """The event as the code reads it: upcast from its stored version, and each
     retired code read as its successor."""
     data = record.data
     if data.get("class_version", 1) != CODE_VERSIONS.get(record.type, 1):
-        data = upcast(record.type, data)
+        record = record._replace(data=upcast(record.type, data))
     if RETIRED_CODES:
-        succeed_retired_codes(data)
-    return record._replace(data=data)
+        succeed_retired_codes(record.data)  # in place
+    return record
 
 
 def succeed_retired_codes(data: dict[str, Any]) -> None:

@@ -29,6 +29,18 @@ ColumnKind = Literal["text", "date", "int", "bool", "real", "json", "uuid"]
 RETRACTION = "EntryRetracted"
 
 
+class Stages:
+    """The stages' codes as a fold stores them, read once: a member's ``value`` is
+    a property, slow in the hot loop of a rebuild."""
+
+    REFERRED = Stage.REFERRED.value
+    ACTIVE = Stage.ACTIVE.value
+    SUSPENDED = Stage.SUSPENDED.value
+    COMPLETED = Stage.COMPLETED.value
+    DROPPED_OUT = Stage.DROPPED_OUT.value
+    DECLINED = Stage.DECLINED.value
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -65,7 +77,7 @@ class TrajectoryRow(ABC):
         started.age_band = plain(data["age_band"])
         started.referral_source = plain(data["referral_source"])
         started.referred_on = plain(data["on"])
-        started.stage = Stage.REFERRED.value
+        started.stage = Stages.REFERRED
         started.intake_on = started.exit_on = None
         started.rung_at_intake = started.assessed_rung = None
         return row
@@ -78,18 +90,24 @@ class TrajectoryRow(ABC):
     def fold(cls, events: Iterable[EventRecord]) -> Self | None:
         """The row of a trajectory from its events, oldest first; retracted events
         and the retractions themselves count nowhere. None without a referral."""
-        events = list(events)
+        # A rebuild's hot loop: ``apply`` inlined.
+        events = events if isinstance(events, list) else list(events)
         retracted = {e.data["version"] for e in events if e.type == RETRACTION}
+        handlers = cls.handlers
         row: Self | None = None
         for event in events:
-            if event.type == RETRACTION or event.version in retracted:
+            kind = event.type
+            if kind == RETRACTION or event.version in retracted:
                 continue
             if row is None:
-                if event.type != "ReferralReceived":
+                if kind != "ReferralReceived":
                     continue
                 row = cls.referred(event)
-            elif event.type in cls.handlers:  # as the live path, which sees no other
-                row.apply(event)
+            else:  # as the live path, which sees only the types it handles
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(row, event.data)
+                    row.version = event.version
         return row
 
     def apply(self, event: EventRecord) -> None:

@@ -17,12 +17,12 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from application.projections.events import CODE_VERSIONS
 from application.projections.events import TOPIC_PREFIX
 from application.projections.events import EventRecord
 from application.projections.events import decode
 from application.projections.events import decode_stored
 from application.projections.events import in_codes_shape
-from application.projections.events import versioned
 from application.transcoding import RETIRED_CODES
 
 STREAM_CHUNK = 2_000
@@ -67,7 +67,7 @@ class EventSource(ABC):
         current: Any = None
         trajectory_id = UUID(int=0)
         skip, loads, record = len(TOPIC_PREFIX), orjson.loads, EventRecord
-        retired, past_1 = bool(RETIRED_CODES), versioned()
+        retired, versions = bool(RETIRED_CODES), CODE_VERSIONS
         for raw_id, version, topic, state in self.stream(topics, upto):
             # The hot loop of a rebuild: plain comparisons, no calls it can spare.
             key = raw_id.int if raw_id.__class__ is UUID else raw_id
@@ -78,7 +78,7 @@ class EventSource(ABC):
                 trajectory_id = raw_id if isinstance(raw_id, UUID) else UUID(raw_id)
             data, name = loads(state), topic[skip:]
             event = record(trajectory_id, version, name, data)
-            if retired or name in past_1 or "class_version" in data:
+            if retired or data.get("class_version", 1) != versions.get(name, 1):
                 event = in_codes_shape(event)  # see ``rereads``
             events.append(event)
         if events:

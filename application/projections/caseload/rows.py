@@ -10,10 +10,10 @@ from uuid import UUID
 from application.projections.events import EventRecord
 from application.projections.events import plain
 from application.projections.rows import Column
+from application.projections.rows import Stages
 from application.projections.rows import TrajectoryRow
 from domain.coach import Coach
 from domain.coach import comparable
-from domain.vocabulary import Stage
 
 
 class CaseloadRow(TrajectoryRow):
@@ -90,11 +90,11 @@ class CaseloadRow(TrajectoryRow):
     # Event handlers: each mirrors the aggregate's own --------------------------------
 
     def _declined(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.DECLINED.value
+        self.stage = Stages.DECLINED
 
     def _intake(self, data: dict[str, Any]) -> None:
         on = plain(data["on"])
-        self.stage = Stage.ACTIVE.value
+        self.stage = Stages.ACTIVE
         self.intake_on = on
         self._coach(data)
         self.rung_at_intake = data["rung"]
@@ -166,23 +166,23 @@ class CaseloadRow(TrajectoryRow):
         self.placements = [p for p in self.placements if p["placement_id"] != ended]
 
     def _suspended(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.SUSPENDED.value
+        self.stage = Stages.SUSPENDED
         self.suspended_on = plain(data["on"])
 
     def _resumed(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.ACTIVE.value
+        self.stage = Stages.ACTIVE
         self.suspended_on = None
 
     def _completed(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.COMPLETED.value
+        self.stage = Stages.COMPLETED
         self.exit_on, self.suspended_on = plain(data["on"]), None
 
     def _dropped_out(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.DROPPED_OUT.value
+        self.stage = Stages.DROPPED_OUT
         self.exit_on, self.suspended_on = plain(data["on"]), None
 
     def _reopened(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.ACTIVE.value
+        self.stage = Stages.ACTIVE
         self.exit_on = self.exit_result_on = None
         self.follow_ups = []
 

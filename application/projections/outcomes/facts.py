@@ -16,11 +16,11 @@ from uuid import UUID
 from application.projections.events import EventRecord
 from application.projections.events import plain
 from application.projections.rows import Column
+from application.projections.rows import Stages
 from application.projections.rows import TrajectoryRow
 from domain.trajectory import add_months
 from domain.vocabulary import COMPETITIVE_PLACEMENT_TYPES
 from domain.vocabulary import Province
-from domain.vocabulary import Stage
 from domain.vocabulary import cohort_of
 
 COMPETITIVE_TYPES = frozenset(t.value for t in COMPETITIVE_PLACEMENT_TYPES)
@@ -129,11 +129,11 @@ class OutcomeFacts(TrajectoryRow):
     # Event handlers, one per event type that changes a fact ---------------------------
 
     def _declined(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.DECLINED.value
+        self.stage = Stages.DECLINED
         self.declined_on = plain(data["on"])
 
     def _intake(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.ACTIVE.value
+        self.stage = Stages.ACTIVE
         self.intake_on = plain(data["on"])
         self.rung_at_intake = data["rung"]
         self.province = _province(data["postcode"])
@@ -163,18 +163,18 @@ class OutcomeFacts(TrajectoryRow):
             self.competitive = True
 
     def _suspended(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.SUSPENDED.value
+        self.stage = Stages.SUSPENDED
 
     def _resumed(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.ACTIVE.value
+        self.stage = Stages.ACTIVE
 
     def _completed(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.COMPLETED.value
+        self.stage = Stages.COMPLETED
         self.exit_on = plain(data["on"])
         self.dropout_reason = None
 
     def _dropped_out(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.DROPPED_OUT.value
+        self.stage = Stages.DROPPED_OUT
         self.exit_on = plain(data["on"])
         self.dropout_reason = plain(data["reason"])
 
@@ -185,7 +185,7 @@ class OutcomeFacts(TrajectoryRow):
         setattr(self, f"follow_up_{data['milestone']}", plain(data["status"]))
 
     def _reopened(self, data: dict[str, Any]) -> None:
-        self.stage = Stage.ACTIVE.value
+        self.stage = Stages.ACTIVE
         self.exit_on = self.dropout_reason = self.exit_result = None
         self.follow_up_6 = self.follow_up_12 = None
 
