@@ -827,6 +827,45 @@ def test_the_caseload_s_tables_fit_a_phone_without_scrolling_sideways(
         assert unnamed == 0
 
 
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [(Role.STAFF, "programmes"), (Role.AUDITOR, "reads of a participant")],
+)
+def test_the_programmes_and_the_reads_of_a_participant_fit_a_phone(
+    a11y: A11ySite, role: Role, page: str
+) -> None:
+    path = {
+        "programmes": "/ui/programmes",
+        "reads of a participant": f"/ui/audit?participant={a11y.participant}",
+    }[page]
+    with chromium_driver(a11y.site.downloads) as driver:
+        # Given a staff member or an auditor on a 320 px wide phone
+        sign_in(driver, a11y.site, role)
+        set_width(driver, 320)
+
+        # When they open the table of programmes, or who read a participant's data
+        driver.get(a11y.site.url + path)
+        wait_for(driver, "table.stack tbody td")
+
+        # Then neither the table nor its caption runs past the screen's edge
+        wider = driver.execute_script(
+            "return [...document.querySelectorAll('.scroll, .scroll caption')]"
+            ".filter(e => e.scrollWidth > e.clientWidth"
+            " || e.getBoundingClientRect().right > window.innerWidth)"
+            ".map(e => e.id || e.getAttribute('aria-labelledby'))"
+        )
+        assert wider == []
+
+        # And each figure in a row says which column it is
+        unnamed = driver.execute_script(
+            "return [...document.querySelectorAll('table.stack tbody td')]"
+            ".filter(td => td.colSpan === 1 && (!td.dataset.label || "
+            "getComputedStyle(td, '::before').content !== "
+            "JSON.stringify(td.dataset.label))).length"
+        )
+        assert unnamed == 0
+
+
 def test_a_name_of_one_long_word_breaks_rather_than_widen_the_page(
     a11y: A11ySite,
 ) -> None:
