@@ -423,6 +423,46 @@ class Trajectory(NamedTopics, Aggregate):
     def current_placements(self) -> list[Placement]:
         return [p for p in self.placements if p.ended_on is None]
 
+    def may_record(self, event_type: str) -> bool:
+        """Whether the trajectory as it stands leaves room for an event of this type
+        at all: its stage, and what there is to act on (an open barrier to resolve,
+        a running placement to end, a follow-up still to record). A command it
+        admits may still be refused for its values (a date, a window); one it does
+        not admit is always refused. For the pages, to offer what can come next."""
+        declined = self.stage is Stage.DECLINED
+        taken_in = not declined and self.intake_on is not None
+        is_open = taken_in and self.is_open
+        exited = self.exit_on is not None
+        match event_type:
+            case "ReferralDeclined" | "IntakeCompleted":
+                return not declined and self.intake_on is None
+            case "EntryProfileCorrected" | "LadderAssessed":
+                return taken_in
+            case "CoachAssigned" | "BarrierIdentified" | "SessionHeld":
+                return is_open
+            case "PlacementStarted" | "TrajectoryCompleted" | "DroppedOut":
+                return is_open
+            case "BarrierResolved":
+                return is_open and bool(self.open_barriers)
+            case "PlacementEnded":
+                return bool(self.current_placements)
+            case "TrajectorySuspended":
+                return is_open and self.suspended_on is None
+            case "TrajectoryResumed":
+                return is_open and self.suspended_on is not None
+            case "ExitResultRecorded":
+                return exited and self.exit_result_on is None
+            case "FollowUpRecorded":
+                return exited and len(self.follow_ups) < len(FOLLOW_UP_MILESTONES)
+            case "TrajectoryReopened":
+                return exited
+            case "EntryRetracted":
+                return any(
+                    entry["version"] > 1 and str(entry["version"]) not in self.retracted
+                    for entry in self.journal
+                )
+        return False
+
     def placement(self, placement_id: UUID) -> Placement:
         for placement in self.placements:
             if placement.placement_id == placement_id:

@@ -352,6 +352,8 @@ class TrajectoryMachine(RuleBasedStateMachine):
             return
         new_events = trajectory.collect_events()
         assert [name_of(e) for e in new_events] == [command.event_type]
+        # What the rules accepted, the pages offered as possible (``may_record``).
+        assert before.may_record(command.event_type), command.event_type
         assert new_events[0].originator_version == before.version + 1
         self.collect(new_events)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from datetime import date
 from enum import Enum
 from typing import Annotated
@@ -67,17 +68,25 @@ NUMBER_DETAILS = {
 }
 
 
-def default_event(trajectory: Trajectory) -> str:
-    """The event a coach most likely records next."""
+def default_event(trajectory: Trajectory, event_types: Iterable[str]) -> str:
+    """The event a coach most likely records next, of ``event_types``: one the
+    trajectory leaves room for, where there is one."""
     if trajectory.stage is Stage.REFERRED:
-        return "IntakeCompleted"
-    if trajectory.stage is Stage.SUSPENDED:
-        return "TrajectoryResumed"
-    if trajectory.stage in OPEN_STAGES:
-        return "SessionHeld"
-    return (
-        "ExitResultRecorded" if trajectory.exit_result is None else "FollowUpRecorded"
-    )
+        likely = "IntakeCompleted"
+    elif trajectory.stage is Stage.SUSPENDED:
+        likely = "TrajectoryResumed"
+    elif trajectory.stage in OPEN_STAGES:
+        likely = "SessionHeld"
+    else:
+        likely = (
+            "ExitResultRecorded"
+            if trajectory.exit_result is None
+            else "FollowUpRecorded"
+        )
+    if trajectory.may_record(likely):
+        return likely
+    possible = [t for t in event_types if trajectory.may_record(t)]
+    return possible[0] if possible else likely
 
 
 def shown_data(name: str, value: object) -> bool:
@@ -166,7 +175,7 @@ def page(
     name = visit.views.participant_name(current.participant_id)
     visit.record_read([current.participant_id], "/trajectories/{id}")
     forms = event_forms()
-    form = forms[record if record in forms else default_event(current)]
+    form = forms[record if record in forms else default_event(current, forms)]
     return visit.form_page(
         "trajectory.html",
         sent,
@@ -182,7 +191,10 @@ def page(
         state=state_fields(shown, texts),
         as_of=as_of,
         may_record=caller.role is Role.STAFF,
-        event_types=list(forms),
+        # What the trajectory leaves room for first; the rest, which its rules
+        # would refuse as it stands, apart.
+        event_types=[t for t in forms if current.may_record(t)],
+        other_event_types=[t for t in forms if not current.may_record(t)],
         recorded=recorded,
     )
 

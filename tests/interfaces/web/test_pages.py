@@ -500,6 +500,46 @@ def test_a_retracted_event_is_struck_through_with_its_retraction(
     assert "2" not in versions and "3" not in versions
 
 
+def picker_groups(page: str) -> dict[str, list[str]]:
+    """The event picker's groups: each label with its options' values."""
+    picker = page.split('id="record-type"')[1].split("</select>")[0]
+    return {
+        label: re.findall(r'<option value="(\w+)"', options)
+        for label, options in re.findall(
+            r'<optgroup label="([^"]+)">(.*?)</optgroup>', picker, re.S
+        )
+    }
+
+
+def test_the_event_picker_offers_first_what_the_trajectory_leaves_room_for(
+    pages: Pages,
+) -> None:
+    # Given a coach and a trajectory just referred
+    pages.sign_in(Role.STAFF)
+    path = f"/ui/trajectories/{pages.trajectory_id}"
+
+    # When they open it
+    page = pages.get(path).text
+
+    # Then the intake and the decline are possible now, and chosen is the intake
+    groups = picker_groups(page)
+    assert sorted(groups["Nu mogelijk"]) == ["IntakeCompleted", "ReferralDeclined"]
+    # And the rest, which the rules would refuse, come apart
+    assert "SessionHeld" in groups["Niet mogelijk zoals het traject nu staat"]
+    assert "TrajectoryReopened" in groups["Niet mogelijk zoals het traject nu staat"]
+    assert 'value="IntakeCompleted" selected' in page
+
+    # When the intake is recorded
+    assert record(pages, **intake_form()).status_code == 303
+
+    # Then sessions are possible, the intake no longer, and a session is chosen
+    page = pages.get(path).text
+    groups = picker_groups(page)
+    assert "SessionHeld" in groups["Nu mogelijk"]
+    assert "IntakeCompleted" in groups["Niet mogelijk zoals het traject nu staat"]
+    assert 'value="SessionHeld" selected' in page
+
+
 def test_the_audit_page_names_the_first_broken_link(pages: Pages) -> None:
     service = pages.app.state.service  # type: ignore[attr-defined]
     pages.sign_in(Role.AUDITOR)
