@@ -793,14 +793,6 @@ def import_lines(
             f"{imported.checking:,.1f} s",
         )
     )
-    report.add(
-        Line(
-            "import: trajectories refused (participants of one organisation who "
-            "share a national register number in the demo's data, merged)",
-            f"{imported.refused:,} of {imported.trajectories:,}",
-            f"at most one in a thousand, each {imports.MERGED}",
-        )
-    )
 
 
 def outage_lines(scratch: Path, report: Report) -> None:

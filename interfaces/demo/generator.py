@@ -20,9 +20,9 @@ from domain.vocabulary import DeclineReason
 from domain.vocabulary import Gender
 from interfaces.demo.coaches import choose_coach
 from interfaces.demo.coaches import staff
+from interfaces.demo.draws import NationalNumbers
 from interfaces.demo.draws import ascii_name
 from interfaces.demo.draws import days
-from interfaces.demo.draws import national_register_number
 from interfaces.demo.draws import pick
 from interfaces.demo.draws import workday
 from interfaces.demo.draws import years_before
@@ -92,8 +92,13 @@ class Generator:
         horizon: date,
         recorded_by: str,
         programmes: list[DemoProgramme],
+        block: int = 0,
+        blocks: int = 1,
     ) -> None:
+        """The generator of block ``block`` of a load of ``blocks``: the block's
+        national register numbers are none of another block's (``NationalNumbers``)."""
         self.app, self.rng, self.horizon, self.by = app, rng, horizon, recorded_by
+        self.numbers = NationalNumbers(block, blocks)
         self.participants = 0
         self.events = 0
         self.returning: list[Person] = []
@@ -171,9 +176,7 @@ class Generator:
         gender = pick(rng, {Gender.F: 46, Gender.M: 52, Gender.X: 1, Gender.UNKNOWN: 1})
         names = GIVEN_NAMES.get(gender) or GIVEN_NAMES[rng.choice((Gender.F, Gender.M))]
         given, family = rng.choice(names), rng.choice(FAMILY_NAMES)
-        number = (
-            national_register_number(rng, birth, gender) if rng.random() < 0.6 else None
-        )
+        number = self.numbers.draw(rng, birth, gender) if rng.random() < 0.6 else None
         email = (
             f"{ascii_name(given)}.{ascii_name(family)}{rng.randint(1, 99)}@example.org"
             if rng.random() < 0.5

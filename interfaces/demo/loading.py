@@ -76,7 +76,10 @@ def load_demo(
         if not 0 <= block < count:
             raise ValueError(f"block {block} is not one of the {count} blocks")
         rng = random.Random(f"{seed}:{block}")
-        generator = Generator(app, rng, horizon, recorded_by, programmes)
+        # The block and the count: the block's national register numbers are dealt
+        # apart from every other block's, in this process or another, without a word
+        # between them (``NationalNumbers``).
+        generator = Generator(app, rng, horizon, recorded_by, programmes, block, count)
         size = min(block_size, trajectories - block * block_size)
         situations = present(programmes, size, rng)
         for first in range(0, size, BATCH_SIZE):

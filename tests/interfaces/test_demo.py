@@ -9,6 +9,7 @@ so they would not be two fresh stores.
 
 import hashlib
 import json
+import random
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -33,11 +34,15 @@ from application.views import Views
 from domain import calendar
 from domain.errors import EXIT_RESULT_WINDOW_DAYS
 from domain.errors import FOLLOW_UP_WINDOW_DAYS
+from domain.participant import check_national_register_number
 from domain.trajectory import Trajectory
 from domain.trajectory import add_months
 from domain.vocabulary import FOLLOW_UP_MILESTONES
+from domain.vocabulary import Gender
 from domain.vocabulary import Stage
 from interfaces.demo.coaches import invented_coaches
+from interfaces.demo.draws import SERIALS_A_DAY
+from interfaces.demo.draws import NationalNumbers
 from interfaces.demo.loading import DEVELOPMENT_ORGANISATION
 from interfaces.demo.loading import DemoSummary
 from interfaces.demo.loading import load_demo
@@ -196,6 +201,81 @@ def test_a_block_that_is_not_one_of_the_load_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="block 4 is not one of the 4 blocks"):
         load_demo(stores[0], trajectories=35, seed=7, block_size=10, blocks=[4])
+
+
+def numbered(app: Trajectories) -> dict[UUID, str]:
+    """Each participant referred in the store who has a national register number:
+    the number, checked against their birth date (as the domain checks it)."""
+    numbers = {}
+    for trajectory_id in trajectory_ids(app):
+        participant_id = app.trajectory(trajectory_id).participant_id
+        p = app.participant(participant_id)
+        if p.national_register_number is not None:
+            assert p.birth_date is not None
+            numbers[participant_id] = check_national_register_number(
+                p.national_register_number, p.birth_date
+            )
+    return numbers
+
+
+def test_no_two_people_of_a_load_share_a_national_register_number(
+    stores: list[Trajectories],
+) -> None:
+    # Seed 11 at this size and block size drew one number in block 2 and again in
+    # block 3 before numbers were dealt apart: two workers (blocks[i::2]) each
+    # writing one of them into a store of its own gave it to two people.
+    slices = [0, 2], [1, 3]
+    for app, blocks in zip(stores, slices, strict=True):
+        load_demo(
+            app,
+            trajectories=1_000,
+            seed=11,
+            horizon=MID_2023,
+            block_size=250,
+            blocks=blocks,
+        )
+
+    people = Counter(
+        number for app in stores for number in numbered(app).values()
+    )  # keyed by participant: a person referred again counts once
+    assert sum(people.values()) > 500  # about 60% of the participants
+    assert [n for n, count in people.items() if count > 1] == []
+
+
+def test_a_block_deals_every_serial_of_a_birth_date_once_then_none() -> None:
+    rng, birth = random.Random(3), date(2001, 2, 3)
+    numbers = NationalNumbers()
+
+    women = [numbers.draw(rng, birth, Gender.F) for _ in range(SERIALS_A_DAY)]
+    men = [numbers.draw(rng, birth, Gender.M) for _ in range(SERIALS_A_DAY)]
+
+    assert numbers.draw(rng, birth, Gender.F) is None  # no search without end
+    assert numbers.draw(rng, birth, Gender.X) is None
+    assert None not in women + men
+    digits = [check_national_register_number(n, birth) for n in women + men if n]
+    assert len(set(digits)) == 2 * SERIALS_A_DAY
+    assert {int(d[6:9]) % 2 for d in digits[:SERIALS_A_DAY]} == {0}
+    assert {int(d[6:9]) % 2 for d in digits[SERIALS_A_DAY:]} == {1}
+    assert all(int(d[6:9]) >= 900 for d in digits[:40])  # the rarely issued first
+
+
+@pytest.mark.parametrize("blocks", [1, 3, 60, 600])
+def test_the_blocks_of_a_load_share_no_serial(blocks: int) -> None:
+    births = [date(1999, 12, 31) + timedelta(days=d) for d in range(3)]
+    dealt: Counter[str] = Counter()
+    for block in range(blocks):
+        numbers = NationalNumbers(block, blocks)
+        rng = random.Random(block)
+        for birth in births:
+            for gender in (Gender.F, Gender.M):
+                drawn = [numbers.draw(rng, birth, gender) for _ in range(20)]
+                dealt.update(n for n in drawn if n is not None)
+
+    assert max(dealt.values()) == 1
+    # Each block draws 20 of each birth date and gender: it has them while it has
+    # 20 serials of its own (up to 20 or so blocks); with more blocks, every serial
+    # is one block's, and the blocks without one give no number.
+    assert len(dealt) == 3 * 2 * min(SERIALS_A_DAY, 20 * blocks)
 
 
 def test_a_big_programme_gets_coaches_enough_for_caseloads_of_about_twenty() -> None:
@@ -357,8 +437,11 @@ def test_workers_in_parallel_write_the_same_data_as_one_process(
     service = Trajectories(settings)
     try:
         written = histories(service)
+        numbers = sorted(numbered(service).values())
     finally:
         service.close()
 
     assert parallel == one
     assert sorted(written, key=repr) == sorted(histories(stores[0]), key=repr)
+    assert numbers == sorted(numbered(stores[0]).values())  # not the workers'
+    assert len(set(numbers)) == len(numbers)
