@@ -59,7 +59,11 @@ TITLES = {
 # The title of a form refused for its token (not the 403's "Not for your role").
 FORM_OUT_OF_DATE = N_("The form is out of date")
 # The query parameters a refusal may name that are not fields of a form.
-PARAMETERS = {"page": N_("Page number"), "q": N_("Search")}
+PARAMETERS = {
+    "page": N_("Page number"),
+    "q": N_("Search"),
+    "as_of": N_("State on a date"),
+}
 # What the page says where the API's answer has no words of ours (the framework's
 # "Not Found", "Method Not Allowed").
 MESSAGES = {
