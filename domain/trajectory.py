@@ -453,7 +453,9 @@ class Trajectory(NamedTopics, Aggregate):
             case "ExitResultRecorded":
                 return exited and self.exit_result_on is None
             case "FollowUpRecorded":
-                return exited and len(self.follow_ups) < len(FOLLOW_UP_MILESTONES)
+                return exited and any(
+                    str(m) not in self.follow_ups for m in FOLLOW_UP_MILESTONES
+                )
             case "TrajectoryReopened":
                 return exited
             case "EntryRetracted":

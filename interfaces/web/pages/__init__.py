@@ -62,7 +62,7 @@ FORM_OUT_OF_DATE = N_("The form is out of date")
 PARAMETERS = {
     "page": N_("Page number"),
     "q": N_("Search"),
-    "as_of": N_("State on a date"),
+    "as_of": N_("As of date"),
 }
 # What the page says where the API's answer has no words of ours (the framework's
 # "Not Found", "Method Not Allowed").

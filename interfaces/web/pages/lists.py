@@ -31,7 +31,7 @@ def coach_id_of(chosen: str | None) -> UUID | None:
     try:
         return UUID(chosen) if chosen else None
     except ValueError:
-        raise InvalidValue("the coach chosen is none of the list") from None
+        raise InvalidValue("the coach chosen is not in the list") from None
 
 
 def pages_of(total: int, size: int) -> int:

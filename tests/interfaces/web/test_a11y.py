@@ -31,6 +31,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from application.access import Role
 from domain.commands import HoldGroupSession
 from domain.commands import RegisterParticipant
+from domain.commands import RegisterProgramme
 from domain.vocabulary import Gender
 from domain.vocabulary import SessionMode
 from domain.vocabulary import SessionSetting
@@ -838,6 +839,22 @@ def test_the_programmes_and_the_reads_of_a_participant_fit_a_phone(
         "programmes": "/ui/programmes",
         "reads of a participant": f"/ui/audit?participant={a11y.participant}",
     }[page]
+    service = a11y.site.service
+    if page == "programmes" and "ENDED" not in {p.code for p in service.programmes()}:
+        today = date.today()
+        service.register_programme(  # one that ended: its row has a tag
+            RegisterProgramme(
+                code="ENDED",
+                name="Een afgelopen project",
+                funder="ESF",
+                organisations=[ORGANISATION],
+                starts_on=today - timedelta(days=900),
+                ends_on=today - timedelta(days=100),
+                min_age=18,
+                max_age=64,
+            ),
+            recorded_by="test",
+        )
     with chromium_driver(a11y.site.downloads) as driver:
         # Given a staff member or an auditor on a 320 px wide phone
         sign_in(driver, a11y.site, role)
@@ -864,6 +881,15 @@ def test_the_programmes_and_the_reads_of_a_participant_fit_a_phone(
             "JSON.stringify(td.dataset.label))).length"
         )
         assert unnamed == 0
+
+        # And a tag ("ended") keeps its word whole, on one line
+        tags = driver.execute_script(
+            "return [...document.querySelectorAll('table.stack td > .tag')]"
+            ".map(t => t.getClientRects().length === 1 && t.offsetHeight"
+            " < 1.5 * parseFloat(getComputedStyle(t).lineHeight))"
+        )
+        assert page != "programmes" or tags
+        assert all(tags)
 
 
 def test_a_name_of_one_long_word_breaks_rather_than_widen_the_page(

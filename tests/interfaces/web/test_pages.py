@@ -172,6 +172,7 @@ def test_the_caseload_s_contact_filter_names_the_band_each_choice_picks(
             "/ui/todo?coach_id=zzz",
             "De gekozen trajectbegeleider staat niet in de lijst",
         ),
+        ("/ui/outcomes?as_of=someday", "Op datum: Dit is geen datum."),
     ],
 )
 def test_a_filter_s_unknown_value_is_refused_in_the_page_s_language(
@@ -346,7 +347,7 @@ def test_the_state_can_be_shown_as_of_a_version_and_a_date(pages: Pages) -> None
     assert beyond.status_code == 404
     not_a_date = pages.get(f"{path}?as_of=someday")
     assert not_a_date.status_code == 422
-    assert "Toestand op een datum: Dit is geen datum." in not_a_date.text
+    assert "Op datum: Dit is geen datum." in not_a_date.text
 
 
 # Outcomes ------------------------------------------------------------------------
