@@ -91,7 +91,7 @@ screenshots: $(STAMP) browser axe
 	TRAJECTORY_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -m browser
 
 # Every benchmark figure in one table, on the local PostgreSQL, in a database of its
-# own (created and dropped): about 9 minutes on 2 cores. See bench/README.md.
+# own (created and dropped): about 28 minutes on 2 cores. See bench/README.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
