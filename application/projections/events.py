@@ -91,11 +91,11 @@ def decode(trajectory_id: UUID, version: int, topic: str, state: bytes) -> Event
 
 
 def rereads(name: str, data: dict[str, Any]) -> bool:
-    """Whether a stored event may need reading in the code's shape: its class is
-    past version 1, or it was stored by a version after 1 (only those say their
+    """Whether a stored event needs reading in the code's shape: it was stored by
+    another version of its class than the code's (only those after 1 say their
     version), or some code is retired."""
-    return (
-        CODE_VERSIONS.get(name, 1) > 1 or "class_version" in data or bool(RETIRED_CODES)
+    return bool(RETIRED_CODES) or data.get("class_version", 1) != CODE_VERSIONS.get(
+        name, 1
     )
 
 

@@ -79,7 +79,7 @@ class EventSource(ABC):
             data, name = loads(state), topic[skip:]
             event = record(trajectory_id, version, name, data)
             if retired or data.get("class_version", 1) != versions.get(name, 1):
-                event = in_codes_shape(event)  # see ``rereads``
+                event = in_codes_shape(event)  # ``rereads``, inlined
             events.append(event)
         if events:
             yield events

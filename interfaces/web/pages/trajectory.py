@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from datetime import date
 from enum import Enum
 from typing import Annotated
@@ -68,9 +67,9 @@ NUMBER_DETAILS = {
 }
 
 
-def default_event(trajectory: Trajectory, event_types: Iterable[str]) -> str:
-    """The event a coach most likely records next, of ``event_types``: one the
-    trajectory leaves room for, where there is one."""
+def default_event(trajectory: Trajectory, possible: list[str]) -> str:
+    """The event a coach most likely records next: one of those ``possible`` (the
+    trajectory leaves room for them), where there is one."""
     if trajectory.stage is Stage.REFERRED:
         likely = "IntakeCompleted"
     elif trajectory.stage is Stage.SUSPENDED:
@@ -83,10 +82,7 @@ def default_event(trajectory: Trajectory, event_types: Iterable[str]) -> str:
             if trajectory.exit_result is None
             else "FollowUpRecorded"
         )
-    if trajectory.may_record(likely):
-        return likely
-    possible = [t for t in event_types if trajectory.may_record(t)]
-    return possible[0] if possible else likely
+    return likely if likely in possible or not possible else possible[0]
 
 
 def shown_data(name: str, value: object) -> bool:
@@ -175,7 +171,8 @@ def page(
     name = visit.views.participant_name(current.participant_id)
     visit.record_read([current.participant_id], "/trajectories/{id}")
     forms = event_forms()
-    form = forms[record if record in forms else default_event(current, forms)]
+    possible = [t for t in forms if current.may_record(t)]
+    form = forms[record if record in forms else default_event(current, possible)]
     return visit.form_page(
         "trajectory.html",
         sent,
@@ -193,8 +190,8 @@ def page(
         may_record=caller.role is Role.STAFF,
         # What the trajectory leaves room for first; the rest, which its rules
         # would refuse as it stands, apart.
-        event_types=[t for t in forms if current.may_record(t)],
-        other_event_types=[t for t in forms if not current.may_record(t)],
+        event_types=possible,
+        other_event_types=[t for t in forms if t not in possible],
         recorded=recorded,
     )
 
