@@ -77,6 +77,7 @@ from application.settings import Settings
 from application.storage import IDEMPOTENCY_TABLE
 from application.storage import KEYS_TABLE
 from application.storage import SEARCH_TABLE
+from application.storage import PlannerStatistics
 from application.storage import SideTables
 from application.storage import bound_patience
 from application.storage import install_append_only_guard
@@ -152,6 +153,7 @@ class Trajectories(Application[UUID]):
             self.idempotency,
             self.group_commit,
             not_aggregates=frozenset({PROGRAMME_LOG_ID, COACH_LOG_ID}),
+            statistics=PlannerStatistics(SideTables(self.recorder)),
         )
         self.catalogue = Programmes(self, self.writes)
         self.coaches = Coaches(self, self.writes)

@@ -32,6 +32,7 @@ from application.group_commit import GroupCommit
 from application.idempotency import AlreadyAnswered
 from application.idempotency import IdempotencyKey
 from application.idempotency import IdempotencyRecords
+from application.storage import PlannerStatistics
 from domain.errors import DomainError
 
 A = TypeVar("A", bound=Aggregate)
@@ -60,8 +61,10 @@ class Writes:
         group_commit: GroupCommit | None,
         *,
         not_aggregates: frozenset[UUID] = frozenset(),
+        statistics: PlannerStatistics | None = None,
     ) -> None:
         self.app = app
+        self.statistics = statistics
         self.idempotency = idempotency
         self.group_commit = group_commit
         self.not_aggregates = not_aggregates
@@ -213,7 +216,9 @@ class Writes:
         """Records many commands as one transaction: the aggregates they load and
         change stay in memory and are saved together when the block ends, all or
         nothing. For imports and the demo; commands in the block see each other's
-        changes, queries of the stored history see them once the block ends."""
+        changes, queries of the stored history see them once the block ends. The
+        store's statistics are kept up with what the batches store
+        (``PlannerStatistics``)."""
         if self.batched() is not None:
             raise RuntimeError("batches do not nest")
         self._local.aggregates = {}
@@ -224,7 +229,10 @@ class Writes:
             writes = self._local.writes
         finally:
             self._local.aggregates = self._local.writes = None
+        events = sum(len(aggregate.pending_events) for aggregate in changed)
         self.app.save(*changed, **writes)
+        if self.statistics is not None:
+            self.statistics.stored(events)
 
     def batched(self) -> dict[UUID, Aggregate] | None:
         aggregates: dict[UUID, Aggregate] | None = getattr(

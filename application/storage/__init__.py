@@ -8,7 +8,9 @@ tables are installed idempotently each time the application starts.
 - ``side_tables``: the small plain tables beside the stored events, and the
   append-only guards;
 - ``recorders``: the recorders that write the chain links, keys, idempotency
-  records and search index in each save's transaction.
+  records and search index in each save's transaction;
+- ``statistics``: the query planner's statistics of the tables, kept up with a bulk
+  load.
 """
 
 from application.storage.patience import DEFAULT_PATIENCE
@@ -28,6 +30,7 @@ from application.storage.schema import setting_up_schema
 from application.storage.side_tables import APPEND_ONLY_MESSAGE
 from application.storage.side_tables import SideTables
 from application.storage.side_tables import install_append_only_guard
+from application.storage.statistics import PlannerStatistics
 
 __all__ = [
     "APPEND_ONLY_MESSAGE",
@@ -37,6 +40,7 @@ __all__ = [
     "SEARCH_TABLE",
     "DatabaseUnavailable",
     "Patience",
+    "PlannerStatistics",
     "PostgresEventRecorder",
     "SQLiteEventRecorder",
     "SchemaNotReady",
