@@ -15,10 +15,11 @@ So a bulk load (a batch: the import, the demo) counts the events it stores, and 
 ``check_every`` of them asks the server which of the store's tables outgrew what
 their statistics say by half, or were never analyzed, and analyzes those. A table
 under ``floor_pages`` is left alone: read whole, it is read fast. One process at a
-time analyzes (an advisory lock; another skips); a table this database role may not
-analyze is passed over by the server with a warning, and autovacuum keeps its
-statistics. SQLite needs none of it: it takes a key's index for an equality whatever
-it knows of the table.
+time analyzes (an advisory lock; another skips). Only a table's owner may analyze it:
+where the service runs as a role that owns nothing (``trajectory migrate
+--grant-to``), it analyzes only the views' tables, and autovacuum keeps the
+statistics of the stored events. SQLite needs none of it: it takes a key's index for
+an equality whatever it knows of the table.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ GROWTH = 1.5  # analyzed again once it holds this many times the pages it had
 _GROWN = (
     "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
     "WHERE s.schemaname = coalesce(nullif(%s, ''), current_schema()) "
+    "AND pg_has_role(c.relowner, 'MEMBER') "  # the tables this role may analyze
     "AND pg_relation_size(c.oid) / current_setting('block_size')::int > %s "
     "AND (coalesce(s.last_analyze, s.last_autoanalyze) IS NULL "
     "OR pg_relation_size(c.oid) / current_setting('block_size')::int > "

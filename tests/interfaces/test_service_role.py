@@ -14,7 +14,9 @@ from application.access import Caller
 from application.access import Role
 from application.service import Trajectories
 from application.settings import Settings
+from application.storage import PlannerStatistics
 from application.storage import SchemaNotReady
+from application.storage import SideTables
 from application.views import Views
 from interfaces.cli.main import app
 from tests.conftest import running_throwaway_postgres
@@ -223,3 +225,19 @@ def test_the_service_role_does_not_set_up_an_empty_schema(roles: Roles) -> None:
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'empty'"
         ).fetchone()
     assert owned is not None and owned[0] == 0
+
+
+def test_the_service_role_leaves_the_stored_events_statistics_to_autovacuum(
+    service: Trajectories,
+) -> None:
+    # Given the service role, which owns none of the store's tables
+    if not service.programmes():
+        register_buso_programme(service)
+    taken_in(service)
+    statistics = PlannerStatistics(SideTables(service.recorder), floor_pages=0)
+
+    # When a bulk load checks the statistics, then it analyzes none of the owner's
+    # tables (the server would refuse), and it does not fail
+    analyzed = statistics.refresh()
+    assert "trajectories_events" not in analyzed
+    assert "participant_keys" not in analyzed
