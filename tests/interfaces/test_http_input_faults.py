@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from application.access import Role
+from interfaces.http.schemas.base import nesting
 from tests.interfaces.helpers import as_role
 from tests.interfaces.helpers import history
 from tests.interfaces.helpers import intake
@@ -55,6 +58,37 @@ def test_a_value_nested_deep_is_refused_naming_the_nesting(
     assert "nested" in detail["message"]
     assert len(response.content) < 2_000, "the refusal does not echo the value"
     assert [e["version"] for e in history(client, trajectory_id)] == [1, 2]
+
+
+def depth(value: Any) -> int:
+    """How deep lists and objects are nested in ``value``, by recursion."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return 1 + max((depth(child) for child in value), default=0)
+    return 0
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=40,
+)
+
+
+@given(value=JSON, limit=st.integers(min_value=0, max_value=6))
+def test_nesting_is_the_depth_counted_up_to_one_past_the_limit(
+    value: Any, limit: int
+) -> None:
+    counted, deepest = nesting(value, limit), depth(value)
+
+    if deepest <= limit:
+        assert counted == deepest
+    else:
+        assert limit < counted <= deepest
 
 
 def test_a_value_nested_as_deep_as_a_body_may_be_gets_the_domain_s_answer(

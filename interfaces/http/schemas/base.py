@@ -27,23 +27,22 @@ Text = Annotated[str, Field(min_length=1, max_length=200, pattern=ONE_LINE)]
 # 3): the deepest the API takes is 2. A body nested hundreds deep once exhausted
 # the stack on its way to a refusal.
 MAX_NESTING = 8
+CONTAINERS = (dict, list, tuple)
 
 
 def nesting(value: Any, limit: int = MAX_NESTING) -> int:
     """How deep lists and objects are nested in ``value`` (a scalar is 0), counted
     without recursion and only up to ``limit + 1``."""
+    if not isinstance(value, CONTAINERS):
+        return 0
     deepest = 0
-    pending: list[tuple[Any, int]] = [(value, 1)]
+    pending: list[tuple[Any, int]] = [(value, 1)]  # containers only
     while pending and deepest <= limit:
         item, depth = pending.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
-        else:
-            continue
         deepest = max(deepest, depth)
-        pending.extend((child, depth + 1) for child in children)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, CONTAINERS):  # a scalar adds no depth
+                pending.append((child, depth + 1))
     return deepest
 
 
