@@ -200,7 +200,6 @@ class Importer:
     _known: dict[str, list[Participant]] = field(default_factory=dict, init=False)
     # a participant -> the file's reference
     _claimed: dict[UUID, str] = field(default_factory=dict, init=False)
-    _known_coaches: set[tuple[str, str]] = field(default_factory=set, init=False)
 
     def run(
         self,
@@ -227,12 +226,15 @@ class Importer:
             self._registered = {}  # registered in this batch, by person_key
             self._created = {}  # referred in this batch: (participant, programme, on)
             self._known = self._known_like(pending)
-            new_coaches = self._new_coaches(pending)
+            stored_coaches, new_coaches = self._coaches_named(pending)
             if not report.dry_run:
-                self._register_coaches(new_coaches, recorded_by)
+                stored_coaches |= self._register_coaches(new_coaches, recorded_by)
             report.coaches |= {name for _, name in new_coaches}
             try:
                 with self.writes.batch():
+                    in_hand = self.writes.batched()
+                    assert in_hand is not None  # within the batch
+                    in_hand.update(stored_coaches)  # read once, not each per row
                     if report.dry_run:  # as if registered, for this batch only
                         self._register_coaches(new_coaches, recorded_by, batched=True)
                     for incoming in pending:
@@ -426,28 +428,31 @@ class Importer:
                 )
         return min(trajectory.version, len(expected))
 
-    def _new_coaches(self, batch: list[Incoming]) -> set[tuple[str, str]]:
-        """The coaches the batch names who are not registered yet: (organisation,
-        name). A coach is a person of the organisation, not a part of a trajectory:
-        one named by a refused trajectory stays registered."""
+    def _coaches_named(
+        self, batch: list[Incoming]
+    ) -> tuple[dict[UUID, Coach], set[tuple[str, str]]]:
+        """The coaches the batch names: those registered, by id, read in one query;
+        and those not registered yet, as (organisation, name). A coach is a person
+        of the organisation, not a part of a trajectory: one named by a refused
+        trajectory stays registered."""
         named = {
-            (incoming.referral.organisation, step.coach)
+            Coach.id_for(incoming.referral.organisation, step.coach): (
+                incoming.referral.organisation,
+                step.coach,
+            )
             for incoming in batch
             for step in incoming.steps
             if step.coach is not None
         }
-        new = set()
-        for organisation, name in sorted(named - self._known_coaches):
-            try:
-                self.coaches.get(Coach.id_for(organisation, name))
-                self._known_coaches.add((organisation, name))
-            except DomainError:
-                new.add((organisation, name))
-        return new
+        stored = self.writes.read_many(named, Coach)
+        return stored, {who for id_, who in named.items() if id_ not in stored}
 
     def _register_coaches(
         self, coaches: set[tuple[str, str]], recorded_by: str, batched: bool = False
-    ) -> None:
+    ) -> dict[UUID, Coach]:
+        """Registers the coaches (``batched``: in the batch in hand only, for a dry
+        run); the coaches, by id."""
+        registered = {}
         for organisation, name in sorted(coaches):
             if batched:
                 registration = RegisterCoach(name=name, organisation=organisation)
@@ -456,8 +461,9 @@ class Importer:
                 assert in_hand is not None  # within the batch
                 in_hand[coach.id] = coach
             else:
-                self.coaches.ensure(name, organisation, recorded_by=recorded_by)
-                self._known_coaches.add((organisation, name))
+                coach = self.coaches.ensure(name, organisation, recorded_by=recorded_by)
+            registered[coach.id] = coach
+        return registered
 
 
 def coach_id(organisation: str, name: str) -> UUID:

@@ -110,7 +110,7 @@ def terms_of(participant: Participant) -> set[Term]:
 
 def stored_id(tables: SideTables, aggregate_id: UUID) -> str:
     """An aggregate's id as the stored events' table holds it (SQLite: its hex)."""
-    return str(aggregate_id) if tables.postgres else aggregate_id.hex
+    return tables.stored_id(aggregate_id)
 
 
 def indexable(participant: Participant) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Recorder
 from eventsourcing.postgres import PostgresAggregateRecorder
@@ -47,6 +48,11 @@ class SideTables:
 
     def name(self, table: str) -> str:
         return f"{self._prefix}{table}"
+
+    def stored_id(self, aggregate_id: UUID) -> str:
+        """An aggregate's id as the stored events' table holds it (SQLite: its
+        hex)."""
+        return str(aggregate_id) if self.postgres else aggregate_id.hex
 
     def create(self, table: str, *statements: str) -> None:
         """Runs the statements that create ``table`` (and its indexes) in one

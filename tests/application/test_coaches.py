@@ -188,3 +188,27 @@ def test_a_registration_that_loses_the_log_s_next_place_is_saved_whole_after(
     assert service.coach(coach_id).name == "Mieke Janssens"
     names = [c.name for c in service.coaches_of(ORGANISATION)]
     assert names == ["Bram Peeters", "Mieke Janssens"]
+
+
+def test_many_coaches_are_read_in_one_query_as_each_is_read_alone(
+    service: Trajectories,
+) -> None:
+    # Given coaches, one of whom left, and ids that are no coach's
+    register_buso_programme(service)
+    mieke, jan = register(service, "Mieke Janssens"), register(service, "Jan Peeters")
+    service.coach_leaves(mieke, CoachLeaves(on=date(2024, 6, 30)), recorded_by="admin")
+    trajectory_id = taken_in(service)
+
+    # When they are read together
+    read = service.writes.read_many([mieke, jan, trajectory_id, uuid4(), jan], Coach)
+
+    # Then the coaches come, each as reading it alone gives it, and nothing else
+    assert sorted(read) == sorted([mieke, jan])
+    for coach_id_ in (mieke, jan):
+        alone = service.coach(coach_id_)
+        assert (read[coach_id_].name, read[coach_id_].version) == (
+            alone.name,
+            alone.version,
+        )
+        assert read[coach_id_].left_on == alone.left_on
+    assert read[mieke].left_on == date(2024, 6, 30)

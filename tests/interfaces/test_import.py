@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from openpyxl import Workbook
@@ -572,4 +573,33 @@ def test_text_marked_as_text_is_read_as_its_text_not_refused_as_a_formula() -> N
     # Then the note is the text without its mark
     assert table.rows == [
         (2, {"trajectory": "T1", "event": "SessionHeld", "note": "=HYPERLINK(1)"})
+    ]
+
+
+def test_a_batch_reads_the_coaches_it_names_together_not_one_by_one(
+    programme: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the coach the file names, registered before
+    service = programme
+    mieke = service.coaches.ensure("Mieke Janssens", ORGANISATION, recorded_by="a")
+    asked: list[UUID] = []
+    get = service.repository.get
+
+    def spied(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        asked.append(aggregate_id)
+        return get(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(service.repository, "get", spied)
+
+    # When a file whose two intakes name her is imported
+    result = run(service, csv_of(GOOD))
+
+    # Then she was read with the batch's other coaches, not once per row
+    assert (result.stored, result.refused) == (2, 0)
+    assert result.coaches_registered == []
+    assert mieke.id not in asked
+    histories = service.histories_of(ORGANISATION, personal_data=False)
+    assert [h.events[1].coach for h in histories] == [
+        "Mieke Janssens",
+        "Mieke Janssens",
     ]
