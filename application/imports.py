@@ -435,15 +435,13 @@ class Importer:
         and those not registered yet, as (organisation, name). A coach is a person
         of the organisation, not a part of a trajectory: one named by a refused
         trajectory stays registered."""
-        named = {
-            Coach.id_for(incoming.referral.organisation, step.coach): (
-                incoming.referral.organisation,
-                step.coach,
-            )
-            for incoming in batch
-            for step in incoming.steps
-            if step.coach is not None
-        }
+        named: dict[UUID, tuple[str, str]] = {}
+        for incoming in batch:  # of one coach's spellings, the batch's first
+            organisation = incoming.referral.organisation
+            for step in incoming.steps:
+                if step.coach is not None:
+                    coach = Coach.id_for(organisation, step.coach)
+                    named.setdefault(coach, (organisation, step.coach))
         stored = self.writes.read_many(named, Coach)
         return stored, {who for id_, who in named.items() if id_ not in stored}
 

@@ -30,6 +30,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.persistence import StoredEvent
 
 from application.audit.chain import ChainOutOfStep
+from application.audit.chain import HistoryDamaged
 from application.audit.chain import VersionsOutOfStep
 from application.errors import VersionConflict
 from application.group_commit import GroupCommit
@@ -123,9 +124,10 @@ class Writes:
         """The stored aggregates of ``ids`` that are ``kind``, from their events
         read in one query (per ``READ_MANY``): for a batch that will ask for many
         (an import's batch names tens of coaches), where reading each on its own
-        costs a round trip each. Not through the cache, and without snapshots: for
-        small aggregates. One whose history is damaged is left out, for ``get`` to
-        name."""
+        costs a round trip each. From the store only: not through the cache nor
+        the batch in hand, without snapshots (for small aggregates), and an id of
+        ``not_aggregates`` is read as any other. A history with a version missing is
+        ``HistoryDamaged``, as ``get`` names it."""
         tables, found = self._tables, {}
         events = tables.name(self.app.recorder.events_table_name)  # type: ignore[attr-defined]
         wanted = sorted(set(ids))
@@ -149,8 +151,8 @@ class Writes:
                             StoredEvent(aggregate_id, int(version), topic, bytes(state))
                         )
                         aggregate = event.mutate(aggregate)
-                except OriginatorVersionError:
-                    continue
+                except OriginatorVersionError as error:
+                    raise HistoryDamaged(aggregate_id, str(error)) from error
                 if isinstance(aggregate, kind):
                     found[aggregate_id] = aggregate
         return found

@@ -168,6 +168,14 @@ class SideTables:
         self.run(*((statement, ()) for statement in statements))
 
     @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A connection of the store's pool on PostgreSQL, in autocommit: for work
+        of several transactions under one session's lock."""
+        assert self.postgres, "a PostgreSQL connection"
+        with self._datastore.get_connection() as connection:
+            yield connection
+
+    @contextmanager
     def transaction(self) -> Iterator[Callable[[str, Sequence[Any]], list[Any]]]:
         """A transaction for statements that depend on what earlier ones read: yields
         ``run(sql, params)``, which gives the statement's rows; commits at the end."""

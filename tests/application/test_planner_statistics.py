@@ -6,6 +6,8 @@ events then reads the whole table."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
@@ -23,6 +25,21 @@ EVENTS_TABLE = "trajectories_events"
 @pytest.fixture
 def store(postgres_url: str) -> Iterator[Trajectories]:
     app = Trajectories(Settings(database_url=postgres_url))
+    tables = SideTables(app.recorder)
+    # Only the load analyzes here: autovacuum (where the server runs it) would
+    # analyze the tables at its own moments.
+    names = tables.run(
+        (
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s",
+            [tables.schema],
+        )
+    )
+    tables.run(
+        *(
+            (f"ALTER TABLE {tables.name(f'{n}')} SET (autovacuum_enabled = off)", [])
+            for (n,) in names
+        )
+    )
     register_buso_programme(app)
     yield app
     app.close()
@@ -32,7 +49,7 @@ def analyzed(app: Trajectories, table: str) -> bool:
     tables = SideTables(app.recorder)
     ((when,),) = tables.run(
         (
-            "SELECT coalesce(last_analyze, last_autoanalyze) FROM pg_stat_user_tables "
+            "SELECT last_analyze FROM pg_stat_user_tables "
             "WHERE schemaname = %s AND relname = %s",
             [tables.schema, table],
         )
@@ -149,3 +166,29 @@ def test_on_sqlite_there_is_nothing_to_analyze(tmp_path: object) -> None:
         assert statistics.refresh() == []
     finally:
         app.close()
+
+
+@pytest.mark.postgres
+def test_a_check_that_fails_is_logged_and_the_load_goes_on(
+    store: Trajectories,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a check that loses its connection to the server
+    statistics = with_statistics(store, check_every=100, floor_pages=2)
+
+    @contextmanager
+    def lost() -> Iterator[Any]:
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+        yield
+
+    monkeypatch.setattr(statistics.tables, "connection", lost)
+
+    # When a batch stores more than a check waits for
+    with caplog.at_level("WARNING", logger="trajectory"):
+        load(store, 60)
+
+    # Then what it stored is stored, and the failed check is logged
+    assert len(list(store.histories_of(None, personal_data=False))) == 60
+    assert "statistics were not refreshed" in caplog.text
+    assert not analyzed(store, EVENTS_TABLE)

@@ -603,3 +603,23 @@ def test_a_batch_reads_the_coaches_it_names_together_not_one_by_one(
         "Mieke Janssens",
         "Mieke Janssens",
     ]
+
+
+def test_a_coach_named_in_two_spellings_is_registered_once_as_first_named(
+    programme: Trajectories,
+) -> None:
+    # Given a file whose intakes name one coach in two spellings
+    rows = [
+        referral("T1", LOTTE, "01/02/2024"),
+        intake("T1", "12/02/2024", coach="Mieke Janssens"),
+        referral("T2", JAN, "2024-03-01"),
+        intake("T2", "2024-03-12", coach="MIEKE JANSSENS"),
+    ]
+
+    # When it is imported
+    result = run(programme, csv_of(rows))
+
+    # Then she is registered once, as the file first names her
+    assert (result.stored, result.refused) == (2, 0)
+    assert result.coaches_registered == ["Mieke Janssens"]
+    assert [c.name for c in programme.coaches_of(ORGANISATION)] == ["Mieke Janssens"]
