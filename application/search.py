@@ -32,7 +32,6 @@ from application.privacy.index import Term
 from application.privacy.index import birth_term
 from application.privacy.index import indexable
 from application.privacy.index import number_term
-from application.privacy.index import stored_id
 from application.privacy.index import word_terms
 from application.privacy.keys import Keyring
 from application.privacy.sealing import SealingMapper
@@ -180,16 +179,7 @@ class ParticipantReader:
             chunk = sorted(set(ids[start : start + CHUNK]))
             if not chunk:
                 continue
-            marks = ", ".join(["%s"] * len(chunk))
-            rows = self.tables.run(
-                (
-                    "SELECT originator_id, originator_version, topic, state FROM "
-                    f"{self.events} WHERE originator_id IN ({marks}) "
-                    "ORDER BY originator_id, originator_version",
-                    [stored_id(self.tables, i) for i in chunk],
-                ),
-                commit=False,
-            )
+            rows = self.tables.events_of(self.events, chunk)
             mapper = self._mapper(self.keyring.fetch(chunk))
             for raw_id, events in groupby(rows, key=lambda row: str(row[0])):
                 participant = self._folded(mapper, UUID(raw_id), events)

@@ -132,17 +132,7 @@ class Writes:
         events = tables.name(self.app.recorder.events_table_name)  # type: ignore[attr-defined]
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), READ_MANY):
-            chunk = wanted[start : start + READ_MANY]
-            marks = ", ".join(["%s"] * len(chunk))
-            rows = tables.run(
-                (
-                    "SELECT originator_id, originator_version, topic, state FROM "
-                    f"{events} WHERE originator_id IN ({marks}) "
-                    "ORDER BY originator_id, originator_version",
-                    [tables.stored_id(i) for i in chunk],
-                ),
-                commit=False,
-            )
+            rows = tables.events_of(events, wanted[start : start + READ_MANY])
             for raw_id, stored in groupby(rows, key=lambda row: str(row[0])):
                 aggregate_id, aggregate = UUID(raw_id), None
                 try:

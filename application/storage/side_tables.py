@@ -167,6 +167,21 @@ class SideTables:
         )
         self.run(*((statement, ()) for statement in statements))
 
+    def events_of(self, events: str, ids: Sequence[UUID]) -> list[tuple[Any, ...]]:
+        """The stored events of the aggregates ``ids``, read in one query from the
+        events table ``events`` (as ``name`` gives it): (originator id, version,
+        topic, state), by aggregate and version."""
+        marks = ", ".join(["%s"] * len(ids))
+        return self.run(
+            (
+                "SELECT originator_id, originator_version, topic, state FROM "
+                f"{events} WHERE originator_id IN ({marks}) "
+                "ORDER BY originator_id, originator_version",
+                [self.stored_id(i) for i in ids],
+            ),
+            commit=False,
+        )
+
     @contextmanager
     def connection(self) -> Iterator[Any]:
         """A connection of the store's pool on PostgreSQL, in autocommit: for work
