@@ -69,11 +69,14 @@ def _ports(count: int) -> list[int]:
 
 
 def _tail(path: Path, lines: int) -> str:
+    """The last `lines` lines of a log, without Patroni's heartbeat ("no action.
+    I am ..."), once a second, which would hide the lines that say what it did."""
     try:
         text = path.read_text(errors="replace")
     except OSError as error:
         return f"({error})"
-    return "\n".join(text.splitlines()[-lines:])
+    told = [line for line in text.splitlines() if "INFO: no action. " not in line]
+    return "\n".join(told[-lines:])
 
 
 class ClusterTimeout(TimeoutError):
@@ -464,6 +467,34 @@ class PatroniCluster:
         )
         return found[-1]
 
+    def timeline(self) -> int:
+        """The leader's timeline, as its Patroni last reported it."""
+        for member in self.members():
+            if member.role == "leader" and member.timeline is not None:
+                return member.timeline
+        raise LookupError(f"no leader reports a timeline: {self.summary()}")
+
+    def wait_for_recovery(self, timeout: float, *, after_timeline: int) -> Node:
+        """The leader once one accepts writes on a timeline later than
+        `after_timeline`: the standby promoted, or the old primary itself, which its
+        Patroni restarts and promotes again when it finds no standby fit to take over
+        at that moment (with `primary_start_timeout=0` it prefers the standby; one
+        whose REST API does not answer in time, or that lags, is not fit)."""
+        found: list[Node] = []
+
+        def ready() -> bool:
+            leader = self.leader()
+            if leader is None or not _is_primary(leader):
+                return False
+            member = {m.name: m for m in self.members()}.get(leader.name)
+            if member is None or (member.timeline or 0) <= after_timeline:
+                return False
+            found.append(leader)
+            return True
+
+        self._wait(ready, timeout, f"a writable leader after timeline {after_timeline}")
+        return found[-1]
+
     def wait_until_healthy(self, timeout: float = 60.0) -> Node:
         """Waits until every node runs: one leader accepting writes, every other
         node streaming from it, and (in synchronous mode) a synchronous standby
@@ -532,6 +563,18 @@ class PatroniCluster:
         primary = self.primary()
         self.kill_postmaster(primary)
         return primary
+
+    def freeze_patroni(self, node: Node) -> None:
+        """SIGSTOP of the node's Patroni alone: its PostgreSQL runs on, but its loop
+        and its REST API hang, as a Patroni stuck would (`thaw_patroni` resumes it)."""
+        if node.process is not None and node.process.poll() is None:
+            os.kill(node.process.pid, signal.SIGSTOP)
+
+    def thaw_patroni(self, node: Node) -> None:
+        """SIGCONT of the node's Patroni (nothing if it is not frozen or is gone)."""
+        if node.process is not None and node.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(node.process.pid, signal.SIGCONT)
 
     def stop_patroni(
         self, node: Node, sig: signal.Signals = signal.SIGTERM, timeout: float = 30.0

@@ -5,7 +5,10 @@ primary and its synchronous standby), through the cluster's multi-host endpoint,
 reading replays from the standby. Staff clients record sessions without pause,
 each write with an Idempotency-Key and sent again with it until acknowledged, and
 read each acknowledged version back at once; the primary fails (its postmaster
-killed with kill -9, or its Patroni stopped). Then:
+killed with kill -9, or its Patroni stopped). After a kill -9 Patroni promotes
+the standby or, when it finds none fit to take over at that moment, restarts the
+old primary and promotes it again: either way a writable primary on a new
+timeline. Then:
 
 - every answer was 201 or 503 with Retry-After (no 500, and none came later than
   the clients' timeout: no hang);
@@ -60,7 +63,11 @@ def _fail_over_under_load(
     folder: Path,
     fault: Callable[[Node], object],
     what: str,
-) -> None:
+    *,
+    recovered: Callable[[], object] = lambda: None,
+) -> Node:
+    """Runs the fault under load and checks every promise; returns the node that
+    is the primary after it. `recovered` is called once a primary accepts writes."""
     old = cluster.wait_until_healthy()
     tokens = prepare_store(cluster)
     with Service(cluster, folder) as service:
@@ -69,9 +76,11 @@ def _fail_over_under_load(
         writers = SessionWriters(service, tokens.staff, CLIENTS, read_back=True)
         with writers:
             writers.wait_for_acknowledged(BEFORE)
+            timeline = cluster.timeline()
             faulted_at = time.monotonic()
             fault(old)
-            new = cluster.wait_for_leader(FAILOVER_BOUND, other_than=old.name)
+            new = cluster.wait_for_recovery(FAILOVER_BOUND, after_timeline=timeline)
+            recovered()
             without_primary = time.monotonic() - faulted_at
             after = len(writers.writes.acknowledged) + AFTER
             writers.wait_for_acknowledged(after, timeout=FAILOVER_BOUND)
@@ -96,13 +105,15 @@ def _fail_over_under_load(
     seconds = [a.seconds for a in writes.answers]
     acknowledged = sorted(w.acknowledged_at for w in writes.acknowledged)
     gaps = [b - a for a, b in zip(acknowledged, acknowledged[1:], strict=False)]
+    route = " (restarted in place)" if new.name == old.name else ""
     print(
-        f"\n{what}: {old.name} -> {new.name}; a writable primary again "
+        f"\n{what}: {old.name} -> {new.name}{route}; a writable primary again "
         f"{without_primary:.2f} s after the fault; no write acknowledged for "
         f"{max(gaps):.2f} s at most; answers p50 {percentile(seconds, 0.5):.3f} s, "
         f"p99 {percentile(seconds, 0.99):.3f} s, max {max(seconds):.2f} s; "
         f"{len(writes.acknowledged)} acknowledged, statuses {statuses}, 0 lost"
     )
+    return new
 
 
 def _get(service: Service, headers: dict[str, str], path: str) -> dict[str, object]:
@@ -174,6 +185,34 @@ def test_no_acknowledged_write_is_lost_when_the_primary_postmaster_is_killed(
     _fail_over_under_load(
         cluster, tmp_path, cluster.kill_postmaster, "kill -9 of the primary postmaster"
     )
+
+
+def test_no_acknowledged_write_is_lost_when_the_killed_primary_restarts_in_place(
+    patroni_cluster: PatroniCluster, tmp_path: Path
+) -> None:
+    """The standby's Patroni hangs as the primary's postmaster is killed: asked
+    whether it is fit to take over, it does not answer, so the primary's Patroni
+    restarts its PostgreSQL in place and promotes it again, on a new timeline. The
+    service keeps its promises on that route too."""
+    cluster = patroni_cluster
+    old = cluster.wait_until_healthy()
+    (standby,) = cluster.standbys()
+
+    def fault(node: Node) -> None:
+        cluster.freeze_patroni(standby)
+        cluster.kill_postmaster(node)
+
+    try:
+        new = _fail_over_under_load(
+            cluster,
+            tmp_path,
+            fault,
+            "kill -9 of the primary postmaster, its standby's Patroni hung",
+            recovered=lambda: cluster.thaw_patroni(standby),
+        )
+    finally:
+        cluster.thaw_patroni(standby)
+    assert new.name == old.name
 
 
 def test_no_acknowledged_write_is_lost_when_the_primary_patroni_stops(
