@@ -34,6 +34,7 @@ REFERRAL_FIELDS = tuple(
 )
 
 
+@functools.cache  # a form's few fields, asked for on every row
 def column_of(field: str) -> str:
     """The file's column for a form field (``value.rung``: ``value``)."""
     field = field.split(".")[0]

@@ -239,17 +239,33 @@ def _row(
     columns: Sequence[str], number: int, cells: Sequence[object]
 ) -> dict[str, Any] | None:
     """The row's cells by column; None for an empty row."""
-    if not any(c not in (None, "") for c in cells):
-        return None
-    extra = [c for c in cells[len(columns) :] if c not in (None, "")]
-    if extra:
+    if len(cells) > len(columns) and any(
+        c not in (None, "") for c in cells[len(columns) :]
+    ):
         raise FileRefused(
             "Row {row} has more cells than the header has columns.", row=number
         )
     row: dict[str, Any] = {}
+    given = False
     for column, cell in zip(columns, cells, strict=False):
-        if cell is None or cell == "":
+        if type(cell) is str:  # most cells: read here, as _cell would
+            if not cell:
+                continue
+            given = True
+            text = cell.strip()
+            if not text:
+                continue
+            if text[0] == FORMULA_START:
+                raise _formula(number, column)
+            if text[0] == "'" and len(text) > 1 and text[1] in "=+-@":
+                text = text[1:]
+            if len(text) > MAX_CELL:
+                raise _too_long(number, column)
+            row[column] = text
             continue
+        if cell is None:
+            continue
+        given = True
         if isinstance(cell, list) and any(isinstance(i, list | dict) for i in cell):
             raise FileRefused(
                 "Row {row}, column {column} holds a list within a list: give its "
@@ -258,23 +274,31 @@ def _row(
                 column=column,
             )
         value = _cell(cell)
-        # A formula as the file holds it: text marked as text ('=...) is none.
         if isinstance(cell, str) and cell.lstrip().startswith(FORMULA_START):
-            raise FileRefused(
-                "Row {row}, column {column} holds a formula: type its value instead.",
-                row=number,
-                column=column,
-            )
+            raise _formula(number, column)
         if isinstance(value, str) and len(value) > MAX_CELL:
-            raise FileRefused(
-                "Row {row}, column {column} is longer than {most} characters.",
-                row=number,
-                column=column,
-                most=MAX_CELL,
-            )
+            raise _too_long(number, column)
         if value not in ("", None, []):
             row[column] = value
-    return row
+    return row if given else None
+
+
+def _formula(number: int, column: str) -> FileRefused:
+    # A formula as the file holds it: text marked as text ('=...) is none.
+    return FileRefused(
+        "Row {row}, column {column} holds a formula: type its value instead.",
+        row=number,
+        column=column,
+    )
+
+
+def _too_long(number: int, column: str) -> FileRefused:
+    return FileRefused(
+        "Row {row}, column {column} is longer than {most} characters.",
+        row=number,
+        column=column,
+        most=MAX_CELL,
+    )
 
 
 def _cell(cell: object) -> Any:
@@ -333,6 +357,10 @@ def _xlsx(source: BinaryIO, columns: list[str]) -> Iterator[tuple[int, dict[str,
 def _jsonl(
     lines: Iterator[str], columns: list[str]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
+    known: dict[str, str] = {}  # a key the file has used -> its column
+    # The keys of a line as it orders them -> those of its columns in the columns'
+    # order, and the key that gives each (a file's lines share a few orders).
+    plans: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -350,21 +378,44 @@ def _jsonl(
             raise FileRefused("Line {line} is not a JSON object.", line=number)
         if not columns:
             columns += _header(list(record))
-        unknown = [k for k in record if column_for(str(k)) is None]
-        if unknown:
-            raise FileRefused(
-                "Unknown columns: {columns}. The template names every column.",
-                columns=", ".join(map(str, unknown)),
-            )
-        cells = {column_for(str(k)): v for k, v in record.items()}
-        for column in cells:
-            if column not in columns:
-                columns.append(str(column))
-        given = [c for c in columns if c in cells]  # in the columns' order
-        if (row := _row(given, number, [cells[c] for c in given])) is not None:
+        keys = tuple(record)
+        plan = plans.get(keys)
+        if plan is None:
+            plan = _plan(keys, known, columns)
+            if len(plans) < 1_000:
+                plans[keys] = plan
+        given, by = plan
+        if (row := _row(given, number, [record[k] for k in by])) is not None:
             yield number, row
     if not columns:
         raise FileRefused("The file is empty.")
+
+
+def _plan(
+    keys: tuple[str, ...], known: dict[str, str], columns: list[str]
+) -> tuple[list[str], list[str]]:
+    """The columns a line of these keys gives, in the columns' order, and the key of
+    each (of two keys for one column, the later); refused if a key is no column.
+    A column first given here is added to ``columns``."""
+    unknown = []
+    for key in keys:
+        if key not in known:
+            column = column_for(str(key))
+            if column is None:
+                unknown.append(key)
+            else:
+                known[key] = column
+    if unknown:
+        raise FileRefused(
+            "Unknown columns: {columns}. The template names every column.",
+            columns=", ".join(map(str, unknown)),
+        )
+    key_of = {known[key]: key for key in keys}
+    for column in key_of:
+        if column not in columns:
+            columns.append(column)
+    given = [c for c in columns if c in key_of]
+    return given, [key_of[c] for c in given]
 
 
 # Writing ------------------------------------------------------------------------------

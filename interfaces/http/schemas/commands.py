@@ -63,13 +63,22 @@ class CommandIn(Request, Generic[Command]):
     command_class: ClassVar[type[Any]]
 
     def fields(self) -> dict[str, Any]:
-        return {
-            field.name: getattr(self, field.name)
-            for field in dataclasses.fields(self.command_class)
-        }
+        return {name: getattr(self, name) for name in _names(self.command_class)}
 
     def command(self) -> Command:
         return cast(Command, self.command_class(**self.fields()))
+
+
+_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _names(command_class: type[Any]) -> tuple[str, ...]:
+    """The command's fields' names (kept: asked for on every write)."""
+    names = _NAMES.get(command_class)
+    if names is None:
+        names = tuple(field.name for field in dataclasses.fields(command_class))
+        _NAMES[command_class] = names
+    return names
 
 
 class EventRequest(CommandIn[TrajectoryCommand]):

@@ -75,12 +75,14 @@ def read(
             if field.kind == "typed":
                 data[field.name] = None  # its naming field's problem says it all
                 continue
-        name = field.name.split(".")[0]
         raw: str | list[str]
         if field.kind == "choices":
             raw = lists.get(field.name, [])
         else:
             raw = values.get(field.name, "").strip()
+            if not raw and not field.required:
+                continue  # left empty, and it may be: nothing to check or to give
+        name = field.name.split(".")[0]
         problem = _problem(field, raw, offered.get(field.name))
         if problem is not None:
             problems[name] = problem
