@@ -72,7 +72,9 @@ class Handlers:
             gender=participant.gender,
             recorded_by=recorded_by,
         )
-        enrolment = self.enrolment(participant.id, programme.code)
+        # A participant registered in the batch in hand has no enrolment stored.
+        new = self.writes.unsaved(participant)
+        enrolment = self.enrolment(participant.id, programme.code, stored=not new)
         enrolment.add(trajectory.id, latest_is_open=self._latest_is_open(enrolment))
         try:
             self.writes.save(enrolment.id, None, trajectory, enrolment)
@@ -134,10 +136,14 @@ class Handlers:
         """The trajectory; ``within`` an organisation, another's is not found."""
         return owned(self.writes, trajectory_id, Trajectory, within, TrajectoryNotFound)
 
-    def enrolment(self, participant_id: UUID, programme: str) -> Enrolment:
+    def enrolment(
+        self, participant_id: UUID, programme: str, *, stored: bool = True
+    ) -> Enrolment:
+        """The participant's enrolment in the programme, or a new one; ``stored``
+        as ``Writes.get`` takes it."""
         try:
             return self.writes.get(
-                Enrolment.id_for(participant_id, programme), Enrolment
+                Enrolment.id_for(participant_id, programme), Enrolment, stored=stored
             )
         except AggregateNotFoundError:
             return Enrolment(participant_id=participant_id, programme=programme)

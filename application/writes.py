@@ -83,14 +83,25 @@ class Writes:
 
     # Reading --------------------------------------------------------------------------
 
-    def get(self, aggregate_id: UUID, kind: type[A], version: int | None = None) -> A:
+    def get(
+        self,
+        aggregate_id: UUID,
+        kind: type[A],
+        version: int | None = None,
+        *,
+        stored: bool = True,
+    ) -> A:
         """The aggregate (the one a batch in hand changed, if it did), at its last
         version or at ``version``; ``AggregateNotFoundError`` if there is no
-        ``kind`` of that id."""
+        ``kind`` of that id. ``stored=False``: the caller knows the store holds
+        none of that id (see ``unsaved``), so only the batch in hand is looked in,
+        without a round trip to the store."""
         if aggregate_id in self.not_aggregates:  # a log of events
             raise AggregateNotFoundError(aggregate_id)
         batched = self.batched() if version is None else None
         aggregate: Any = (batched or {}).get(aggregate_id)
+        if aggregate is None and not stored:
+            raise AggregateNotFoundError(aggregate_id)
         if aggregate is None and version is None:
             # The library fast-forwards a cached aggregate under its own lock but
             # copies it after releasing it; one reader at a time per aggregate here
@@ -104,6 +115,12 @@ class Writes:
         if batched is not None:
             batched[aggregate_id] = aggregate
         return aggregate
+
+    @staticmethod
+    def unsaved(aggregate: Aggregate) -> bool:
+        """Whether none of the aggregate's history is stored yet: it was created in
+        the batch in hand, and all its events wait for the batch's end."""
+        return len(aggregate.pending_events) == aggregate.version
 
     def peek(self, aggregate_id: UUID, kind: type[A], read: Callable[[A], T]) -> T:
         """What ``read`` reads of the aggregate as it stands, without a copy of it:

@@ -36,6 +36,7 @@ from domain.commands import RegisterProgramme
 from domain.commands import Reopen
 from domain.commands import RetractEntry
 from domain.commands import StartPlacement
+from domain.enrolment import Enrolment
 from domain.errors import AgeNotEligible
 from domain.errors import IntakeAlreadyCompleted
 from domain.errors import NewerTrajectoryExists
@@ -777,6 +778,42 @@ def test_a_batch_is_stored_together_when_it_ends(
         assert stored.version == 3 and stored.sessions_held == 1
     finally:
         reader.close()
+
+
+def test_a_referral_of_a_participant_new_in_the_batch_reads_no_enrolment(
+    catalogue: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a batch's reads of the store, watched
+    asked: list[UUID] = []
+    get = catalogue.repository.get
+
+    def spied(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        asked.append(aggregate_id)
+        return get(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(catalogue.repository, "get", spied)
+
+    # When a participant registered in the batch is referred, and referred again
+    with catalogue.batch():
+        trajectory = referred(catalogue)
+        again = Refer(
+            participant_id=trajectory.participant_id,
+            programme=PROGRAMME,
+            organisation=ORGANISATION,
+            referral_source=ReferralSource.VDAB,
+            on=date(2024, 2, 3),
+        )
+        # Then the second referral finds the first one's enrolment in the batch
+        with pytest.raises(OpenTrajectoryExists):
+            catalogue.refer(again, recorded_by=COACH)
+
+    # And the store was not asked for an enrolment the participant cannot have yet
+    enrolment = Enrolment.id_for(trajectory.participant_id, PROGRAMME)
+    assert enrolment not in asked
+    # And once the batch is stored, a referral outside it reads the enrolment
+    with pytest.raises(OpenTrajectoryExists):
+        catalogue.refer(again, recorded_by=COACH)
+    assert enrolment in asked
 
 
 def test_a_batch_that_fails_stores_nothing(catalogue: Trajectories) -> None:
