@@ -2,7 +2,10 @@
 the BUSO programme, a referral to it, a coach, and an intake."""
 
 from datetime import date
+from typing import Any
 from uuid import UUID
+
+import pytest
 
 from application.service import Trajectories
 from domain.commands import CompleteIntake
@@ -102,3 +105,16 @@ def taken_in(
         recorded_by="Hilde",
     )
     return trajectory_id
+
+
+def reads_of(service: Trajectories, monkeypatch: pytest.MonkeyPatch) -> list[UUID]:
+    """The ids the service's repository is asked for from now on, in order."""
+    asked: list[UUID] = []
+    get = service.repository.get
+
+    def spied(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        asked.append(aggregate_id)
+        return get(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(service.repository, "get", spied)
+    return asked

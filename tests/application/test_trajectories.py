@@ -56,6 +56,7 @@ from domain.vocabulary import SessionMode
 from domain.vocabulary import SessionSetting
 from domain.vocabulary import Stage
 from tests.service_builders import coach_for
+from tests.service_builders import reads_of
 
 COACH = "Hilde"
 PROGRAMME = "BUSO-AALST"
@@ -784,14 +785,7 @@ def test_a_referral_of_a_participant_new_in_the_batch_reads_no_enrolment(
     catalogue: Trajectories, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a batch's reads of the store, watched
-    asked: list[UUID] = []
-    get = catalogue.repository.get
-
-    def spied(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
-        asked.append(aggregate_id)
-        return get(aggregate_id, *args, **kwargs)
-
-    monkeypatch.setattr(catalogue.repository, "get", spied)
+    asked = reads_of(catalogue, monkeypatch)
 
     # When a participant registered in the batch is referred, and referred again
     with catalogue.batch():

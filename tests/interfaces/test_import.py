@@ -8,7 +8,6 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 from openpyxl import Workbook
@@ -31,6 +30,7 @@ from interfaces.records.rows import plan
 from interfaces.records.template import template
 from tests.service_builders import ORGANISATION
 from tests.service_builders import PROGRAMME
+from tests.service_builders import reads_of
 from tests.service_builders import register_buso_programme
 
 
@@ -582,14 +582,7 @@ def test_a_batch_reads_the_coaches_it_names_together_not_one_by_one(
     # Given the coach the file names, registered before
     service = programme
     mieke = service.coaches.ensure("Mieke Janssens", ORGANISATION, recorded_by="a")
-    asked: list[UUID] = []
-    get = service.repository.get
-
-    def spied(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
-        asked.append(aggregate_id)
-        return get(aggregate_id, *args, **kwargs)
-
-    monkeypatch.setattr(service.repository, "get", spied)
+    asked = reads_of(service, monkeypatch)
 
     # When a file whose two intakes name her is imported
     result = run(service, csv_of(GOOD))
