@@ -51,7 +51,6 @@ from domain.commands import Refer
 from domain.commands import RegisterCoach
 from domain.commands import RegisterParticipant
 from domain.commands import TrajectoryCommand
-from domain.enrolment import Enrolment
 from domain.errors import DomainError
 from domain.errors import NotFound
 from domain.participant import ELEVEN_DIGITS
@@ -284,8 +283,8 @@ class Importer:
                 made = self._created.get(key)
                 trajectory = None if made is None else self.handlers.trajectory(made)
             if trajectory is None:
-                if registered or new_here:  # none stored: none to look up
-                    self._new_enrolment(participant_id, referral.programme)
+                # (a participant registered in this batch: the referral looks for
+                # an enrolment in the batch only, Handlers._refer)
                 trajectory_id = self.handlers.refer(
                     referral, recorded_by=recorded_by, within=organisation
                 ).id
@@ -389,14 +388,6 @@ class Importer:
             opened = self.search.reader.open(ids) if ids else {}
             known[organisation] = [p for p in opened.values() if indexable(p)]
         return known
-
-    def _new_enrolment(self, participant_id: UUID, programme: str) -> None:
-        in_hand = self.writes.batched()
-        enrolment_id = Enrolment.id_for(participant_id, programme)
-        if in_hand is not None and enrolment_id not in in_hand:
-            in_hand[enrolment_id] = Enrolment(
-                participant_id=participant_id, programme=programme
-            )
 
     def _stored_trajectory(self, referral: Refer) -> Trajectory | None:
         for trajectory_id in self.participants.trajectory_ids_of(

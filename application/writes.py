@@ -95,7 +95,8 @@ class Writes:
         version or at ``version``; ``AggregateNotFoundError`` if there is no
         ``kind`` of that id. ``stored=False``: the caller knows the store holds
         none of that id (see ``unsaved``), so only the batch in hand is looked in,
-        without a round trip to the store."""
+        without a round trip to the store (with a ``version`` as well: nothing is
+        looked in, and it is not found)."""
         if aggregate_id in self.not_aggregates:  # a log of events
             raise AggregateNotFoundError(aggregate_id)
         batched = self.batched() if version is None else None

@@ -51,6 +51,7 @@ MAX_CELL = 10_000  # characters: the longest field (a note) takes as many
 SEPARATORS = (";", ",", "\t")
 CHUNK = 1 << 16  # bytes read from a file at a time
 FORMULA_START = "="
+KEYS_KEPT = 1_000  # a JSON Lines file's keys and orders of keys, kept as it is read
 
 
 class FileRefused(Exception):
@@ -382,7 +383,7 @@ def _jsonl(
         plan = plans.get(keys)
         if plan is None:
             plan = _plan(keys, known, columns)
-            if len(plans) < 1_000:
+            if len(plans) < KEYS_KEPT:
                 plans[keys] = plan
         given, by = plan
         if (row := _row(given, number, [record[k] for k in by])) is not None:
@@ -398,19 +399,21 @@ def _plan(
     each (of two keys for one column, the later); refused if a key is no column.
     A column first given here is added to ``columns``."""
     unknown = []
+    columns_of: dict[str, str] = {}
     for key in keys:
-        if key not in known:
-            column = column_for(str(key))
-            if column is None:
-                unknown.append(key)
-            else:
+        column = known.get(key) or column_for(str(key))
+        if column is None:
+            unknown.append(key)
+        else:
+            columns_of[key] = column
+            if len(known) < KEYS_KEPT:  # a file may spell a column many ways
                 known[key] = column
     if unknown:
         raise FileRefused(
             "Unknown columns: {columns}. The template names every column.",
             columns=", ".join(map(str, unknown)),
         )
-    key_of = {known[key]: key for key in keys}
+    key_of = {columns_of[key]: key for key in keys}
     for column in key_of:
         if column not in columns:
             columns.append(column)

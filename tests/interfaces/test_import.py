@@ -16,6 +16,7 @@ from application.import_parts import batches
 from application.service import Trajectories
 from application.views import Views
 from domain.commands import RegisterParticipant
+from domain.enrolment import Enrolment
 from domain.vocabulary import Gender
 from interfaces.records.columns import columns
 from interfaces.records.export import rows_of
@@ -574,6 +575,22 @@ def test_text_marked_as_text_is_read_as_its_text_not_refused_as_a_formula() -> N
     assert table.rows == [
         (2, {"trajectory": "T1", "event": "SessionHeld", "note": "=HYPERLINK(1)"})
     ]
+
+
+def test_an_import_reads_no_enrolment_of_the_participants_it_registers(
+    programme: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an empty store, its reads watched
+    asked = reads_of(programme, monkeypatch)
+
+    # When a file of two new participants is imported
+    result = run(programme, csv_of(GOOD))
+
+    # Then their enrolments were never looked for in the store: there can be none
+    assert (result.stored, result.refused) == (2, 0)
+    histories = list(programme.histories_of(ORGANISATION, personal_data=False))
+    enrolments = {Enrolment.id_for(h.participant_id, PROGRAMME) for h in histories}
+    assert len(enrolments) == 2 and not enrolments & set(asked)
 
 
 def test_a_batch_reads_the_coaches_it_names_together_not_one_by_one(

@@ -9,7 +9,8 @@ first gives a column, each line must read as the rules below read it alone:
   trajectory and the event among them;
 - a cell is stripped; an empty one is not given; one that starts with ``=`` is a
   formula and refuses the file (the first such cell in the columns' order); a
-  leading ``'`` before ``= + - @`` marks text and is dropped;
+  leading ``'`` before ``= + - @`` marks text and is dropped; a yes or no reads as
+  ``true`` or ``false``, a number as its text, a list as its items so read;
 - a line of which no cell is given at all is no row;
 - of two keys for one column in a line, the later one's value counts.
 """
@@ -27,14 +28,17 @@ from interfaces.records.files import FileRefused
 from interfaces.records.files import read_table
 
 KEYS = ["trajectory", "Trajectory", "event", "EVENT", "note", "Note", "employer", "on"]
-VALUES = st.one_of(st.none(), st.text(alphabet=" a'=+-@", max_size=4))
+TEXT = st.text(alphabet=" a'=+-@", max_size=4)
+VALUES = st.one_of(
+    st.none(), TEXT, st.booleans(), st.integers(-3, 3), st.lists(TEXT, max_size=2)
+)
 LINES = st.lists(
     st.lists(st.tuples(st.sampled_from(KEYS), VALUES), max_size=8).map(dict),
     min_size=1,
     max_size=8,
 )
 
-Expected = tuple[list[str], list[tuple[int, dict[str, str]]]] | str
+Expected = tuple[list[str], list[tuple[int, dict[str, Any]]]] | str
 
 
 def expected(lines: list[dict[str, Any]]) -> Expected:
@@ -56,24 +60,34 @@ def expected(lines: list[dict[str, Any]]) -> Expected:
             assert column is not None
             cells[column] = value  # the later key's value, in the first one's place
         columns += [c for c in cells if c not in columns]
-        row: dict[str, str] = {}
+        row: dict[str, Any] = {}
         given = False
         for column in [c for c in columns if c in cells]:
             value = cells[column]
             if value is None or value == "":
                 continue
             given = True
-            text = value.strip()
-            if not text:
-                continue
-            if text[0] == "=":
+            if isinstance(value, str) and value.strip().startswith("="):
                 return f"Row {number}, column {column} holds a formula"
-            if text[0] == "'" and len(text) > 1 and text[1] in "=+-@":
-                text = text[1:]
-            row[column] = text
+            if (cell := _cell(value)) not in ("", []):
+                row[column] = cell
         if given:
             rows.append((number, row))
     return columns, rows
+
+
+def _cell(value: Any) -> Any:
+    """A value as the rules read it: text stripped, without a text mark; a yes or
+    no as true or false, a number as its text; a list's items each so (a formula
+    in a list is no formula: a spreadsheet has none there)."""
+    if isinstance(value, list):
+        return [_cell(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        return text[1:]
+    return text
 
 
 @given(LINES)
