@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=openapi.operation_id,
     )
+    app.add_middleware(front.HeadAsGet)  # the innermost: the router sees a GET
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

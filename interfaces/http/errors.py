@@ -156,15 +156,19 @@ METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """The methods some route of the request's path takes."""
-    return [
+    """The methods some route of the request's path takes (HEAD wherever GET is:
+    ``front.HeadAsGet``)."""
+    allowed = {
         method
         for method in METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] is Match.FULL
             for route in request.app.router.routes
         )
-    ]
+    }
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return [method for method in METHODS if method in allowed]
 
 
 def problem(status: int, code: str, message: str, **extra: Any) -> JSONResponse:

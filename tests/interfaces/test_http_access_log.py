@@ -85,6 +85,19 @@ def test_a_staff_read_of_a_participant_is_recorded(client: TestClient) -> None:
     assert entry["at"].endswith("Z")
 
 
+def test_a_head_of_a_participant_is_recorded_as_a_read(client: TestClient) -> None:
+    participant_id = register_participant(client)
+
+    response = client.head(f"/participants/{participant_id}")
+
+    assert response.status_code == 200 and response.content == b""
+    [entry] = access_log(client)
+    assert (entry["participant_id"], entry["route"]) == (
+        participant_id,
+        PARTICIPANT_ROUTE,
+    )
+
+
 def test_an_auditors_read_of_a_participant_is_recorded(client: TestClient) -> None:
     participant_id = register_participant(client)
 

@@ -4,6 +4,7 @@ sheet is the app's own), ``/`` leads to the pages, and the site has an icon."""
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
@@ -122,3 +123,44 @@ def test_the_site_has_an_icon_that_the_pages_link_to(front: TestClient) -> None:
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.content == favicon.content
+
+
+@pytest.mark.parametrize(
+    "path", ["/favicon.ico", "/openapi.json", "/programmes", "/no-such-path", "/"]
+)
+def test_head_is_answered_as_get_is_without_the_body(
+    front: TestClient, path: str
+) -> None:
+    # Given what a GET of the path answers
+    got = front.get(path)
+
+    # When a client asks with HEAD
+    head = front.head(path)
+
+    # Then the same status and headers, and no body
+    assert head.status_code == got.status_code
+    assert head.content == b""
+    for header in ("content-type", "content-length", "location", "www-authenticate"):
+        assert head.headers.get(header) == got.headers.get(header), header
+
+
+def test_head_of_a_page_and_of_the_health_check_is_answered(front: TestClient) -> None:
+    for path in ("/ui/sign-in", "/health"):
+        head = front.head(path)
+        assert head.status_code == front.get(path).status_code == 200, path
+        assert head.content == b"", path
+
+
+def test_a_method_not_allowed_names_head_where_get_is_and_only_there(
+    front: TestClient,
+) -> None:
+    # Given a path that takes GET and POST, and one that takes POST only
+    listed = front.delete("/programmes")
+    posted_only = front.head(f"/coaches/{UUID(int=1)}/leave")
+
+    # Then HEAD is allowed with GET, and not where GET is not
+    assert listed.status_code == 405
+    assert {"GET", "HEAD", "POST"} <= set(listed.headers["allow"].split(", "))
+    assert posted_only.status_code == 405
+    assert posted_only.headers["allow"] == "POST"
+    assert posted_only.content == b""

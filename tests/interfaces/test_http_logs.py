@@ -77,6 +77,19 @@ def test_a_request_is_logged_once_with_its_route_template_and_id(
     assert programme["code"] not in json.dumps(mine)  # the template, not the path
 
 
+def test_a_head_request_is_logged_as_head_with_the_route_of_its_get(
+    client: TestClient, logged: Lines
+) -> None:
+    programme = register_programme(client)
+    answer = client.head(f"/programmes/{programme['code']}")
+
+    mine = lines_of(logged(), answer.headers["X-Request-ID"])
+    assert [(line["method"], line["route"], line["status"]) for line in mine] == [
+        ("HEAD", "/programmes/{code}", 200)
+    ]
+    assert answer.content == b""
+
+
 def test_every_line_written_for_a_failing_request_has_its_id(
     client: TestClient, logged: Lines, monkeypatch: pytest.MonkeyPatch
 ) -> None:
