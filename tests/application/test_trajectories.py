@@ -42,6 +42,7 @@ from domain.errors import IntakeAlreadyCompleted
 from domain.errors import NewerTrajectoryExists
 from domain.errors import OpenTrajectoryExists
 from domain.errors import ProgrammeNotRunning
+from domain.programme import Programme
 from domain.trajectory import Trajectory
 from domain.vocabulary import Barrier
 from domain.vocabulary import DeclineReason
@@ -683,6 +684,27 @@ def test_the_programme_session_cap_is_enforced(catalogue: Trajectories) -> None:
         hold_session(catalogue, trajectory.id, date(2024, 3, 4), version)
 
     hold_session(catalogue, trajectory.id, date(2025, 1, 6), version)
+
+
+def test_once_read_a_programmes_session_cap_is_not_asked_of_the_store_again(
+    catalogue: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a trajectory with a session held, its programme's cap read then
+    trajectory = referred(catalogue)
+    version = take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    version = hold_session(catalogue, trajectory.id, date(2024, 3, 1), version)
+    asked = reads_of(catalogue, monkeypatch)
+
+    # When two more sessions are held, and a fourth is tried
+    for day in (2, 3):
+        version = hold_session(catalogue, trajectory.id, date(2024, 3, day), version)
+    with pytest.raises(Exception, match="3 sessions per participant per year"):
+        hold_session(catalogue, trajectory.id, date(2024, 3, 4), version)
+
+    # Then the cap (set at registration, changed by no command) still held, and
+    # the store was not asked for the programme
+    assert Programme.id_for(PROGRAMME) not in asked
+    assert trajectory.id in asked
 
 
 def test_programmes_are_listed_once_each_in_registration_order(
