@@ -51,7 +51,7 @@ MAX_CELL = 10_000  # characters: the longest field (a note) takes as many
 SEPARATORS = (";", ",", "\t")
 CHUNK = 1 << 16  # bytes read from a file at a time
 FORMULA_START = "="
-KEYS_KEPT = 1_000  # a JSON Lines file's keys and orders of keys, kept as it is read
+PLANS_KEPT = 1_000  # orders of keys of a JSON Lines file, kept as it is read
 
 
 class FileRefused(Exception):
@@ -249,7 +249,7 @@ def _row(
     row: dict[str, Any] = {}
     given = False
     for column, cell in zip(columns, cells, strict=False):
-        if type(cell) is str:  # most cells: read here, as _cell would
+        if isinstance(cell, str):  # most cells: read here, as _cell would
             if not cell:
                 continue
             given = True
@@ -275,8 +275,6 @@ def _row(
                 column=column,
             )
         value = _cell(cell)
-        if isinstance(cell, str) and cell.lstrip().startswith(FORMULA_START):
-            raise _formula(number, column)
         if isinstance(value, str) and len(value) > MAX_CELL:
             raise _too_long(number, column)
         if value not in ("", None, []):
@@ -358,7 +356,6 @@ def _xlsx(source: BinaryIO, columns: list[str]) -> Iterator[tuple[int, dict[str,
 def _jsonl(
     lines: Iterator[str], columns: list[str]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    known: dict[str, str] = {}  # a key the file has used -> its column
     # The keys of a line as it orders them -> those of its columns in the columns'
     # order, and the key that gives each (a file's lines share a few orders).
     plans: dict[tuple[str, ...], tuple[list[str], list[str]]] = {}
@@ -382,8 +379,8 @@ def _jsonl(
         keys = tuple(record)
         plan = plans.get(keys)
         if plan is None:
-            plan = _plan(keys, known, columns)
-            if len(plans) < KEYS_KEPT:
+            plan = _plan(keys, columns)
+            if len(plans) < PLANS_KEPT:
                 plans[keys] = plan
         given, by = plan
         if (row := _row(given, number, [record[k] for k in by])) is not None:
@@ -392,22 +389,18 @@ def _jsonl(
         raise FileRefused("The file is empty.")
 
 
-def _plan(
-    keys: tuple[str, ...], known: dict[str, str], columns: list[str]
-) -> tuple[list[str], list[str]]:
+def _plan(keys: tuple[str, ...], columns: list[str]) -> tuple[list[str], list[str]]:
     """The columns a line of these keys gives, in the columns' order, and the key of
     each (of two keys for one column, the later); refused if a key is no column.
     A column first given here is added to ``columns``."""
     unknown = []
     columns_of: dict[str, str] = {}
     for key in keys:
-        column = known.get(key) or column_for(str(key))
+        column = column_for(str(key))  # kept by column_for itself
         if column is None:
             unknown.append(key)
         else:
             columns_of[key] = column
-            if len(known) < KEYS_KEPT:  # a file may spell a column many ways
-                known[key] = column
     if unknown:
         raise FileRefused(
             "Unknown columns: {columns}. The template names every column.",

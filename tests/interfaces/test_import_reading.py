@@ -1,7 +1,7 @@
 """Reading a JSON Lines import file, held to the rules the format's docs give.
 
-The reader keeps what it learnt of a file's keys (their columns, and the order of
-the columns a line of those keys gives) from one line to the next. Whatever the
+The reader keeps, for each order of keys a line uses, the columns such a line
+gives, in their order, from one line to the next. Whatever the
 order of a line's keys, whichever spelling of a column it uses, and whichever line
 first gives a column, each line must read as the rules below read it alone:
 
