@@ -3,6 +3,7 @@ a recorded event costs that does not move with how busy the machine is.
 
     .venv/bin/python -m bench.instructions            # `make instructions`
     .venv/bin/python -m bench.instructions --update   # a new budget, after a change
+    .venv/bin/python -m bench.instructions --postgres # the same on PostgreSQL
 
 The same workload (bench/instructions_workload.py: the FastAPI app in-process
 through its test client, on SQLite in a temporary folder, no network and no
@@ -16,6 +17,11 @@ warm-up are the same in both, so they cancel out:
 valgrind's cachegrind without its cache simulation counts the instructions in about
 a third of callgrind's time (the same count); --tool callgrind also keeps who called
 whom, to see where the instructions went.
+
+With --postgres the workload runs on the local PostgreSQL server instead (a schema
+of its own per run, dropped after), which counts this process's side of the store
+(psycopg, the pipeline, the group commit's queries) and not the server's: a figure to
+compare two trees by, with no budget.
 
 The figure is checked against the budget in bench/instructions.json: above the
 budget times its allowed ratio, the check fails (exit 1). Without valgrind it is
@@ -48,6 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = 100  # posted in the measured run: two snapshots' worth
 ALLOWED_RATIO = 1.5  # of the budget, before the check fails
 TOOLS = ("cachegrind", "callgrind")
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOWER_AT = 0.8  # of the budget: below it, the run suggests a lower budget
 
 
@@ -62,14 +69,15 @@ def valgrind() -> str | None:
     return shutil.which("valgrind")
 
 
-def workload(events: int, folder: Path) -> list[str]:
-    """The command that runs the workload in a process of its own."""
+def workload(events: int, store: Path | str) -> list[str]:
+    """The command that runs the workload in a process of its own, on SQLite in the
+    folder ``store`` or on the PostgreSQL server at the URL ``store``."""
     return [
         sys.executable,
         "-m",
         "bench.instructions_workload",
         str(events),
-        str(folder),
+        str(store),
     ]
 
 
@@ -85,13 +93,13 @@ def workload_env(scratch: Path) -> dict[str, str]:
     return env
 
 
-def warm(scratch: Path) -> None:
+def warm(scratch: Path, postgres: str | None = None) -> None:
     """The workload once without valgrind: it must work, and it compiles the
     modules the counted runs import (so neither of them compiles any)."""
     folder = scratch / "warm"
     folder.mkdir()
     done = subprocess.run(
-        workload(0, folder),
+        workload(0, postgres or folder),
         cwd=ROOT,
         env=workload_env(scratch),
         stdin=subprocess.DEVNULL,
@@ -102,7 +110,9 @@ def warm(scratch: Path) -> None:
         raise CountFailed(f"the workload failed:\n{done.stderr[-3000:]}")
 
 
-def start_counting(tool: str, events: int, scratch: Path) -> subprocess.Popen[str]:
+def start_counting(
+    tool: str, events: int, scratch: Path, postgres: str | None = None
+) -> subprocess.Popen[str]:
     folder = scratch / f"store-{events}"
     folder.mkdir()
     command = [
@@ -114,7 +124,7 @@ def start_counting(tool: str, events: int, scratch: Path) -> subprocess.Popen[st
     if tool == "cachegrind":
         command += ["--cache-sim=no", "--branch-sim=no"]
     return subprocess.Popen(
-        command + workload(events, folder),
+        command + workload(events, postgres or folder),
         cwd=ROOT,
         env=workload_env(scratch),
         stdin=subprocess.DEVNULL,
@@ -143,17 +153,25 @@ class Counted:
         return (self.with_events - self.without) / self.events
 
 
-def count(tool: str, events: int, scratch: Path, *, parallel: bool = True) -> Counted:
+def count(
+    tool: str,
+    events: int,
+    scratch: Path,
+    *,
+    parallel: bool = True,
+    postgres: str | None = None,
+) -> Counted:
     """Both runs under valgrind, side by side unless ``parallel`` is False (the
-    counts are the same either way); their output files stay in ``scratch``."""
-    warm(scratch)
+    counts are the same either way); their output files stay in ``scratch``. On
+    SQLite, or on the PostgreSQL server at the URL ``postgres``."""
+    warm(scratch, postgres)
     totals: dict[int, int] = {}
     pending = [0, events]
     running: list[tuple[int, subprocess.Popen[str]]] = []
     while pending or running:
         while pending and (parallel or not running):
             n = pending.pop(0)
-            running.append((n, start_counting(tool, n, scratch)))
+            running.append((n, start_counting(tool, n, scratch, postgres)))
         n, process = running.pop(0)
         _, errors = process.communicate()
         if process.returncode != 0:
@@ -245,9 +263,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"write the count measured as the new budget ({BUDGET_FILE.name}), "
         "keeping its allowed ratio",
     )
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=DEFAULT_POSTGRES,
+        default=None,
+        metavar="URL",
+        help="count the workload on PostgreSQL (default server: "
+        f"{DEFAULT_POSTGRES}), in a schema of its own per run; no budget is "
+        "checked: compare two trees",
+    )
     args = parser.parse_args(argv)
     if args.events is not None and args.events < 1:
         parser.error("--events must be at least 1")
+    if args.postgres is not None and args.update:
+        parser.error("--update sets the budget, which is SQLite's: not with --postgres")
+    if args.postgres is not None and not args.postgres.startswith("postgres"):
+        parser.error(f"--postgres takes a postgresql:// URL, not {args.postgres!r}")
     return args
 
 
@@ -262,16 +294,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     budget = Budget.read() if BUDGET_FILE.exists() else None
     events = args.events or (budget.events if budget else EVENTS)
     tool = args.tool or (budget.tool if budget else TOOLS[0])
+    store = "SQLite" if args.postgres is None else "PostgreSQL"
     print(
         f"instructions per event: {events} SessionHeld events through the API "
-        f"in-process (SQLite), counted by valgrind --tool={tool}, against a run of "
-        "none",
+        f"in-process ({store}), counted by valgrind --tool={tool}, against a run "
+        "of none",
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="bench_instructions_") as temporary:
         scratch = Path(temporary)
         try:
-            counted = count(tool, events, scratch, parallel=not args.one_at_a_time)
+            counted = count(
+                tool,
+                events,
+                scratch,
+                parallel=not args.one_at_a_time,
+                postgres=args.postgres,
+            )
         except CountFailed as failure:
             print(f"instructions per event: FAILED to count: {failure}")
             return 1
@@ -282,6 +321,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  run with no events: {counted.without:,} instructions")
     print(f"  run with {events} events: {counted.with_events:,} instructions")
     print(f"  per event: {counted.per_event:,.0f} instructions")
+    if args.postgres is not None:
+        print("  on PostgreSQL: no budget to check (compare with another tree's count)")
+        return 0
     if args.update:
         ratio = budget.allowed_ratio if budget else ALLOWED_RATIO
         new = Budget(round(counted.per_event), ratio, events, tool, measured_with(tool))

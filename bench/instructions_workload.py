@@ -3,14 +3,18 @@ set up through the API in-process (the FastAPI app through its test client, on S
 in the given folder), then SessionHeld events posted to it, each answered 201.
 
     .venv/bin/python -m bench.instructions_workload EVENTS FOLDER
+    .venv/bin/python -m bench.instructions_workload EVENTS postgresql://...
 
 It posts WARMUP events and then EVENTS more; a run with EVENTS 0 does everything
 else the same, so the difference between two runs' counts is what the EVENTS cost.
+Given a PostgreSQL URL instead of a folder, it works in a new schema of its own on
+that server, dropped at the end.
 """
 
 from __future__ import annotations
 
 import sys
+import uuid
 import warnings
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from application.settings import Settings
 from bench.load import INTAKE_COACH
 from bench.load import LOAD_PROGRAMME
 from bench.load import session_bodies
+from bench.rebuild import Database
 from interfaces.http.app import create_app
 
 with warnings.catch_warnings():  # the helpers' module imports Starlette's TestClient
@@ -38,14 +43,27 @@ WARMUP = 10  # events posted before the counted ones, in every run
 MASTER_KEY = SecretStr("aW5zdHJ1Y3Rpb25zIHBlciBldmVudCwgY291bnRlZCE=")  # a fixed one
 
 
-def record(events: int, folder: Path) -> None:
+def record(events: int, store: Path | str) -> None:
     """Sets up one trajectory as the load benchmark's clients do and posts
-    ``WARMUP + events`` SessionHeld events to it, a day apart."""
+    ``WARMUP + events`` SessionHeld events to it, a day apart: on SQLite in the
+    folder ``store``, or in a new schema on the PostgreSQL server at ``store``."""
+    if isinstance(store, str):
+        database = Database(store, f"bench_instructions_{uuid.uuid4().hex[:8]}")
+        database.create_schema()
+        try:
+            _record(events, database.schema_url)
+        finally:
+            database.drop_schema()
+    else:
+        _record(events, f"sqlite:///{store}/instructions.db")
+
+
+def _record(events: int, database_url: str) -> None:
     bodies = session_bodies()[: WARMUP + events]
     if len(bodies) < WARMUP + events:
         raise ValueError(f"at most {len(bodies) - WARMUP} events, one a day")
     settings = Settings(
-        database_url=f"sqlite:///{folder}/instructions.db",
+        database_url=database_url,
         master_key=MASTER_KEY,
         run_projections=False,  # as the load benchmark's server
         group_commit=True,
@@ -71,4 +89,5 @@ def record(events: int, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    record(int(sys.argv[1]), Path(sys.argv[2]))
+    where = sys.argv[2]
+    record(int(sys.argv[1]), where if where.startswith("postgres") else Path(where))

@@ -93,3 +93,29 @@ def test_a_count_over_the_budget_says_how_to_set_a_new_one(
 
     assert not instructions.judged(over, BUDGET)
     assert "INSTRUCTIONS_ARGS=--update" in capsys.readouterr().out
+
+
+def test_on_postgresql_the_workload_is_given_the_servers_url(tmp_path: Path) -> None:
+    url = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+    assert instructions.workload(100, url)[-2:] == ["100", url]
+    assert instructions.workload(0, tmp_path)[-2:] == ["0", str(tmp_path)]
+    assert instructions.parse_args(["--postgres"]).postgres == url
+    assert instructions.parse_args([]).postgres is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--postgres", "sqlite:///x.db"], "postgresql:// URL"),
+        (["--postgres", "--update"], "not with --postgres"),
+    ],
+)
+def test_a_postgresql_count_takes_a_postgresql_url_and_sets_no_budget(
+    argv: list[str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        instructions.parse_args(argv)
+
+    assert refused.value.code == 2
+    assert named in capsys.readouterr().err
