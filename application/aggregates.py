@@ -49,10 +49,13 @@ def owned(
     kind: type[A],
     within: str | None,
     not_found: Callable[[UUID], NotFound],
+    *,
+    trusting: bool = False,
 ) -> A:
-    """The aggregate; ``within`` an organisation, another's is not found."""
+    """The aggregate; ``within`` an organisation, another's is not found;
+    ``trusting`` as ``Writes.get`` takes it."""
     try:
-        aggregate = writes.get(aggregate_id, kind)
+        aggregate = writes.get(aggregate_id, kind, trusting=trusting)
     except AggregateNotFoundError:
         raise not_found(aggregate_id) from None
     if within is not None and cast(Owned, aggregate).organisation != within:

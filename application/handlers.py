@@ -100,8 +100,15 @@ class Handlers:
         must allow it."""
         return self.writes.answer(
             key,
-            lambda: self._record(
-                trajectory_id, command, recorded_by, within, expected_version
+            lambda: self.writes.optimistic(
+                lambda trusting: self._record(
+                    trajectory_id,
+                    command,
+                    recorded_by,
+                    within,
+                    expected_version,
+                    trusting=trusting,
+                )
             ),
             keep=True,
         )
@@ -113,8 +120,10 @@ class Handlers:
         recorded_by: str,
         within: str | None,
         expected_version: int | None,
+        *,
+        trusting: bool = False,
     ) -> Trajectory:
-        trajectory = self.trajectory(trajectory_id, within)
+        trajectory = self.trajectory(trajectory_id, within, trusting=trusting)
         if expected_version is not None and trajectory.version != expected_version:
             raise VersionConflict(trajectory_id, expected_version, trajectory.version)
         had_ended = trajectory.has_ended
@@ -132,9 +141,19 @@ class Handlers:
             self.writes.save(trajectory.id, expected_version, trajectory)
         return trajectory
 
-    def trajectory(self, trajectory_id: UUID, within: str | None = None) -> Trajectory:
-        """The trajectory; ``within`` an organisation, another's is not found."""
-        return owned(self.writes, trajectory_id, Trajectory, within, TrajectoryNotFound)
+    def trajectory(
+        self, trajectory_id: UUID, within: str | None = None, *, trusting: bool = False
+    ) -> Trajectory:
+        """The trajectory; ``within`` an organisation, another's is not found;
+        ``trusting`` as ``Writes.get`` takes it."""
+        return owned(
+            self.writes,
+            trajectory_id,
+            Trajectory,
+            within,
+            TrajectoryNotFound,
+            trusting=trusting,
+        )
 
     def enrolment(
         self, participant_id: UUID, programme: str, *, stored: bool = True

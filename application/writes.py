@@ -5,16 +5,25 @@ them and saves them together: all or nothing, through the group commit when it i
 A write sent with an idempotency key is answered once: its answer is stored with its
 events, in their transaction, and a retry with the key gets that answer and records
 nothing. A save that conflicts with another writer's is a ``VersionConflict``.
+
+A command on an aggregate this process saved last may start from the copy it kept,
+without asking the store for newer events (``optimistic``): the store refuses a
+version that exists already, so a save from a stale copy fails, and the command runs
+again on what the store holds. A refusal from a kept copy is checked the same way.
+Once a kept copy proves stale (another process writes to the store, or two commands
+raced), every command asks the store first for ``DISTRUST_SECONDS``.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -32,6 +41,7 @@ from eventsourcing.persistence import StoredEvent
 from application.audit.chain import ChainOutOfStep
 from application.audit.chain import HistoryDamaged
 from application.audit.chain import VersionsOutOfStep
+from application.errors import IdempotencyKeyReused
 from application.errors import VersionConflict
 from application.group_commit import GroupCommit
 from application.idempotency import AlreadyAnswered
@@ -45,6 +55,8 @@ A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 FORGET_EVERY = 3600.0  # seconds between clearing old idempotency records
 READ_MANY = 200  # aggregates a query of ``read_many`` reads at most
+DISTRUST_SECONDS = 60.0  # kept copies unused after one proved stale
+log = logging.getLogger("trajectory.storage")
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,10 @@ class Writes:
         self._reading = [threading.Lock() for _ in range(64)]
         self._forgotten_at = time.monotonic()
         self._tables = SideTables(app.recorder)
+        # The version of each aggregate this process saved and kept last (``keep``),
+        # as long as no other save of it went past (``store``); see ``optimistic``.
+        self._kept: dict[UUID, int] = {}
+        self._distrusted_until = 0.0
         idempotency.forget_old()
 
     # Reading --------------------------------------------------------------------------
@@ -90,13 +106,16 @@ class Writes:
         version: int | None = None,
         *,
         stored: bool = True,
+        trusting: bool = False,
     ) -> A:
         """The aggregate (the one a batch in hand changed, if it did), at its last
         version or at ``version``; ``AggregateNotFoundError`` if there is no
         ``kind`` of that id. ``stored=False``: the caller knows the store holds
         none of that id (see ``unsaved``), so only the batch in hand is looked in,
         without a round trip to the store (with a ``version`` as well: nothing is
-        looked in, and it is not found)."""
+        looked in, and it is not found). ``trusting``: the copy this process kept,
+        if it has one, without asking the store for newer events (only within
+        ``optimistic``, which runs the command again if the copy was stale)."""
         if aggregate_id in self.not_aggregates:  # a log of events
             raise AggregateNotFoundError(aggregate_id)
         batched = self.batched() if version is None else None
@@ -108,7 +127,11 @@ class Writes:
             # copies it after releasing it; one reader at a time per aggregate here
             # keeps a copy from being taken while another read moves it forward.
             with self._reading[hash(aggregate_id) % len(self._reading)]:
-                aggregate = self.app.repository.get(aggregate_id)
+                if trusting and batched is None:
+                    aggregate = self._kept_copy(aggregate_id)
+                if aggregate is None:
+                    aggregate = self.app.repository.get(aggregate_id)
+                    self._check_trust(aggregate)
         elif aggregate is None:
             aggregate = self.app.repository.get(aggregate_id, version=version)
         if not isinstance(aggregate, kind):
@@ -116,6 +139,64 @@ class Writes:
         if batched is not None:
             batched[aggregate_id] = aggregate
         return aggregate
+
+    def optimistic(self, attempt: Callable[[bool], T]) -> T:
+        """``attempt(True)``: a command that may read the copies this process kept
+        (``get(trusting=True)``) instead of asking the store for newer events. If it
+        read one and is refused (a rule, the caller's version, or the store holding
+        that version already), it runs again as ``attempt(False)``, reading what the
+        store holds: its answer is the answer. A copy found stale then (another
+        process wrote) stops the trust for ``DISTRUST_SECONDS``."""
+        self._local.trusted = {}
+        try:
+            return attempt(True)
+        except IdempotencyKeyReused:
+            raise  # the key's doing, whatever the copy
+        except (DomainError, VersionConflict):
+            if not self._local.trusted:
+                raise
+        finally:
+            trusted, self._local.trusted = self._local.trusted, None
+        self._local.checking = trusted
+        try:
+            return attempt(False)
+        finally:
+            self._local.checking = None
+
+    def _kept_copy(self, aggregate_id: UUID) -> Any:
+        """A copy of the aggregate as this process saved and kept it, if the cache
+        still holds that version and copies are trusted; else None."""
+        trusted: dict[UUID, int] | None = getattr(self._local, "trusted", None)
+        kept = self._kept.get(aggregate_id)
+        cache = self.app.repository.cache
+        if trusted is None or kept is None or cache is None:
+            return None
+        if time.monotonic() < self._distrusted_until:
+            return None
+        try:
+            cached: Any = cache.get(aggregate_id)
+        except KeyError:
+            return None
+        if cached.version != kept:  # a read moved it forward: another's events
+            return None
+        trusted[aggregate_id] = kept
+        return deepcopy(cached)
+
+    def _check_trust(self, aggregate: Aggregate) -> None:
+        """After a command refused on a kept copy, whether the copy was stale."""
+        checking: dict[UUID, int] | None = getattr(self._local, "checking", None)
+        kept = (checking or {}).get(aggregate.id)
+        if kept is not None and aggregate.version != kept:
+            if time.monotonic() >= self._distrusted_until:
+                log.info(
+                    "aggregate %s had moved on from the copy kept at version %d "
+                    "(another process wrote it, or a command racing this one): "
+                    "kept copies are not trusted for %g s",
+                    aggregate.id,
+                    kept,
+                    DISTRUST_SECONDS,
+                )
+            self._distrusted_until = time.monotonic() + DISTRUST_SECONDS
 
     @staticmethod
     def unsaved(aggregate: Aggregate) -> bool:
@@ -218,7 +299,16 @@ class Writes:
         if cache is None or aggregate.pending_events:
             return
         with self._reading[hash(aggregate.id) % len(self._reading)]:
+            try:
+                cached: Any = cache.get(aggregate.id)
+            except KeyError:
+                cached = None
+            if cached is not None and cached.version > aggregate.version:
+                return  # a later command's, kept first
             cache.put(aggregate.id, aggregate)
+            if len(self._kept) >= 2 * getattr(cache, "maxsize", len(self._kept) + 1):
+                self._kept.clear()  # the cache forgot most of them
+            self._kept[aggregate.id] = aggregate.version
 
     # Saving ---------------------------------------------------------------------------
 
@@ -253,6 +343,7 @@ class Writes:
         runs under a key, through the group commit when it is on."""
         key: IdempotencyKey | None = getattr(self._local, "key", None)
         records = [key.answered(first.id, first.version)] if key else []
+        self._forget_kept(first, *others)
         save = self.group_commit.save if self.group_commit else self.app.save
         try:
             save(first, *others, idempotency=records, **writes)
@@ -283,9 +374,17 @@ class Writes:
         finally:
             self._local.aggregates = self._local.writes = None
         events = sum(len(aggregate.pending_events) for aggregate in changed)
+        self._forget_kept(*changed)
         self.app.save(*changed, **writes)
         if self.statistics is not None:
             self.statistics.stored(events)
+
+    def _forget_kept(self, *saved: Aggregate | DomainEvent) -> None:
+        """A save of an aggregate makes the copy kept of it no longer its last
+        version, until the saving command keeps its own."""
+        for aggregate in saved:
+            if isinstance(aggregate, Aggregate):
+                self._kept.pop(aggregate.id, None)
 
     def batched(self) -> dict[UUID, Aggregate] | None:
         aggregates: dict[UUID, Aggregate] | None = getattr(

@@ -117,9 +117,14 @@ SESSION = HoldSession(
 
 
 def session_on(
-    service: Trajectories, trajectory_id: UUID, key: IdempotencyKey | None = None
+    service: Trajectories,
+    trajectory_id: UUID,
+    key: IdempotencyKey | None = None,
+    version: int | None = None,
 ) -> Answer:
-    return service.record(trajectory_id, SESSION, recorded_by="Hilde", key=key)
+    return service.record(
+        trajectory_id, SESSION, recorded_by="Hilde", key=key, expected_version=version
+    )
 
 
 def test_saves_queued_during_a_commit_share_the_next_transaction(
@@ -146,8 +151,10 @@ def test_two_saves_of_one_aggregate_never_share_a_transaction(
             pool,
             held,
             lambda: register(service, "someone else"),
-            lambda: session_on(service, trajectory_id),
-            lambda: session_on(service, trajectory_id),
+            # Both against version 2, as two callers who read it: the second to be
+            # saved conflicts whether it started from a kept copy or the store's.
+            lambda: session_on(service, trajectory_id, version=2),
+            lambda: session_on(service, trajectory_id, version=2),
         )
         held.release()
         outcomes = [future.exception(10) or future.result() for future in futures]

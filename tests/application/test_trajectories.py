@@ -34,8 +34,10 @@ from domain.commands import Refer
 from domain.commands import RegisterParticipant
 from domain.commands import RegisterProgramme
 from domain.commands import Reopen
+from domain.commands import Resume
 from domain.commands import RetractEntry
 from domain.commands import StartPlacement
+from domain.commands import Suspend
 from domain.enrolment import Enrolment
 from domain.errors import AgeNotEligible
 from domain.errors import IntakeAlreadyCompleted
@@ -56,6 +58,7 @@ from domain.vocabulary import ReferralSource
 from domain.vocabulary import SessionMode
 from domain.vocabulary import SessionSetting
 from domain.vocabulary import Stage
+from domain.vocabulary import SuspensionReason
 from tests.service_builders import coach_for
 from tests.service_builders import reads_of
 
@@ -542,6 +545,123 @@ def test_two_writers_racing_on_one_trajectory_one_wins_the_other_is_refused(
         assert len(refused) == 1 and refused[0].current == version + 1
         history = first.history(trajectory.id)
         assert [e.version for e in history] == [1, 2, 3]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_command_on_a_trajectory_this_process_saved_last_asks_the_store_nothing(
+    catalogue: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a trajectory this process took in (and kept as it saved it)
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    asked = reads_of(catalogue, monkeypatch)
+
+    # When two sessions are held, one against the version the caller read
+    version = hold_session(catalogue, trajectory.id, date(2024, 3, 1))
+    version = hold_session(catalogue, trajectory.id, date(2024, 3, 2), version)
+
+    # Then neither asked the store for the trajectory's newer events
+    assert trajectory.id not in asked
+    assert version == 4
+    assert [e.version for e in catalogue.history(trajectory.id)] == [1, 2, 3, 4]
+
+
+def two_processes(database_url: str) -> tuple[Trajectories, Trajectories]:
+    """Two services on one store, as two server processes are."""
+    first = Trajectories(Settings(database_url=database_url))
+    second = Trajectories(Settings(database_url=database_url))
+    register_programme(first)
+    return first, second
+
+
+def test_a_copy_kept_by_one_process_gives_way_to_what_another_stored(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = two_processes(database_url)
+    try:
+        # Given a trajectory the first process saved last, and kept
+        trajectory = referred(first)
+        take_in(first, trajectory.id, date(2024, 2, 12))
+        asked = reads_of(first, monkeypatch)
+
+        # When the second process records a session, then the first records two
+        moved = hold_session(second, trajectory.id, date(2024, 3, 1))
+        recorded = hold_session(first, trajectory.id, date(2024, 3, 2))
+        asked_by_the_first = list(asked)
+        asked.clear()
+        last = hold_session(first, trajectory.id, date(2024, 3, 3))
+
+        # Then the first process's session follows the second's, its kept copy
+        # given up for the stored history; and, a kept copy having proved stale,
+        # the first process asks the store first for the next command too
+        assert (moved, recorded, last) == (3, 4, 5)
+        assert trajectory.id in asked_by_the_first
+        assert trajectory.id in asked
+        history = first.history(trajectory.id)
+        assert [e.business_date for e in history[2:]] == [
+            date(2024, 3, 1),
+            date(2024, 3, 2),
+            date(2024, 3, 3),
+        ]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_caller_version_a_stale_kept_copy_agrees_with_is_refused_with_the_stored_one(
+    database_url: str,
+) -> None:
+    first, second = two_processes(database_url)
+    try:
+        # Given a trajectory the first process saved last, at version 2
+        trajectory = referred(first)
+        kept = take_in(first, trajectory.id, date(2024, 2, 12))
+
+        # When the second process records a session, and the first one is asked
+        # to record one against version 2
+        hold_session(second, trajectory.id, date(2024, 3, 1))
+        with pytest.raises(VersionConflict) as stale:
+            hold_session(first, trajectory.id, date(2024, 3, 2), kept)
+
+        # Then it is refused with the stored version, and nothing is written
+        assert (stale.value.expected, stale.value.current) == (2, 3)
+        assert first.trajectory(trajectory.id).version == 3
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_refusal_from_a_stale_kept_copy_is_judged_again_on_the_stored_history(
+    database_url: str,
+) -> None:
+    first, second = two_processes(database_url)
+    try:
+        # Given a trajectory the first process suspended, and kept suspended
+        trajectory = referred(first)
+        take_in(first, trajectory.id, date(2024, 2, 12))
+        reason = SuspensionReason.CARE
+        first.record(
+            trajectory.id,
+            Suspend(on=date(2024, 3, 1), reason=reason),
+            recorded_by=COACH,
+        )
+
+        # When the second process resumes it, and the first suspends it again
+        second.record(
+            trajectory.id, Resume(on=date(2024, 4, 1), reason=reason), recorded_by=COACH
+        )
+        again = first.record(
+            trajectory.id,
+            Suspend(on=date(2024, 5, 1), reason=reason),
+            recorded_by=COACH,
+        )
+
+        # Then the suspension is recorded: its copy said "already suspended", the
+        # stored history did not
+        assert again.version == 5
+        assert first.trajectory(trajectory.id).stage is Stage.SUSPENDED
     finally:
         first.close()
         second.close()
