@@ -6,12 +6,13 @@ A write sent with an idempotency key is answered once: its answer is stored with
 events, in their transaction, and a retry with the key gets that answer and records
 nothing. A save that conflicts with another writer's is a ``VersionConflict``.
 
-A command on an aggregate this process saved last may start from the copy it kept,
-without asking the store for newer events (``optimistic``): the store refuses a
-version that exists already, so a save from a stale copy fails, and the command runs
-again on what the store holds. A refusal from a kept copy is checked the same way.
-Once a kept copy proves stale (another process writes to the store, or two commands
-raced), every command asks the store first for ``DISTRUST_SECONDS``.
+A command run through ``optimistic`` (a trajectory command) may start from the copy
+of its aggregate this process kept after saving it (``keep``), without asking the
+store for newer events: the store refuses a version that exists already, so a save
+from a stale copy fails, and the command runs again on what the store holds. A
+refusal from a kept copy is checked the same way. Once a kept copy proves stale
+(another process wrote it, or two commands raced), every command asks the store
+first for ``DISTRUST_SECONDS``.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ class Writes:
         read one and is refused (a rule, the caller's version, or the store holding
         that version already), it runs again as ``attempt(False)``, reading what the
         store holds: its answer is the answer. A copy found stale then (another
-        process wrote) stops the trust for ``DISTRUST_SECONDS``."""
+        process wrote, or a command racing this one) stops the trust for
+        ``DISTRUST_SECONDS``, logged when that begins."""
         self._local.trusted = {}
         try:
             return attempt(True)
