@@ -4,6 +4,7 @@ both)."""
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -568,103 +569,97 @@ def test_a_command_on_a_trajectory_this_process_saved_last_asks_the_store_nothin
     assert [e.version for e in catalogue.history(trajectory.id)] == [1, 2, 3, 4]
 
 
-def two_processes(database_url: str) -> tuple[Trajectories, Trajectories]:
+@pytest.fixture
+def two_processes(database_url: str) -> Iterator[tuple[Trajectories, Trajectories]]:
     """Two services on one store, as two server processes are."""
     first = Trajectories(Settings(database_url=database_url))
     second = Trajectories(Settings(database_url=database_url))
-    register_programme(first)
-    return first, second
+    try:
+        register_programme(first)
+        yield first, second
+    finally:
+        first.close()
+        second.close()
 
 
 def test_a_copy_kept_by_one_process_gives_way_to_what_another_stored(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    two_processes: tuple[Trajectories, Trajectories],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    first, second = two_processes(database_url)
-    try:
-        # Given a trajectory the first process saved last, and kept
-        trajectory = referred(first)
-        take_in(first, trajectory.id, date(2024, 2, 12))
-        asked = reads_of(first, monkeypatch)
+    first, second = two_processes
+    # Given a trajectory the first process saved last, and kept
+    trajectory = referred(first)
+    take_in(first, trajectory.id, date(2024, 2, 12))
+    asked = reads_of(first, monkeypatch)
 
-        # When the second process records a session, then the first records two
-        moved = hold_session(second, trajectory.id, date(2024, 3, 1))
-        recorded = hold_session(first, trajectory.id, date(2024, 3, 2))
-        asked_by_the_first = list(asked)
-        asked.clear()
-        last = hold_session(first, trajectory.id, date(2024, 3, 3))
+    # When the second process records a session, then the first records two
+    moved = hold_session(second, trajectory.id, date(2024, 3, 1))
+    recorded = hold_session(first, trajectory.id, date(2024, 3, 2))
+    asked_by_the_first = list(asked)
+    asked.clear()
+    last = hold_session(first, trajectory.id, date(2024, 3, 3))
 
-        # Then the first process's session follows the second's, its kept copy
-        # given up for the stored history; and, a kept copy having proved stale,
-        # the first process asks the store first for the next command too
-        assert (moved, recorded, last) == (3, 4, 5)
-        assert trajectory.id in asked_by_the_first
-        assert trajectory.id in asked
-        history = first.history(trajectory.id)
-        assert [e.business_date for e in history[2:]] == [
-            date(2024, 3, 1),
-            date(2024, 3, 2),
-            date(2024, 3, 3),
-        ]
-    finally:
-        first.close()
-        second.close()
+    # Then the first process's session follows the second's, its kept copy
+    # given up for the stored history; and, a kept copy having proved stale,
+    # the first process asks the store first for the next command too
+    assert (moved, recorded, last) == (3, 4, 5)
+    assert trajectory.id in asked_by_the_first
+    assert trajectory.id in asked
+    history = first.history(trajectory.id)
+    assert [e.business_date for e in history[2:]] == [
+        date(2024, 3, 1),
+        date(2024, 3, 2),
+        date(2024, 3, 3),
+    ]
 
 
 def test_a_caller_version_a_stale_kept_copy_agrees_with_is_refused_with_the_stored_one(
-    database_url: str,
+    two_processes: tuple[Trajectories, Trajectories],
 ) -> None:
-    first, second = two_processes(database_url)
-    try:
-        # Given a trajectory the first process saved last, at version 2
-        trajectory = referred(first)
-        kept = take_in(first, trajectory.id, date(2024, 2, 12))
+    first, second = two_processes
+    # Given a trajectory the first process saved last, at version 2
+    trajectory = referred(first)
+    kept = take_in(first, trajectory.id, date(2024, 2, 12))
 
-        # When the second process records a session, and the first one is asked
-        # to record one against version 2
-        hold_session(second, trajectory.id, date(2024, 3, 1))
-        with pytest.raises(VersionConflict) as stale:
-            hold_session(first, trajectory.id, date(2024, 3, 2), kept)
+    # When the second process records a session, and the first one is asked
+    # to record one against version 2
+    hold_session(second, trajectory.id, date(2024, 3, 1))
+    with pytest.raises(VersionConflict) as stale:
+        hold_session(first, trajectory.id, date(2024, 3, 2), kept)
 
-        # Then it is refused with the stored version, and nothing is written
-        assert (stale.value.expected, stale.value.current) == (2, 3)
-        assert first.trajectory(trajectory.id).version == 3
-    finally:
-        first.close()
-        second.close()
+    # Then it is refused with the stored version, and nothing is written
+    assert (stale.value.expected, stale.value.current) == (2, 3)
+    assert first.trajectory(trajectory.id).version == 3
 
 
 def test_a_refusal_from_a_stale_kept_copy_is_judged_again_on_the_stored_history(
-    database_url: str,
+    two_processes: tuple[Trajectories, Trajectories],
 ) -> None:
-    first, second = two_processes(database_url)
-    try:
-        # Given a trajectory the first process suspended, and kept suspended
-        trajectory = referred(first)
-        take_in(first, trajectory.id, date(2024, 2, 12))
-        reason = SuspensionReason.CARE
-        first.record(
-            trajectory.id,
-            Suspend(on=date(2024, 3, 1), reason=reason),
-            recorded_by=COACH,
-        )
+    first, second = two_processes
+    # Given a trajectory the first process suspended, and kept suspended
+    trajectory = referred(first)
+    take_in(first, trajectory.id, date(2024, 2, 12))
+    reason = SuspensionReason.CARE
+    first.record(
+        trajectory.id,
+        Suspend(on=date(2024, 3, 1), reason=reason),
+        recorded_by=COACH,
+    )
 
-        # When the second process resumes it, and the first suspends it again
-        second.record(
-            trajectory.id, Resume(on=date(2024, 4, 1), reason=reason), recorded_by=COACH
-        )
-        again = first.record(
-            trajectory.id,
-            Suspend(on=date(2024, 5, 1), reason=reason),
-            recorded_by=COACH,
-        )
+    # When the second process resumes it, and the first suspends it again
+    second.record(
+        trajectory.id, Resume(on=date(2024, 4, 1), reason=reason), recorded_by=COACH
+    )
+    again = first.record(
+        trajectory.id,
+        Suspend(on=date(2024, 5, 1), reason=reason),
+        recorded_by=COACH,
+    )
 
-        # Then the suspension is recorded: its copy said "already suspended", the
-        # stored history did not
-        assert again.version == 5
-        assert first.trajectory(trajectory.id).stage is Stage.SUSPENDED
-    finally:
-        first.close()
-        second.close()
+    # Then the suspension is recorded: its copy said "already suspended", the
+    # stored history did not
+    assert again.version == 5
+    assert first.trajectory(trajectory.id).stage is Stage.SUSPENDED
 
 
 def test_two_saves_of_the_same_version_conflict_in_the_store(
