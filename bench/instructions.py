@@ -49,12 +49,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bench.options import DEFAULT_DATABASE_URL
+
 BUDGET_FILE = Path(__file__).with_name("instructions.json")
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = 100  # posted in the measured run: two snapshots' worth
 ALLOWED_RATIO = 1.5  # of the budget, before the check fails
 TOOLS = ("cachegrind", "callgrind")
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOWER_AT = 0.8  # of the budget: below it, the run suggests a lower budget
 
 
@@ -266,12 +267,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--postgres",
         nargs="?",
-        const=DEFAULT_POSTGRES,
+        const=DEFAULT_DATABASE_URL,
         default=None,
         metavar="URL",
         help="count the workload on PostgreSQL (default server: "
-        f"{DEFAULT_POSTGRES}), in a schema of its own per run; no budget is "
-        "checked: compare two trees",
+        f"{DEFAULT_DATABASE_URL}, or TRAJECTORY_BENCH_DATABASE_URL), in a schema "
+        "of its own per run; no budget is checked: compare two trees",
     )
     args = parser.parse_args(argv)
     if args.events is not None and args.events < 1:

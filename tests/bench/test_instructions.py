@@ -10,6 +10,7 @@ from bench import instructions
 from bench.instructions import Budget
 from bench.instructions import Counted
 from bench.instructions import within
+from bench.options import DEFAULT_DATABASE_URL
 
 BUDGET = Budget(
     instructions_per_event=10_000_000,
@@ -100,7 +101,8 @@ def test_on_postgresql_the_workload_is_given_the_servers_url(tmp_path: Path) -> 
 
     assert instructions.workload(100, url)[-2:] == ["100", url]
     assert instructions.workload(0, tmp_path)[-2:] == ["0", str(tmp_path)]
-    assert instructions.parse_args(["--postgres"]).postgres == url
+    assert instructions.parse_args(["--postgres"]).postgres == DEFAULT_DATABASE_URL
+    assert instructions.parse_args(["--postgres", url]).postgres == url
     assert instructions.parse_args([]).postgres is None
 
 
