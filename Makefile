@@ -28,8 +28,11 @@ lint: $(STAMP)
 
 # The HA tests (marker `ha`, tests/ha) run in `make ha-test`, which CI runs too.
 # Under CI=true the write path's instructions per event are checked after the suite.
+# pytest-xdist spreads the tests over TEST_WORKERS processes (each PostgreSQL test
+# has a schema of its own; TEST_WORKERS=0 runs them in this one process).
+TEST_WORKERS ?= 2
 test: lint docs browser axe
-	$(BIN)/pytest -m "not ha"
+	$(BIN)/pytest -m "not ha" -n $(TEST_WORKERS)
 	@case "$$(echo "$${CI:-}" | tr A-Z a-z)" in 1|true|yes) \
 	  $(MAKE) --no-print-directory instructions;; esac
 
