@@ -197,6 +197,17 @@ def test_a_programme_s_period_is_extended_from_the_day_it_was_decided(
     assert client.get(f"/programmes/{PROGRAMME}").json() == programme
 
 
+@pytest.mark.parametrize("written", ["1e5", "1E+5", "100000", "1.00000e5"])
+def test_a_budget_in_exponent_notation_is_kept_in_digits(
+    client: TestClient, written: str
+) -> None:
+    response = client.post("/programmes", json=programme_body(budget=written))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["budget"] == "100000"
+    assert client.get(response.headers["Location"]).json()["budget"] == "100000"
+
+
 def test_a_referral_is_checked_against_the_period_as_it_stood_on_its_date(
     client: TestClient,
 ) -> None:

@@ -15,6 +15,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from typing import Annotated
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Literal
 from typing import TypeVar
 from typing import cast
 
+from pydantic import AfterValidator
 from pydantic import BeforeValidator
 from pydantic import Field
 from pydantic import Strict
@@ -90,7 +92,13 @@ class EventRequest(CommandIn[TrajectoryCommand]):
 # Deriving a body from a command -----------------------------------------------------
 
 
-def _constraints(metadata: object) -> Iterator[FieldInfo]:
+def _fixed_point(amount: Decimal) -> Decimal:
+    """The amount written out in digits: "1e5" is kept (and shown) as 100000, not as
+    1E+5."""
+    return Decimal(f"{amount:f}")
+
+
+def _constraints(metadata: object) -> Iterator[FieldInfo | AfterValidator]:
     """What pydantic checks and shows for one piece of a command's field metadata."""
     match metadata:
         case Text():
@@ -109,6 +117,7 @@ def _constraints(metadata: object) -> Iterator[FieldInfo]:
             yield Field(
                 max_digits=metadata.max_digits, decimal_places=metadata.decimal_places
             )
+            yield AfterValidator(_fixed_point)
         case Doc():
             yield Field(description=metadata.text)
         case Checked():  # shown, and left to the aggregate's own refusal
