@@ -349,7 +349,8 @@ class Trajectories(Application[UUID]):
         ours = {"IS_SNAPSHOTTING_ENABLED": "y", "CREATE_TABLE": create}
         if self.settings.aggregate_cache_size > 0:
             # A cached aggregate is fast-forwarded by the events recorded since it
-            # was cached, and copied before a command changes it.
+            # was cached, and copied before a command changes it (a command may
+            # skip the fast-forward: Writes.optimistic).
             ours["AGGREGATE_CACHE_MAXSIZE"] = str(self.settings.aggregate_cache_size)
             ours["AGGREGATE_CACHE_FASTFORWARD"] = "y"
         return Environment(name, {**ours, **(env or {})})

@@ -122,8 +122,10 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = Field(
         default=10_000,
         ge=0,
-        description="aggregates kept in memory between requests (0: none); each read "
-        "still fetches the events recorded since, so other processes' writes count",
+        description="aggregates kept in memory between requests (0: none); a read "
+        "fetches the events recorded since, and a command that starts from the "
+        "copy this process saved last is refused by the store if another process "
+        "wrote meanwhile, and runs again on what it holds",
     )
     database_timeout: float = Field(
         default=5.0,

@@ -148,7 +148,9 @@ class Writes:
         that version already), it runs again as ``attempt(False)``, reading what the
         store holds: its answer is the answer. A copy found stale then (another
         process wrote, or a command racing this one) stops the trust for
-        ``DISTRUST_SECONDS``, logged when that begins."""
+        ``DISTRUST_SECONDS``, logged when that begins. Only a save meets the store's
+        check of a copy's version, so a trusting attempt that would save nothing
+        must read the store instead (``Handlers._record`` does)."""
         self._local.trusted = {}
         try:
             return attempt(True)

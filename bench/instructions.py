@@ -279,7 +279,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--events must be at least 1")
     if args.postgres is not None and args.update:
         parser.error("--update sets the budget, which is SQLite's: not with --postgres")
-    if args.postgres is not None and not args.postgres.startswith("postgres"):
+    if args.postgres is not None and not args.postgres.startswith(
+        ("postgresql://", "postgres://")
+    ):
         parser.error(f"--postgres takes a postgresql:// URL, not {args.postgres!r}")
     return args
 

@@ -90,4 +90,7 @@ def _record(events: int, database_url: str) -> None:
 
 if __name__ == "__main__":
     where = sys.argv[2]
-    record(int(sys.argv[1]), where if where.startswith("postgres") else Path(where))
+    record(
+        int(sys.argv[1]),
+        where if where.startswith(("postgresql://", "postgres://")) else Path(where),
+    )

@@ -1,6 +1,7 @@
 """The application service against real stores: SQLite and PostgreSQL (each test runs on
 both)."""
 
+import logging
 import subprocess
 import sys
 import threading
@@ -569,9 +570,38 @@ def test_a_command_on_a_trajectory_this_process_saved_last_asks_the_store_nothin
     assert [e.version for e in catalogue.history(trajectory.id)] == [1, 2, 3, 4]
 
 
+def found_stale(caplog: pytest.LogCaptureFixture, version: int) -> bool:
+    """Whether this process logged that the copy it kept at ``version`` was stale
+    (so the command did start from it, and then stopped trusting kept copies)."""
+    return f"had moved on from the copy kept at version {version}" in caplog.text
+
+
+def test_a_command_that_would_record_nothing_on_a_kept_copy_reads_the_store(
+    catalogue: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a kept trajectory, and a command that records no event (none does
+    # today: each records one or is refused)
+    trajectory = referred(catalogue)
+    take_in(catalogue, trajectory.id, date(2024, 2, 12))
+    asked = reads_of(catalogue, monkeypatch)
+    monkeypatch.setattr(Trajectory, "record", lambda *args, **kwargs: None)
+
+    # When it is recorded
+    version = hold_session(catalogue, trajectory.id, date(2024, 3, 1))
+
+    # Then its answer comes from the stored history: only a save would have
+    # checked the kept copy against the store
+    assert trajectory.id in asked
+    assert version == 2
+
+
 @pytest.fixture
-def two_processes(database_url: str) -> Iterator[tuple[Trajectories, Trajectories]]:
-    """Two services on one store, as two server processes are."""
+def two_processes(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> Iterator[tuple[Trajectories, Trajectories]]:
+    """Two services on one store, as two server processes are (the kept copies'
+    log, INFO, captured)."""
+    caplog.set_level(logging.INFO, logger="trajectory.storage")
     first = Trajectories(Settings(database_url=database_url))
     second = Trajectories(Settings(database_url=database_url))
     try:
@@ -585,6 +615,7 @@ def two_processes(database_url: str) -> Iterator[tuple[Trajectories, Trajectorie
 def test_a_copy_kept_by_one_process_gives_way_to_what_another_stored(
     two_processes: tuple[Trajectories, Trajectories],
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     first, second = two_processes
     # Given a trajectory the first process saved last, and kept
@@ -603,6 +634,7 @@ def test_a_copy_kept_by_one_process_gives_way_to_what_another_stored(
     # given up for the stored history; and, a kept copy having proved stale,
     # the first process asks the store first for the next command too
     assert (moved, recorded, last) == (3, 4, 5)
+    assert found_stale(caplog, 2)
     assert trajectory.id in asked_by_the_first
     assert trajectory.id in asked
     history = first.history(trajectory.id)
@@ -614,7 +646,7 @@ def test_a_copy_kept_by_one_process_gives_way_to_what_another_stored(
 
 
 def test_a_caller_version_a_stale_kept_copy_agrees_with_is_refused_with_the_stored_one(
-    two_processes: tuple[Trajectories, Trajectories],
+    two_processes: tuple[Trajectories, Trajectories], caplog: pytest.LogCaptureFixture
 ) -> None:
     first, second = two_processes
     # Given a trajectory the first process saved last, at version 2
@@ -629,11 +661,12 @@ def test_a_caller_version_a_stale_kept_copy_agrees_with_is_refused_with_the_stor
 
     # Then it is refused with the stored version, and nothing is written
     assert (stale.value.expected, stale.value.current) == (2, 3)
+    assert found_stale(caplog, 2)
     assert first.trajectory(trajectory.id).version == 3
 
 
 def test_a_refusal_from_a_stale_kept_copy_is_judged_again_on_the_stored_history(
-    two_processes: tuple[Trajectories, Trajectories],
+    two_processes: tuple[Trajectories, Trajectories], caplog: pytest.LogCaptureFixture
 ) -> None:
     first, second = two_processes
     # Given a trajectory the first process suspended, and kept suspended
@@ -660,6 +693,7 @@ def test_a_refusal_from_a_stale_kept_copy_is_judged_again_on_the_stored_history(
     # stored history did not
     assert again.version == 5
     assert first.trajectory(trajectory.id).stage is Stage.SUSPENDED
+    assert found_stale(caplog, 3)
 
 
 def test_two_saves_of_the_same_version_conflict_in_the_store(

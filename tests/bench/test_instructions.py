@@ -110,6 +110,7 @@ def test_on_postgresql_the_workload_is_given_the_servers_url(tmp_path: Path) -> 
     ("argv", "named"),
     [
         (["--postgres", "sqlite:///x.db"], "postgresql:// URL"),
+        (["--postgres", "postgresfoo"], "postgresql:// URL"),
         (["--postgres", "--update"], "not with --postgres"),
     ],
 )
