@@ -552,13 +552,21 @@ def test_two_writers_racing_on_one_trajectory_one_wins_the_other_is_refused(
         second.close()
 
 
+def kept_and_watched(
+    service: Trajectories, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Trajectory, list[UUID]]:
+    """A trajectory this process took in (and kept as it saved it), and the ids
+    the store is asked for from now on."""
+    trajectory = referred(service)
+    take_in(service, trajectory.id, date(2024, 2, 12))
+    return trajectory, reads_of(service, monkeypatch)
+
+
 def test_a_command_on_a_trajectory_this_process_saved_last_asks_the_store_nothing(
     catalogue: Trajectories, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a trajectory this process took in (and kept as it saved it)
-    trajectory = referred(catalogue)
-    take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    asked = reads_of(catalogue, monkeypatch)
+    trajectory, asked = kept_and_watched(catalogue, monkeypatch)
 
     # When two sessions are held, one against the version the caller read
     version = hold_session(catalogue, trajectory.id, date(2024, 3, 1))
@@ -581,9 +589,7 @@ def test_a_command_that_would_record_nothing_on_a_kept_copy_reads_the_store(
 ) -> None:
     # Given a kept trajectory, and a command that records no event (none does
     # today: each records one or is refused)
-    trajectory = referred(catalogue)
-    take_in(catalogue, trajectory.id, date(2024, 2, 12))
-    asked = reads_of(catalogue, monkeypatch)
+    trajectory, asked = kept_and_watched(catalogue, monkeypatch)
     monkeypatch.setattr(Trajectory, "record", lambda *args, **kwargs: None)
 
     # When it is recorded
