@@ -50,6 +50,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.options import DEFAULT_DATABASE_URL
+from bench.options import is_postgres_url
 
 BUDGET_FILE = Path(__file__).with_name("instructions.json")
 ROOT = Path(__file__).resolve().parent.parent
@@ -279,9 +280,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--events must be at least 1")
     if args.postgres is not None and args.update:
         parser.error("--update sets the budget, which is SQLite's: not with --postgres")
-    if args.postgres is not None and not args.postgres.startswith(
-        ("postgresql://", "postgres://")
-    ):
+    if args.postgres is not None and not is_postgres_url(args.postgres):
         parser.error(f"--postgres takes a postgresql:// URL, not {args.postgres!r}")
     return args
 

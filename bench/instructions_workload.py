@@ -25,6 +25,7 @@ from application.settings import Settings
 from bench.load import INTAKE_COACH
 from bench.load import LOAD_PROGRAMME
 from bench.load import session_bodies
+from bench.options import is_postgres_url
 from bench.rebuild import Database
 from interfaces.http.app import create_app
 
@@ -90,7 +91,4 @@ def _record(events: int, database_url: str) -> None:
 
 if __name__ == "__main__":
     where = sys.argv[2]
-    record(
-        int(sys.argv[1]),
-        where if where.startswith(("postgresql://", "postgres://")) else Path(where),
-    )
+    record(int(sys.argv[1]), where if is_postgres_url(where) else Path(where))

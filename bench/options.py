@@ -53,13 +53,18 @@ def add_numbers(
         parser.add_argument(flag, type=type(default), default=default, help=text)
 
 
+def is_postgres_url(url: str) -> bool:
+    """Whether ``url`` names a PostgreSQL server (postgresql:// or postgres://)."""
+    return url.startswith(("postgresql://", "postgres://"))
+
+
 def check_server(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuses a --database-url that is not a PostgreSQL server's, or a --schema
     that is not a plain SQL name."""
     schema = getattr(args, "schema", None)
     if schema and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
         parser.error("--schema takes a lower-case SQL identifier")
-    if not args.database_url.startswith(("postgresql://", "postgres://")):
+    if not is_postgres_url(args.database_url):
         parser.error("--database-url must be a postgresql:// URL")
     if "schema=" in args.database_url:
         parser.error("--database-url names the server; give the schema with --schema")

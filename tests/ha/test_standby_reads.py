@@ -11,6 +11,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Any
 
 import psycopg
 import pytest
@@ -36,12 +37,16 @@ def cluster(patroni_cluster: PatroniCluster) -> PatroniCluster:
     return patroni_cluster
 
 
-@pytest.fixture
-def service(cluster: PatroniCluster) -> Iterator[Trajectories]:
-    store = Trajectories(store_settings(cluster, standby_skip_for=SKIP_FOR))
+def demo_service(cluster: PatroniCluster, **options: Any) -> Iterator[Trajectories]:
+    store = Trajectories(store_settings(cluster, standby_skip_for=SKIP_FOR, **options))
     load_demo(store, trajectories=30, seed=5)
     yield store
     store.close()
+
+
+@pytest.fixture
+def service(cluster: PatroniCluster) -> Iterator[Trajectories]:
+    yield from demo_service(cluster)
 
 
 @pytest.fixture
@@ -49,12 +54,7 @@ def patient_service(cluster: PatroniCluster) -> Iterator[Trajectories]:
     """As ``service``, waiting up to 10 s (not 0.5) for the standby's replay: on a
     busy machine (CI runs these tests beside the rest) replaying a commit took the
     standby longer than 0.5 s, and the read went to the primary, as it should."""
-    store = Trajectories(
-        store_settings(cluster, standby_skip_for=SKIP_FOR, standby_max_wait=10)
-    )
-    load_demo(store, trajectories=30, seed=5)
-    yield store
-    store.close()
+    yield from demo_service(cluster, standby_max_wait=10)
 
 
 def reads(service: Trajectories) -> StandbyReads:
